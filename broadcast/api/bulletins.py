@@ -1,0 +1,166 @@
+"""Bulletins: create, read, edit, submit, approve, reject, place."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col
+
+from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
+from broadcast.api.schemas import (
+    AudioPublic,
+    BulletinCreate,
+    BulletinPublic,
+    BulletinUpdate,
+    PlaylistItemPublic,
+    ReviewIn,
+)
+from broadcast.audio import AudioRejected
+from broadcast.errors import InvalidInput
+from broadcast.models import AudioAsset, Bulletin, BulletinStatus, PlacementMode, Priority, Station
+from broadcast.services import bulletins as svc
+from broadcast.services import placements
+from broadcast.services.synthesis import store_asset
+
+router = APIRouter(prefix="/bulletins", tags=["bulletins"])
+
+
+def to_public(session: Session, bulletin: Bulletin) -> BulletinPublic:
+    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None
+    return BulletinPublic(
+        id=bulletin.id or 0, title=bulletin.title, text=bulletin.text, source=bulletin.source,
+        priority=bulletin.priority, voice=bulletin.voice, status=bulletin.status.value, version=bulletin.version,
+        stations=svc.bulletin_station_codes(session, bulletin), error=bulletin.error,
+        review_comment=bulletin.review_comment, created_by=bulletin.created_by, approved_by=bulletin.approved_by,
+        created_at=bulletin.created_at, updated_at=bulletin.updated_at,
+        audio=AudioPublic.of(asset) if asset else None,
+    )
+
+
+@router.post("", response_model=BulletinPublic, status_code=201)
+def create(body: BulletinCreate, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> BulletinPublic:
+    """Create a text bulletin for some stations (optionally submitting it for approval)."""
+    voice = runtime.speaker.profile(body.voice).name
+    bulletin = svc.create_bulletin(session, user, title=body.title, text=body.text, priority=body.priority,
+                                   voice=voice, station_codes=body.stations)
+    if body.submit:
+        svc.submit(session, user, bulletin)
+    return to_public(session, bulletin)
+
+
+@router.post("/recording", response_model=BulletinPublic, status_code=201)
+async def create_from_recording(
+    user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
+    title: Annotated[str, Form(max_length=300)], stations: Annotated[list[str], Form()],
+    file: Annotated[UploadFile, File(description="MP3, WAV, M4A or OGG/Opus recording")],
+    priority: Annotated[Priority, Form()] = Priority.normal, text: Annotated[str, Form()] = "",
+    submit: Annotated[bool, Form()] = False,
+) -> BulletinPublic:
+    """Create a bulletin from a recording (ethnic-language bulletins, a chairman's own voice)."""
+    limit = runtime.settings.max_upload_mb * 1024 * 1024
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"the recording is larger than {runtime.settings.max_upload_mb} MB")
+    try:
+        audio = runtime.speaker.recording(data, file.filename or "upload")
+    except AudioRejected as exc:
+        raise InvalidInput(f"recording refused: {exc}") from exc
+    asset = store_asset(session, runtime.media, audio, text)
+    bulletin = svc.create_bulletin(session, user, title=title, text=text, priority=priority,
+                                   voice="recording", station_codes=stations, recording=asset)
+    if submit:
+        svc.submit(session, user, bulletin)
+    return to_public(session, bulletin)
+
+
+@router.get("", response_model=list[BulletinPublic])
+def list_bulletins(user: CurrentUser, session: SessionDep, status: BulletinStatus | None = None,
+                   priority: Priority | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                   offset: Annotated[int, Query(ge=0)] = 0) -> list[BulletinPublic]:
+    query = svc.visible_bulletins(session, user)
+    if status:
+        query = query.where(Bulletin.status == status)
+    if priority:
+        query = query.where(Bulletin.priority == priority)
+    rows = session.exec(query.order_by(col(Bulletin.id).desc()).offset(offset).limit(limit)).all()
+    return [to_public(session, b) for b in rows]
+
+
+@router.get("/{bulletin_id}", response_model=BulletinPublic)
+def read(bulletin_id: int, user: CurrentUser, session: SessionDep) -> BulletinPublic:
+    return to_public(session, svc.get_bulletin(session, user, bulletin_id))
+
+
+@router.patch("/{bulletin_id}", response_model=BulletinPublic)
+def edit(bulletin_id: int, body: BulletinUpdate, user: CurrentUser, session: SessionDep,
+         runtime: RuntimeDep) -> BulletinPublic:
+    bulletin = svc.get_bulletin(session, user, bulletin_id)
+    voice = runtime.speaker.profile(body.voice).name if body.voice else None
+    svc.update_bulletin(session, user, bulletin, title=body.title, text=body.text, priority=body.priority,
+                        voice=voice)
+    return to_public(session, bulletin)
+
+
+@router.post("/{bulletin_id}/submit", response_model=BulletinPublic)
+def submit(bulletin_id: int, user: CurrentUser, session: SessionDep) -> BulletinPublic:
+    return to_public(session, svc.submit(session, user, svc.get_bulletin(session, user, bulletin_id)))
+
+
+@router.post("/{bulletin_id}/approve", response_model=BulletinPublic)
+def approve(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: SessionDep, request: Request,
+            runtime: RuntimeDep) -> BulletinPublic:
+    """Approve (by someone other than the author); the audio is then made in the background."""
+    bulletin = svc.approve(session, user, svc.get_bulletin(session, user, bulletin_id), body.comment)
+    session.commit()
+    if runtime.jobs:
+        runtime.jobs.wake_synthesis()
+    return to_public(session, bulletin)
+
+
+@router.post("/{bulletin_id}/reject", response_model=BulletinPublic)
+def reject(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: SessionDep) -> BulletinPublic:
+    return to_public(session, svc.reject(session, user, svc.get_bulletin(session, user, bulletin_id), body.comment))
+
+
+@router.post("/{bulletin_id}/retry", response_model=BulletinPublic)
+def retry(bulletin_id: int, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> BulletinPublic:
+    bulletin = svc.retry(session, user, svc.get_bulletin(session, user, bulletin_id))
+    session.commit()
+    if runtime.jobs:
+        runtime.jobs.wake_synthesis()
+    return to_public(session, bulletin)
+
+
+class PlacementCreate(BaseModel):
+    stations: list[str] = Field(min_length=1)
+    mode: PlacementMode
+    at: datetime | None = Field(None, description="For mode 'at': ISO 8601 with offset")
+    dates: list[date] = Field(default_factory=list, description="For mode 'slot': local dates")
+    slots: list[str] = Field(default_factory=list, description="For mode 'slot': slot names; empty = all")
+    repeat: int = Field(1, ge=1, le=20)
+    valid_until: datetime | None = None
+
+
+class PlacementPublic(BaseModel):
+    id: int
+    bulletin_id: int
+    mode: PlacementMode
+    items: list[PlaylistItemPublic]
+
+
+@router.post("/{bulletin_id}/placements", response_model=PlacementPublic, status_code=201)
+def place(bulletin_id: int, body: PlacementCreate, user: CurrentUser, session: SessionDep) -> PlacementPublic:
+    """Put an approved bulletin on stations: into slots on dates, at a time, or now."""
+    bulletin = svc.get_bulletin(session, user, bulletin_id)
+    placement, items = placements.place(session, user, bulletin, station_codes=body.stations, mode=body.mode,
+                                        at=body.at, dates=body.dates, slot_names=body.slots, repeat=body.repeat,
+                                        valid_until=body.valid_until)
+    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None
+    code_of = {s.id: s.code for s in (session.get(Station, i.station_id) for i in items) if s}
+    return PlacementPublic(id=placement.id or 0, bulletin_id=bulletin.id or 0, mode=placement.mode, items=[
+        PlaylistItemPublic(id=i.id or 0, station=code_of[i.station_id], bulletin_id=bulletin.id or 0,
+                           title=bulletin.title, priority=i.priority, play_at=i.play_at, status=i.status.value,
+                           audio=AudioPublic.of(asset) if asset else None) for i in items])

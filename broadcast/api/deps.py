@@ -1,0 +1,80 @@
+"""Typed FastAPI dependencies: the runtime, a database session, the current user or receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from broadcast.models import Receiver, Role, User
+from broadcast.runtime import Runtime
+from broadcast.services.accounts import resolve_token
+from broadcast.services.stations import authenticate_receiver
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
+_device_bearer = HTTPBearer(auto_error=False, scheme_name="DeviceToken",
+                            description="The receiver's device token (rcv_…)")
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """One session per request: committed when the handler returns normally, rolled back otherwise."""
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_user(session: SessionDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    if credentials is None:
+        raise _unauthorised("log in first: send Authorization: Bearer <token>")
+    found = resolve_token(session, credentials.credentials)
+    if found is None:
+        raise _unauthorised("the token is invalid or has expired")
+    return found[0]
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def admin_user(user: CurrentUser) -> User:
+    if user.role != Role.admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin can do this")
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]
+
+
+def current_receiver(session: SessionDep,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_device_bearer)]
+                     ) -> Receiver:
+    if credentials is None:
+        raise _unauthorised("send the device token: Authorization: Bearer rcv_…")
+    receiver = authenticate_receiver(session, credentials.credentials)
+    if receiver is None:
+        raise _unauthorised("unknown or revoked device token")
+    return receiver
+
+
+CurrentReceiver = Annotated[Receiver, Depends(current_receiver)]

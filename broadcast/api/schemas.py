@@ -1,0 +1,76 @@
+"""Request and reply shapes shared by several routers (Create/Public pattern)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from broadcast.models import AudioAsset, Priority
+
+
+class AudioPublic(BaseModel):
+    sha256: str
+    url: str
+    bytes: int
+    duration_s: float
+    lufs: float | None
+    true_peak_dbtp: float | None
+    engine: str
+    format: str = "mp3"
+
+    @classmethod
+    def of(cls, asset: AudioAsset) -> AudioPublic:
+        return cls(sha256=asset.sha256, url=f"/api/v1/media/{asset.sha256}.mp3", bytes=asset.bytes,
+                   duration_s=round(asset.duration_s, 3), lufs=asset.lufs, true_peak_dbtp=asset.true_peak_dbtp,
+                   engine=asset.engine)
+
+
+class BulletinCreate(BaseModel):
+    title: str = Field(max_length=300, examples=["Thông báo lịch tiêm chủng"])
+    text: str = Field(max_length=100_000, examples=["UBND xã thông báo: ngày 12/5/2025 tổ chức tiêm chủng."])
+    priority: Priority = Priority.normal
+    voice: str | None = Field(None, description="Voice profile name; default from settings")
+    stations: list[str] = Field(min_length=1, description="Station codes the bulletin is for")
+    submit: bool = Field(False, description="Submit for approval at once")
+
+
+class BulletinUpdate(BaseModel):
+    title: str | None = Field(None, max_length=300)
+    text: str | None = Field(None, max_length=100_000)
+    priority: Priority | None = None
+    voice: str | None = None
+
+
+class ReviewIn(BaseModel):
+    comment: str = Field("", max_length=2000)
+
+
+class BulletinPublic(BaseModel):
+    id: int
+    title: str
+    text: str
+    source: str
+    priority: Priority
+    voice: str
+    status: str
+    version: int
+    stations: list[str]
+    error: str | None
+    review_comment: str | None
+    created_by: int | None
+    approved_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    audio: AudioPublic | None
+
+
+class PlaylistItemPublic(BaseModel):
+    id: int
+    station: str
+    bulletin_id: int
+    title: str
+    priority: Priority
+    play_at: datetime
+    status: str
+    audio: AudioPublic | None

@@ -1,0 +1,52 @@
+"""The application factory. All work happens in the lifespan, none at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from broadcast import __version__
+from broadcast.api import auth, bulletins, health, lexicon, media, receiver, stations
+from broadcast.config import Settings
+from broadcast.errors import ServiceError
+from broadcast.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, start_jobs: bool | None = None,
+               on_seed=None) -> FastAPI:  # type: ignore[no-untyped-def]
+    """Build the service. ``on_seed`` receives the demo credentials the first time (``serve`` prints them)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.open(settings or Settings())
+        app.state.runtime = runtime
+        seeded = runtime.seed_if_empty()
+        if seeded and on_seed:
+            on_seed(seeded)
+        if start_jobs if start_jobs is not None else runtime.settings.scheduler:
+            from broadcast.jobs import Jobs
+
+            runtime.jobs = Jobs(runtime)
+            runtime.jobs.start()
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(title="broadcast", version=__version__, lifespan=lifespan,
+                  description="Text-to-speech bulletins for commune loudspeaker systems (truyền thanh cơ sở).")
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status_code)
+
+    app.include_router(health.router)
+    for module in (auth, bulletins, stations, lexicon, media, receiver):
+        app.include_router(module.router, prefix="/api/v1")
+    return app

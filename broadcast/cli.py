@@ -1,0 +1,205 @@
+"""The ``broadcast`` command line: serve, say, normalise, admin tasks, migrations, keys."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from broadcast.config import Settings
+from broadcast.errors import ServiceError
+
+app = typer.Typer(help="Text-to-speech bulletins for commune loudspeaker systems.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+admin_app = typer.Typer(help="Create users, stations and receivers.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+keys_app = typer.Typer(help="The manifest signing key.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"BROADCAST_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
+        raise fail("invalid settings:\n  " + "\n  ".join(lines), 2) from None
+
+
+def _print_seed(seed) -> None:  # type: ignore[no-untyped-def]
+    typer.echo("\n" + "=" * 64)
+    typer.echo("First start: created the admin account (the password is shown only now).")
+    typer.echo(f"  username: {seed.admin_username}\n  password: {seed.admin_password}")
+    if seed.receiver_tokens:
+        typer.echo("Demo receivers' device tokens (shown only now):")
+        for code, token in seed.receiver_tokens.items():
+            typer.echo(f"  {code}: {token}")
+    typer.echo("=" * 64 + "\n", err=False)
+    sys.stdout.flush()
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="TCP port")] = 8000) -> None:
+    """Run the service (API, web pages and scheduler) on the configured database."""
+    import uvicorn
+
+    from broadcast.app import create_app
+
+    settings = load_settings()
+    uvicorn.run(create_app(settings, on_seed=_print_seed), host=host, port=port, log_level="info")
+
+
+@app.command()
+def say(text: Annotated[str | None, typer.Argument(help="Text to read; or use -f")] = None,
+        file: Annotated[Path | None, typer.Option("-f", "--file", help="UTF-8 text file to read")] = None,
+        out: Annotated[Path, typer.Option("-o", "--out", help="MP3 file to write")] = Path("bulletin.mp3"),
+        voice: Annotated[str | None, typer.Option(help="Voice profile name")] = None) -> None:
+    """Convert a text to a broadcast-ready MP3, offline, with the same path the service uses."""
+    from broadcast.media import MediaStore  # noqa: F401  (same package path as the service)
+    from broadcast.speech import Speaker
+
+    if (text is None) == (file is None):
+        raise fail("give either TEXT or -f FILE")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise fail(f"cannot read {file}: {exc}") from None
+    assert text is not None
+    if not text.strip():
+        raise fail("the text is empty: nothing to read")
+    settings = load_settings()
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        speech = Speaker(settings).speak(text, voice)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    tmp = out.with_name(f".{out.name}.part")
+    tmp.write_bytes(speech.audio.mp3)
+    tmp.replace(out)
+    audio = speech.audio
+    typer.echo(f"wrote {out}: {audio.duration_s:.1f} s, {audio.lufs:.1f} LUFS, peak {audio.true_peak_dbtp:.1f} dBTP, "
+               f"{len(audio.mp3) // 1024} KiB, engine {audio.engine_summary}")
+
+
+@app.command()
+def normalise() -> None:
+    """Read UTF-8 text on stdin, one paragraph per line; write one line of spoken text per input line."""
+    from broadcast.normalise import default_lexicon, normalise_line
+
+    lexicon = default_lexicon()
+    stdin = sys.stdin.buffer
+    out = sys.stdout
+    for raw in stdin:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        out.write(normalise_line(line, lexicon) + "\n")
+        out.flush()
+
+
+def _with_session(fn):  # type: ignore[no-untyped-def]
+    from broadcast.db import session_scope
+    from broadcast.runtime import Runtime
+
+    runtime = Runtime.open(load_settings())
+    try:
+        with session_scope(runtime.engine) as session:
+            return fn(session, runtime)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    finally:
+        runtime.close()
+
+
+@admin_app.command("create-user")
+def create_user(username: str,
+                role: Annotated[str, typer.Option(help="admin, editor or approver")] = "editor",
+                full_name: Annotated[str, typer.Option(help="Display name")] = "",
+                station: Annotated[list[str] | None, typer.Option(help="Station code (repeatable)")] = None,
+                password: Annotated[str | None, typer.Option(help="Default: a random one, printed")] = None) -> None:
+    """Create a user; prints the password once if it was generated."""
+    from broadcast.models import Role
+    from broadcast.security import random_password
+    from broadcast.services.accounts import create_user as create
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise fail("role must be admin, editor or approver") from None
+    secret = password or random_password()
+    _with_session(lambda s, _r: create(s, username, secret, role_value, full_name, station or []))
+    typer.echo(f"created {role_value.value} {username.strip().lower()}")
+    if password is None:
+        typer.echo(f"password: {secret}")
+
+
+@admin_app.command("create-station")
+def create_station(code: str, name: str, province: str = "", district: str = "",
+                   template: Annotated[str | None, typer.Option(help="Schedule template from schedules/")] = "daily"
+                   ) -> None:
+    """Create a commune station, with the slots of a schedule template."""
+    from broadcast.services.stations import apply_template, load_templates
+    from broadcast.services.stations import create_station as create
+
+    def run(session, runtime):  # type: ignore[no-untyped-def]
+        station = create(session, code, name, province, district)
+        if template:
+            templates = load_templates(runtime.settings.schedules_dir)
+            if template not in templates:
+                raise fail(f"unknown template {template!r}; known: {', '.join(sorted(templates))}")
+            apply_template(session, station, templates[template])
+        return station.code
+
+    typer.echo(f"created station {_with_session(run)}")
+
+
+@admin_app.command("create-receiver")
+def create_receiver(station: str, name: str) -> None:
+    """Register a receiver for a station and print its device token (shown only once)."""
+    from broadcast.services.stations import create_receiver as create
+    from broadcast.services.stations import get_station
+
+    def run(session, _runtime):  # type: ignore[no-untyped-def]
+        receiver, token = create(session, get_station(session, station), name)
+        return receiver.id, token
+
+    receiver_id, token = _with_session(run)
+    typer.echo(f"created receiver {receiver_id} for {station}")
+    typer.echo(f"device token (shown only now): {token}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations."""
+    from broadcast.db import make_engine, upgrade
+
+    settings = load_settings()
+    settings.ensure_dirs()
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    engine.dispose()
+    typer.echo("database is up to date")
+
+
+@keys_app.command("show")
+def keys_show() -> None:
+    """Print the public key that receivers pin."""
+    from broadcast.protocol import SigningKey
+
+    settings = load_settings()
+    settings.ensure_dirs()
+    key = SigningKey.load_or_create(settings.keys_dir / "signing-ed25519.pem")
+    typer.echo(f"alg: Ed25519\nkey_id: {key.key_id}\npublic_key: {key.public_b64}")
+
+
+if __name__ == "__main__":
+    app()

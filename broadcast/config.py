@@ -1,0 +1,87 @@
+"""The one settings object: read from the environment (prefix ``BROADCAST_``) and an optional ``.env``.
+
+Validation happens when the object is built, so a bad value stops the process at start-up with a message
+that names the variable instead of failing later in a request.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set as ``BROADCAST_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="BROADCAST_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Holds the SQLite database, media, caches and keys.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in data_dir.")
+    voices_dir: Path = PROJECT_ROOT / "voices"
+    schedules_dir: Path = PROJECT_ROOT / "schedules"
+    default_voice: str = "mien-bac"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    public_url: str = Field("", description="Base URL receivers use for media links; empty: from the request.")
+    demo: bool = Field(True, description="Seed a demo province on first start with an empty database.")
+    scheduler: bool = Field(True, description="Run the background scheduler in `serve`.")
+    token_ttl_hours: int = Field(12, ge=1, le=24 * 30)
+    gtts_timeout_s: float = Field(8.0, gt=0, le=120)
+    gtts_retries: int = Field(1, ge=0, le=5)
+    mp3_bitrate_kbps: int = Field(64, ge=16, le=320)
+    sentence_cache_mb: int = Field(256, ge=1)
+    max_upload_mb: int = Field(50, ge=1, le=1024)
+    max_upload_minutes: int = Field(30, ge=1, le=600)
+    synthesis_workers: int = Field(1, ge=1, le=8)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+    @cached_property
+    def db_url(self) -> str:
+        """The effective database URL (SQLite under data_dir unless configured)."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{(self.data_dir / 'broadcast.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def ensure_dirs(self) -> None:
+        """Create the data directories; called at start-up, never at import."""
+        for directory in (self.data_dir, self.media_dir, self.cache_dir, self.keys_dir):
+            directory.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Publishing: occurrences → signed manifest per receiver (and, later, push deliveries)."""

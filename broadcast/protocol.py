@@ -1,0 +1,172 @@
+"""Receiver protocol v1: manifest shapes, canonical serialisation, Ed25519 signing and verification.
+
+Shared by the server and the reference receiver; imports nothing else of the server so another vendor's
+device (or ours) can use it alone. See docs/receiver-protocol.md.
+
+Canonical form: the ``manifest`` object serialised as JSON with keys sorted, no insignificant
+whitespace, UTF-8 without escaping non-ASCII characters. Only strings, integers, booleans, null, lists
+and objects appear in a manifest (durations are integer milliseconds), so every JSON library can
+reproduce the exact bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+SIGNATURE_ALG = "Ed25519"
+
+
+class ManifestItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(description="Playlist item id; unique per occurrence")
+    title: str
+    priority: Literal["normal", "priority", "emergency"]
+    play_at: datetime = Field(description="When to start playing, ISO 8601 with offset")
+    valid_until: datetime | None = Field(None, description="Do not start after this instant")
+    duration_ms: int
+    media_url: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    bytes: int
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: int = PROTOCOL_VERSION
+    receiver_id: int
+    station: str
+    sequence: int = Field(ge=1, description="Strictly increasing per receiver")
+    generated_at: datetime
+    valid_until: datetime
+    poll_interval_s: int = Field(60, description="Suggested poll interval")
+    emergency: bool = Field(False, description="An emergency item is pending: poll faster")
+    items: list[ManifestItem]
+
+
+class Signature(BaseModel):
+    alg: Literal["Ed25519"] = SIGNATURE_ALG
+    key_id: str
+    value: str = Field(description="Base64 of the Ed25519 signature over the canonical manifest")
+
+
+class SignedManifest(BaseModel):
+    manifest: dict[str, Any]
+    signature: Signature
+
+
+class VerificationError(ValueError):
+    """A manifest that must not be used; ``reason`` is a short machine-readable word."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def manifest_dict(manifest: Manifest) -> dict[str, Any]:
+    return manifest.model_dump(mode="json")
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_key_b64(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def load_public_key_b64(value: str) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(value, validate=True))
+    except ValueError as exc:
+        raise ValueError("not a base64 Ed25519 public key") from exc
+
+
+def sign(manifest: Manifest, private_key: Ed25519PrivateKey) -> bytes:
+    """The signed envelope as the exact bytes to send."""
+    body = manifest_dict(manifest)
+    signature = private_key.sign(canonical_bytes(body))
+    envelope = {"manifest": body, "signature": {"alg": SIGNATURE_ALG, "key_id": key_id(private_key.public_key()),
+                                                "value": base64.b64encode(signature).decode()}}
+    return canonical_bytes(envelope)
+
+
+def verify(raw: bytes, public_key: Ed25519PublicKey) -> Manifest:
+    """Check the signature and shape of a received envelope; raise VerificationError otherwise."""
+    try:
+        envelope = SignedManifest.model_validate_json(raw)
+        signature = base64.b64decode(envelope.signature.value, validate=True)
+    except ValueError as exc:
+        raise VerificationError("malformed", f"not a signed manifest: {exc}") from exc
+    try:
+        public_key.verify(signature, canonical_bytes(envelope.manifest))
+    except InvalidSignature:
+        raise VerificationError("bad-signature", "the manifest signature does not verify") from None
+    try:
+        return Manifest.model_validate(envelope.manifest)
+    except ValueError as exc:
+        raise VerificationError("malformed", f"manifest fields are invalid: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
+    @property
+    def public_b64(self) -> str:
+        return public_key_b64(self.public_key)
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> SigningKey:
+        """Load the server's key, creating it (mode 0600, atomically) on first use."""
+        if path.is_file():
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            if not isinstance(key, Ed25519PrivateKey):
+                raise ValueError(f"{path} is not an Ed25519 private key")
+            return cls(key)
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process created the key first
+                os.link(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return cls.load_or_create(path)

@@ -1,0 +1,67 @@
+"""What a running service holds: settings, database engine, media store, speaker and scheduler.
+
+Built by the app factory's lifespan (never at import time) and handed to requests through
+FastAPI dependencies.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from broadcast.config import Settings
+from broadcast.db import make_engine, session_scope, upgrade
+from broadcast.media import MediaStore
+from broadcast.protocol import SigningKey
+from broadcast.services import demo
+
+if TYPE_CHECKING:
+    from broadcast.jobs import Jobs
+    from broadcast.speech import Speaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    media: MediaStore
+    jobs: Jobs | None = None
+    seeded: demo.DemoSeed | None = field(default=None)
+
+    @classmethod
+    def open(cls, settings: Settings, migrate: bool = True) -> Runtime:
+        settings.ensure_dirs()
+        engine = make_engine(settings.db_url)
+        if migrate:
+            upgrade(engine)
+        media = MediaStore(settings.media_dir)
+        media.remove_partials()
+        return cls(settings=settings, engine=engine, media=media)
+
+    @cached_property
+    def signing_key(self) -> SigningKey:
+        return SigningKey.load_or_create(self.settings.keys_dir / "signing-ed25519.pem")
+
+    @cached_property
+    def speaker(self) -> Speaker:
+        from broadcast.speech import Speaker
+
+        return Speaker(self.settings)
+
+    def seed_if_empty(self) -> demo.DemoSeed | None:
+        with session_scope(self.engine) as session:
+            if not demo.is_empty(session):
+                return None
+            self.seeded = demo.seed(session, self.settings.schedules_dir, with_demo=self.settings.demo)
+        return self.seeded
+
+    def close(self) -> None:
+        if self.jobs is not None:
+            self.jobs.shutdown()
+        self.engine.dispose()

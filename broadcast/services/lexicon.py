@@ -1,0 +1,48 @@
+"""Staff-added readings, layered over the lexicon files at every use (no restart needed)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from broadcast.errors import InvalidInput, NotFound
+from broadcast.models import LexiconEntry, User, utcnow
+from broadcast.normalise import Lexicon, default_lexicon
+from broadcast.services import audit
+
+
+def overrides(session: Session) -> dict[str, str]:
+    return {e.written: e.spoken for e in session.exec(select(LexiconEntry)).all()}
+
+
+def current_lexicon(session: Session) -> Lexicon:
+    """The file lexicon with the database overrides on top."""
+    entries = overrides(session)
+    base = default_lexicon()
+    return base.with_overrides(entries) if entries else base
+
+
+def upsert_entry(session: Session, user: User | None, written: str, spoken: str, note: str = "") -> LexiconEntry:
+    written, spoken = written.strip(), " ".join(spoken.split())
+    if not written or len(written) > 100 or any(ch.isspace() for ch in written):
+        raise InvalidInput("the written form must be one word or abbreviation (no spaces, at most 100 characters)")
+    if not spoken or len(spoken) > 300:
+        raise InvalidInput("the spoken form must be 1–300 characters")
+    if any(ch.isdigit() for ch in spoken):
+        raise InvalidInput("write numbers in words in the spoken form")
+    entry = session.exec(select(LexiconEntry).where(LexiconEntry.written == written)).first()
+    if entry is None:
+        entry = LexiconEntry(written=written, spoken=spoken, note=note, created_by=user.id if user else None)
+    else:
+        entry.spoken, entry.note, entry.updated_at = spoken, note, utcnow()
+    session.add(entry)
+    session.flush()
+    audit.record(session, user, "lexicon.set", "lexicon", entry.id, f"{written} → {spoken}")
+    return entry
+
+
+def delete_entry(session: Session, user: User | None, written: str) -> None:
+    entry = session.exec(select(LexiconEntry).where(LexiconEntry.written == written)).first()
+    if entry is None:
+        raise NotFound(f"no lexicon entry for {written!r}")
+    session.delete(entry)
+    audit.record(session, user, "lexicon.delete", "lexicon", entry.id, written)

@@ -1,0 +1,67 @@
+"""The one way text becomes broadcast audio: normalise → engines → assembly.
+
+Both ``broadcast say`` and the service use :class:`Speaker`, so the CLI and the server produce the same
+audio for the same text and voice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from broadcast.audio import AudioSettings, RenderedAudio, render_recording, render_speech
+from broadcast.errors import InvalidInput
+from broadcast.normalise import Lexicon, Spoken, default_lexicon, normalise
+from broadcast.synth import SentenceCache, build_engines
+from broadcast.synth.profiles import VoiceProfile, load_profiles
+
+if TYPE_CHECKING:
+    from broadcast.config import Settings
+
+
+@dataclass(frozen=True)
+class Speech:
+    spoken: Spoken
+    audio: RenderedAudio
+
+
+class Speaker:
+    """Holds the loaded voice profiles, engines and sentence cache for the life of the process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.profiles: dict[str, VoiceProfile] = load_profiles(settings.voices_dir)
+        if settings.default_voice not in self.profiles:
+            raise InvalidInput(
+                f"default voice {settings.default_voice!r} is not among the profiles in {settings.voices_dir}"
+            )
+        self.default_voice = settings.default_voice
+        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries)
+        self.cache = SentenceCache(settings.cache_dir / "sentences", settings.sentence_cache_mb * 1024 * 1024)
+        self.audio_settings = AudioSettings(
+            bitrate_kbps=settings.mp3_bitrate_kbps,
+            max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+            max_upload_seconds=settings.max_upload_minutes * 60,
+        )
+
+    def profile(self, name: str | None) -> VoiceProfile:
+        name = name or self.default_voice
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles))
+            raise InvalidInput(f"unknown voice {name!r}; known voices: {known}") from None
+
+    def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None) -> Speech:
+        """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left."""
+        profile = self.profile(voice)
+        spoken = normalise(text, lexicon or default_lexicon())
+        paragraphs = [[s for s in para if s.strip()] for para in spoken.paragraphs]
+        paragraphs = [para for para in paragraphs if para]
+        if not paragraphs:
+            raise InvalidInput("the text is empty: nothing to read")
+        audio = render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
+        return Speech(spoken=spoken, audio=audio)
+
+    def recording(self, data: bytes, filename: str) -> RenderedAudio:
+        """Check and loudness-normalise an uploaded recording (raises AudioRejected)."""
+        return render_recording(data, filename, self.audio_settings)
