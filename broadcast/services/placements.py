@@ -133,3 +133,20 @@ def station_playlist(session: Session, station: Station, start: datetime, end: d
         .order_by(PlaylistItem.play_at, PlaylistItem.id)
     ).all()
     return [(item, bulletin, asset) for item, bulletin, asset in rows]
+
+
+def cancel_placement(session: Session, user: User, placement: Placement, reason: str = "") -> int:
+    """Cancel a placement's occurrences that have not played yet; returns how many were cancelled."""
+    if placement.cancelled_at is not None:
+        raise InvalidInput("this placement is already cancelled")
+    now = utcnow()
+    placement.cancelled_at = now
+    session.add(placement)
+    items = session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
+                                                    PlaylistItem.status == ItemStatus.scheduled)).all()
+    for item in items:
+        item.status, item.status_at = ItemStatus.cancelled, now
+        session.add(item)
+    audit.record(session, user, "placement.cancel", "bulletin", placement.bulletin_id,
+                 f"placement {placement.id}: {len(items)} occurrence(s) cancelled. {reason}".strip())
+    return len(items)
