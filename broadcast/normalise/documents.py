@@ -1,0 +1,60 @@
+"""Document numbers (số hiệu văn bản): ``197/QĐ-UBND``, ``18-NQ/TW``, ``39/2020/TT-BTTTT``.
+
+Read as: the number (digit by digit if zero-padded), then "năm" + the year if
+present, then the code letters by their names; "/" and "-" are silent. The code
+is deliberately not expanded ("197 decisions of the People's Committee" is not
+what the number means).
+"""
+
+from __future__ import annotations
+
+from .numbers import cardinal, integer
+from .spelling import spell
+from .state import NUM, SYM, WORD, WORDY, Sentence
+
+_SEPARATORS = frozenset("/-")
+_MAX_PARTS = 12
+
+
+def is_code(text: str) -> bool:
+    """A code segment starts with a capital and has at least two ("QĐ", "TTg", "UBND")."""
+    if not text[:1].isupper():
+        return False
+    return len(text) == 1 or sum(1 for ch in text if ch.isupper()) >= 2
+
+
+def document_rule(s: Sentence, i: int) -> int | None:
+    text = s.toks[i].text
+    if not text.isdigit():
+        return None
+    sep = s.glued(i + 1, SYM)
+    if sep is None or sep.text not in _SEPARATORS:
+        return None
+    k = i + 2
+    words = [integer(text)]
+    year = s.glued(k, NUM)
+    if year is not None and len(year.text) == 4 and year.text.isdigit():
+        after = s.glued(k + 1, SYM)
+        if after is None or after.text not in _SEPARATORS:
+            return None
+        words += ["năm", cardinal(year.text)]
+        k += 2
+    first = s.glued(k, WORD)
+    if first is None or not is_code(first.text):
+        return None
+    parts = 0
+    while k < s.n and parts < _MAX_PARTS:
+        tok = s.toks[k]
+        if tok.kind == WORD:
+            words.append(spell(tok.text, s.lex))
+        elif tok.kind == NUM and s.toks[k - 1].kind == WORD and tok.text.isdigit():
+            words.append(cardinal(tok.text))  # "QH15"
+        elif tok.kind == SYM and tok.text in _SEPARATORS:
+            nxt = s.glued(k + 1)
+            if nxt is None or not (nxt.kind == WORD and is_code(nxt.text)):
+                break
+        else:
+            break
+        k += 1
+        parts += 1
+    return s.say(i, k, " ".join(words), "document", WORDY)

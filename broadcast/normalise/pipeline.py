@@ -1,0 +1,63 @@
+"""Entry points: :func:`normalise` (paragraphs, sentences, changes) and :func:`normalise_line`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import broadcast
+
+from .engine import verbalise
+from .lexicon import Lexicon
+from .models import Change, Spoken
+from .sentences import lines, sentences
+from .unicode import NfcText, to_nfc
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped in ``<repo>/voices/lexicon`` (loaded once)."""
+    return Lexicon.load(Path(broadcast.__file__).resolve().parent.parent / "voices" / "lexicon")
+
+
+def _paragraph(line: str, lexicon: Lexicon, offset: int, changes: list[Change] | None) -> list[str]:
+    nfc = NfcText(line)
+    spoken: list[str] = []
+    if changes is not None:
+        for a, b in nfc.word_changes():
+            changes.append(Change(offset + a, offset + b, line[a:b], to_nfc(line[a:b]), "unicode"))
+    for a, b in sentences(nfc.text, lexicon):
+        text, raw = verbalise(nfc.text[a:b], lexicon)
+        if text:
+            spoken.append(text)
+        if changes is not None:
+            for start, end, _original, said, rule in raw:
+                o_start, o_end = nfc.span(a + start, a + end)
+                changes.append(Change(offset + o_start, offset + o_end, line[o_start:o_end], said, rule))
+    return spoken
+
+
+def normalise(text: str, lexicon: Lexicon | None = None) -> Spoken:
+    """Turn bulletin text into what an announcer says.
+
+    Paragraphs are the non-blank lines; sentences come from underthesea's
+    ``sent_tokenize``. Change offsets refer to ``text`` exactly as given.
+    """
+    lex = lexicon if lexicon is not None else default_lexicon()
+    paragraphs: list[list[str]] = []
+    changes: list[Change] = []
+    for start, end in lines(text):
+        spoken = _paragraph(text[start:end], lex, start, changes)
+        if spoken:
+            paragraphs.append(spoken)
+    changes.sort(key=lambda c: (c.start, c.end))
+    return Spoken("\n".join(" ".join(p) for p in paragraphs), paragraphs, changes)
+
+
+def normalise_line(line: str, lexicon: Lexicon | None = None) -> str:
+    """One input line → exactly one spoken line (for the CLI and the scorer)."""
+    lex = lexicon if lexicon is not None else default_lexicon()
+    flat = line.replace("\r", " ").replace("\n", " ")
+    if not flat.strip():
+        return ""
+    return " ".join(_paragraph(flat, lex, 0, None))

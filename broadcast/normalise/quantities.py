@@ -1,0 +1,85 @@
+"""Numbers with what follows them: units, %, currency, letters ("1A"), ordinals, minutes.
+
+The unit is looked up in the lexicon's ``units.tsv`` by joining up to three
+glued tokens ("°" + "C", "m" + "2", "km²"), so new units are data, not code.
+"""
+
+from __future__ import annotations
+
+from .numbers import number_token, ordinal
+from .spelling import spell
+from .state import NUM, NUMERIC, WORD, WS, Sentence
+
+_MONEY = frozenset({"đ", "đồng", "VNĐ", "VND", "USD", "$"})
+_MAX_UNIT_TOKENS = 3
+
+
+def unit_at(s: Sentence, j: int, spaced: bool) -> tuple[int, str, str] | None:
+    """A unit starting at token ``j``, as (end index, spoken, rule)."""
+    for width in range(_MAX_UNIT_TOKENS, 0, -1):
+        end = j + width
+        if end > s.n:
+            continue
+        toks = s.toks[j:end]
+        if any(t.kind == WS for t in toks):
+            continue
+        written = "".join(t.text for t in toks)
+        found = s.lex.unit(written)
+        if found is None:
+            continue
+        spoken, scope = found
+        if spaced and scope == "glued":
+            continue
+        after = s.glued(end)
+        if after is not None and after.kind == WORD:
+            continue  # "m" in "5 mét"? no: a unit must end at a word boundary
+        rule = "percent" if written in ("%", "‰") else "money" if written in _MONEY else "unit"
+        return end, spoken, rule
+    return None
+
+
+def _unit_after(s: Sentence, i: int) -> tuple[int, str, str] | None:
+    j = i + 1
+    if j >= s.n:
+        return None
+    spaced = s.toks[j].kind == WS
+    if spaced:
+        if s.toks[j].text not in (" ", "\u00a0"):
+            return None
+        j += 1
+    if j >= s.n:
+        return None
+    return unit_at(s, j, spaced)
+
+
+def _is_minutes(s: Sentence, i: int, text: str) -> bool:
+    """ "14 giờ 30": the number right after "giờ" that follows an hour."""
+    if not text.isdigit() or len(text) > 2 or int(text) > 59 or s.prev_word(i) != "giờ":
+        return False
+    hour = s.prev_solid(s.prev_solid(i))
+    if hour < 0 or s.toks[hour].kind != NUM:
+        return False
+    return s.toks[hour].text.isdigit() and len(s.toks[hour].text) <= 2 and s.next_word(i) != "phút"
+
+
+def quantity_rule(s: Sentence, i: int) -> int:
+    """Read a number plus an optional unit / % / letter suffix."""
+    text = s.toks[i].text
+    prev = s.prev_word(i)
+    spoken = ordinal(text) if prev == "thứ" and text.isdigit() else number_token(text)
+    rule = "number"
+    end = i + 1
+    if _is_minutes(s, i, text):
+        spoken += " phút"
+        rule = "time"
+    unit = _unit_after(s, i)
+    if unit is not None:
+        end, unit_spoken, rule = unit
+        spoken += " " + unit_spoken
+    else:
+        letters = s.glued(i + 1, WORD)
+        if letters is not None and letters.text.isupper() and len(letters.text) <= 3:
+            spoken += " " + spell(letters.text, s.lex)  # "Quốc lộ 1A", "lớp 10A"
+            end = i + 2
+            rule = "code"
+    return s.say(i, end, spoken, rule, NUMERIC)

@@ -1,0 +1,126 @@
+"""The per-sentence working state shared by all rules: tokens, context look-ups and output.
+
+A rule looks at token ``i`` (and a bounded number of neighbours), and either
+declines (returns ``None``) or calls :meth:`Sentence.say` / :meth:`Sentence.keep`
+for the tokens it consumed and returns the index after them.
+"""
+
+from __future__ import annotations
+
+from .lexicon import Lexicon
+from .tokens import NUM, SYM, WORD, WS, Token, tokenize
+
+# What the last emitted item was; ranges ("-" → "đến") and "/" → "trên" depend on it.
+NOTHING, NUMERIC, WORDY, OTHER = 0, 1, 2, 3
+
+_NO_SPACE_AFTER = frozenset("([{“‘«\"'/")
+_LINE_BREAKS = {ord(c): " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+RawChange = tuple[int, int, str, str, str]
+
+
+class Sentence:
+    """Tokens of one sentence and the spoken output being built for it."""
+
+    __slots__ = ("changes", "last_char", "last_kind", "lex", "n", "need_space", "out", "text", "toks")
+
+    def __init__(self, text: str, lex: Lexicon) -> None:
+        self.text = text
+        self.lex = lex
+        self.toks: list[Token] = tokenize(text)
+        self.n = len(self.toks)
+        self.out: list[str] = []
+        self.changes: list[RawChange] = []
+        self.last_kind = NOTHING
+        self.need_space = False
+        self.last_char = ""
+
+    # ------------------------------------------------------------- navigation
+    def glued(self, i: int, kind: int | None = None, text: str | None = None) -> Token | None:
+        """Token ``i`` if it exists, is not whitespace, and has the given kind/text."""
+        if i >= self.n or i < 0:
+            return None
+        tok = self.toks[i]
+        if tok.kind == WS or (kind is not None and tok.kind != kind) or (text is not None and tok.text != text):
+            return None
+        return tok
+
+    def next_solid(self, i: int) -> int:
+        """Index of the first non-whitespace token after ``i`` (-1 if none)."""
+        j = i + 1
+        if j < self.n and self.toks[j].kind == WS:
+            j += 1
+        return j if j < self.n else -1
+
+    def prev_solid(self, i: int) -> int:
+        """Index of the last non-whitespace token before ``i`` (-1 if none)."""
+        j = i - 1
+        if j >= 0 and self.toks[j].kind == WS:
+            j -= 1
+        return j
+
+    def prev_word(self, i: int) -> str:
+        """Lower-cased word just before token ``i`` (across whitespace), or ""."""
+        j = self.prev_solid(i)
+        if j >= 0 and self.toks[j].kind == WORD:
+            return self.toks[j].text.lower()
+        return ""
+
+    def next_word(self, i: int) -> str:
+        """Lower-cased word just after token ``i`` (across whitespace), or ""."""
+        j = self.next_solid(i)
+        if j >= 0 and self.toks[j].kind == WORD:
+            return self.toks[j].text.lower()
+        return ""
+
+    def number_before(self, i: int, window: int = 6) -> bool:
+        """True if a number token occurs among the ``window`` tokens before ``i``."""
+        return any(self.toks[j].kind == NUM for j in range(max(0, i - window), i))
+
+    # ---------------------------------------------------------------- output
+    def keep(self, i: int, j: int, kind: int = WORDY) -> int:
+        """Copy tokens ``[i, j)`` unchanged."""
+        text = self.text[self.toks[i].start : self.toks[j - 1].end]
+        self._verbatim(text)
+        if self.toks[i].kind != WS:
+            self.last_kind = kind
+        return j
+
+    def say(self, i: int, j: int, spoken: str, rule: str, kind: int = NUMERIC) -> int:
+        """Replace tokens ``[i, j)`` by ``spoken``, recording the change under ``rule``."""
+        start, end = self.toks[i].start, self.toks[j - 1].end
+        original = self.text[start:end]
+        if spoken == original:
+            self._verbatim(original)
+            self.last_kind = kind
+            return j
+        self.changes.append((start, end, original, spoken, rule))
+        if spoken:
+            if not self.last_char:
+                if not original[:1].islower():
+                    spoken = spoken[:1].upper() + spoken[1:]
+            elif (
+                not self.last_char.isspace()
+                and self.last_char not in _NO_SPACE_AFTER
+                and (spoken[0].isalnum() or spoken[0] == "(")
+            ):
+                self.out.append(" ")
+            self.out.append(spoken)
+            self.last_char = spoken[-1]
+        self.need_space = True
+        self.last_kind = kind
+        return j
+
+    def _verbatim(self, text: str) -> None:
+        if self.need_space and (text[0].isalnum() or text[0] == "("):
+            self.out.append(" ")
+        self.out.append(text)
+        self.need_space = False
+        self.last_char = text[-1]
+
+    def result(self) -> str:
+        """The spoken sentence, on one line."""
+        return "".join(self.out).strip().translate(_LINE_BREAKS)
+
+
+__all__ = ["NOTHING", "NUM", "NUMERIC", "OTHER", "SYM", "WORD", "WORDY", "WS", "RawChange", "Sentence"]

@@ -1,0 +1,71 @@
+"""Symbols between and after words: ranges "-" → "đến", "/" → "trên", "%", "&", "@", "°", negatives."""
+
+from __future__ import annotations
+
+from .quantities import unit_at
+from .state import NUM, NUMERIC, OTHER, SYM, WORD, WORDY, WS, Sentence
+
+DASHES = frozenset("-–—")
+_SIMPLE = {
+    "%": ("phần trăm", "percent"),
+    "‰": ("phần nghìn", "percent"),
+    "&": ("và", "symbol"),
+    "@": ("a còng", "symbol"),
+}
+_NEGATIVE_AFTER = frozenset("([:;,=")
+
+
+def _dash(s: Sentence, i: int) -> int:
+    nxt = s.next_solid(i)
+    if s.last_kind == NUMERIC and nxt > 0 and s.toks[nxt].kind == NUM:
+        return s.say(i, i + 1, "đến", "range", OTHER)
+    number = s.glued(i + 1, NUM)
+    if number is not None and s.last_kind != NUMERIC:
+        before = s.toks[i - 1] if i > 0 else None
+        if before is None or before.kind == WS or before.text in _NEGATIVE_AFTER:
+            return s.say(i, i + 1, "âm", "negative", OTHER)
+    return s.keep(i, i + 1, OTHER)
+
+
+def _slash(s: Sentence, i: int) -> int:
+    prev, nxt = s.prev_solid(i), s.next_solid(i)
+    if prev < 0 or nxt < 0 or s.toks[nxt].kind not in (WORD, NUM):
+        return s.say(i, i + 1, "", "symbol", OTHER)
+    before = s.toks[prev]
+    if before.kind == SYM and before.text not in "%‰)":
+        return s.say(i, i + 1, "", "symbol", OTHER)
+    unit = unit_at(s, nxt, spaced=False) if nxt == i + 1 else None
+    numeric = s.last_kind == NUMERIC or s.toks[nxt].kind == NUM or unit is not None or s.number_before(i)
+    if not numeric:
+        return s.say(i, i + 1, ",", "slash", OTHER)  # "xã/phường": read as a list
+    if unit is not None:
+        end, spoken, _ = unit
+        return s.say(i, end, "trên " + spoken, "per-unit", NUMERIC)
+    return s.say(i, i + 1, "trên", "per-unit" if s.toks[nxt].kind == WORD else "ratio", OTHER)
+
+
+def _degree(s: Sentence, i: int) -> int:
+    unit = unit_at(s, i, spaced=False)
+    if unit is not None:
+        end, spoken, _ = unit
+        return s.say(i, end, spoken, "unit", NUMERIC)
+    return s.say(i, i + 1, "độ", "unit", NUMERIC)
+
+
+def symbol_rule(s: Sentence, i: int) -> int:
+    text = s.toks[i].text
+    if text in DASHES:
+        return _dash(s, i)
+    if text == "/":
+        return _slash(s, i)
+    simple = _SIMPLE.get(text)
+    if simple is not None:
+        kind = NUMERIC if simple[1] == "percent" else WORDY
+        return s.say(i, i + 1, simple[0], simple[1], kind)
+    if text in "°º":
+        return _degree(s, i)
+    if text == "+" and s.last_kind == NUMERIC and s.glued(i + 1, NUM) is not None:
+        return s.say(i, i + 1, "cộng", "symbol", OTHER)  # "Km 25+500"
+    if text == "~" and s.next_solid(i) > 0 and s.toks[s.next_solid(i)].kind == NUM:
+        return s.say(i, i + 1, "khoảng", "symbol", OTHER)
+    return s.keep(i, i + 1, OTHER)

@@ -1,0 +1,85 @@
+"""Rules for word tokens: lexicon entries, Roman numerals, capitals, single letters, tone marks."""
+
+from __future__ import annotations
+
+from .numbers import cardinal, ordinal
+from .spelling import is_syllable, roman_value, spell
+from .state import NUM, NUMERIC, WORD, WORDY, Sentence
+from .unicode import fix_tone
+
+# Words after which I, V, X are Roman numerals rather than letters ("quý I", "khóa X").
+ROMAN_CONTEXT = frozenset(
+    {
+        "quý", "khóa", "khoá", "hội", "chương", "phần", "mục", "kỳ", "loại", "đợt", "đoạn", "kỷ",
+        "vòng", "hạng", "tập", "cấp", "khu", "lục", "bậc", "cụm", "mức", "thứ",
+    }
+)  # fmt: skip
+
+
+def lexicon_rule(s: Sentence, i: int) -> int | None:
+    """Replace the longest lexicon entry starting at token ``i``."""
+    found = s.lex.match(s.toks, i)
+    if found is None:
+        return None
+    j, spoken, rule = found
+    toks = s.toks
+    if toks[j - 1].text == "." and s.next_solid(j - 1) == -1:
+        spoken += "."  # "TP." or "v.v." ending the sentence: the dot is also the full stop
+    original = s.text[toks[i].start : toks[j - 1].end]
+    if original[:1].isupper() and spoken[:1].islower() and not original.isupper():
+        spoken = spoken[:1].upper() + spoken[1:]  # "Đ/c" → "Đồng chí"
+    kind = NUMERIC if rule == "unit" or toks[i].kind == NUM else WORDY
+    return s.say(i, j, spoken, rule, kind)
+
+
+def roman_rule(s: Sentence, i: int) -> int | None:
+    """Roman numerals: after a context word ("quý I", "lần thứ IV") or of 2+ letters ("XIII")."""
+    text = s.toks[i].text
+    prev = s.prev_word(i)
+    if prev not in ROMAN_CONTEXT and len(text) < 2:
+        return None
+    value = roman_value(text)
+    if value is None:
+        return None
+    number = str(value)
+    spoken = ordinal(number) if prev == "thứ" else cardinal(number)
+    j = i + 1
+    year = s.glued(i + 2, NUM)
+    if s.glued(i + 1, text="/") and year is not None and len(year.text) == 4 and year.text.isdigit():
+        spoken += " năm " + cardinal(year.text)  # "quý I/2022"
+        j = i + 3
+    return s.say(i, j, spoken, "roman", NUMERIC)
+
+
+def capitals_rule(s: Sentence, i: int) -> int | None:
+    """Spell an unknown all-capitals abbreviation; leave words typed in capitals alone."""
+    text = s.toks[i].text
+    if not text.isupper():
+        return None
+    if len(text) == 1:
+        name = s.lex.letter(text)
+        if name is None or name == text.lower():
+            return None
+        nxt = s.next_solid(i)
+        if text == "Y" and nxt > i + 1 and s.toks[nxt].kind == WORD and s.toks[nxt].text.islower():
+            return None  # "Y tế", "Y sĩ": the word y, not the letter
+        return s.say(i, i + 1, name, "letter", WORDY)
+    if is_syllable(text.lower()):
+        return None
+    return s.say(i, i + 1, spell(text, s.lex), "spell", WORDY)
+
+
+def word_rule(s: Sentence, i: int) -> int:
+    """Dispatch a word token; falls back to tone-mark normalisation or copying."""
+    j = lexicon_rule(s, i)
+    if j is None:
+        j = roman_rule(s, i)
+    if j is None:
+        j = capitals_rule(s, i)
+    if j is not None:
+        return j
+    text = s.toks[i].text
+    fixed = fix_tone(text)
+    if fixed != text:
+        return s.say(i, i + 1, fixed, "tone", WORDY)
+    return s.keep(i, i + 1)
