@@ -89,23 +89,23 @@ def read_url(host: str, path: str, lex: Lexicon) -> str:
 
 def address_rule(s: Sentence, i: int) -> int | None:
     """Read an e-mail or web address starting at token ``i`` (only at the start of a run)."""
-    toks = s.toks
-    if i > 0 and toks[i - 1].kind != WS and toks[i - 1].text not in _OPENING:
+    kinds, texts = s.kinds, s.texts
+    if i > 0 and kinds[i - 1] != WS and texts[i - 1] not in _OPENING:
         return None
     nxt = s.glued(i + 1)
-    if nxt is None or nxt.text not in ".@:":
+    if nxt is None or nxt not in ".@:":
         return None
     j = i
     limit = min(s.n, i + MAX_ADDRESS_TOKENS)
-    while j < limit and toks[j].kind != WS:
+    while j < limit and kinds[j] != WS:
         j += 1
-    if j == limit and j < s.n and toks[j].kind != WS:
+    if j == limit and j < s.n and kinds[j] != WS:
         return None
-    while j > i and toks[j - 1].text in _TRAILING:
+    while j > i and texts[j - 1] in _TRAILING:
         j -= 1
     if j - i < 3:
         return None
-    run = s.text[toks[i].start : toks[j - 1].end]
+    run = s.span(i, j)
     if "@" in run:
         m = _EMAIL.fullmatch(run)
         if m is None:

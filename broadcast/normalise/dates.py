@@ -44,8 +44,8 @@ def _is_year(text: str) -> bool:
     return text.isdigit() and (len(text) == 4 or len(text) == 2)
 
 
-def _small(tok: object) -> bool:
-    return tok is not None and tok.text.isdigit() and len(tok.text) <= 2  # type: ignore[attr-defined]
+def _small(text: str | None) -> bool:
+    return text is not None and text.isdigit() and len(text) <= 2
 
 
 def _date(s: Sentence, i: int, day: str, mon: str, year: str | None) -> str:
@@ -65,13 +65,50 @@ def _looks_like_count(s: Sentence, i: int, end: int) -> bool:
     nxt = s.next_solid(end - 1)
     if nxt < 0 or nxt != end + 1:
         return False  # end of sentence or punctuation right after: a date
-    tok = s.toks[nxt]
-    return tok.kind == WORD and tok.text.islower() and tok.text not in DATE_AFTER
+    word = s.texts[nxt]
+    return s.kinds[nxt] == WORD and word.islower() and word not in DATE_AFTER
+
+
+def _slash_date(s: Sentence, i: int, day: str, second: str, third: str | None, sep2: str | None) -> int | None:
+    """``d/m/y``, ``m/yyyy`` or ``d/m`` starting at token ``i``."""
+    if third is not None and sep2 == "/" and _is_year(third) and _small(second):
+        if _valid(day, second):
+            return s.say(i, i + 5, _date(s, i, day, second, third), "date", NUMERIC)
+        return None
+    if len(second) == 4 and 1 <= int(day) <= 12 and 1900 <= int(second) <= 2100:
+        lead = "" if s.prev_word(i) in MONTH_BEFORE else "tháng "
+        return s.say(i, i + 3, f"{lead}{month(day)} năm {cardinal(second)}", "date", NUMERIC)
+    if len(second) <= 2 and _valid(day, second) and not _looks_like_count(s, i, i + 3):
+        return s.say(i, i + 3, _date(s, i, day, second, None), "date", NUMERIC)
+    return None
+
+
+def _dash_date(s: Sentence, i: int, first: str, second: str, third: str, sep2: str) -> int | None:
+    """``d1-d2/m[/y]`` (day range), ``tháng m1-m2/yyyy`` or ``d-m-yyyy``."""
+    if sep2 == "-":
+        if len(third) == 4 and _valid(first, second):
+            return s.say(i, i + 5, _date(s, i, first, second, third), "date", NUMERIC)
+        return None
+    if sep2 != "/":
+        return None
+    if s.prev_word(i) == "tháng" and len(third) == 4 and 1 <= int(first) < int(second) <= 12:
+        spoken = f"{month(first)} đến tháng {month(second)} năm {cardinal(third)}"
+        return s.say(i, i + 5, spoken, "date", NUMERIC)
+    if not _small(third) or not _valid(first, third) or not _valid(second, third) or int(first) >= int(second):
+        return None
+    year, end = None, i + 5
+    fourth = s.glued(i + 6, NUM)
+    if s.glued(i + 5, SYM, "/") is not None and fourth is not None and _is_year(fourth):
+        year, end = fourth, i + 7
+    prefix = "" if s.prev_word(i) in NO_DAY_WORD else "ngày "
+    spoken = f"{prefix}{cardinal(first)} đến ngày {cardinal(second)} tháng {month(third)}"
+    if year:
+        spoken += f" năm {cardinal(year)}"
+    return s.say(i, end, spoken, "date", NUMERIC)
 
 
 def date_rule(s: Sentence, i: int) -> int | None:
-    tok = s.toks[i]
-    text = tok.text
+    text = s.texts[i]
     if text.count(".") == 2:  # 12.5.2023
         d, m, y = text.split(".")
         if len(d) <= 2 and len(m) <= 2 and len(y) == 4 and _valid(d, m):
@@ -80,71 +117,39 @@ def date_rule(s: Sentence, i: int) -> int | None:
     if not text.isdigit() or len(text) > 2:
         return None
     sep = s.glued(i + 1, SYM)
-    if sep is None or sep.text not in "/-":
-        return None
     second = s.glued(i + 2, NUM)
-    if second is None or not second.text.isdigit():
+    if sep is None or sep not in "/-" or second is None or not second.isdigit():
         return None
     sep2 = s.glued(i + 3, SYM)
-    third = s.glued(i + 4, NUM)
-    has_third = sep2 is not None and third is not None and third.text.isdigit()
-    if sep.text == "/":
-        if has_third and sep2.text == "/" and _is_year(third.text) and _small(second):  # type: ignore[union-attr]
-            if _valid(text, second.text):
-                return s.say(i, i + 5, _date(s, i, text, second.text, third.text), "date", NUMERIC)
-            return None
-        if len(second.text) == 4 and 1 <= int(text) <= 12 and 1900 <= int(second.text) <= 2100:
-            lead = "" if s.prev_word(i) in MONTH_BEFORE else "tháng "
-            spoken = f"{lead}{month(text)} năm {cardinal(second.text)}"
-            return s.say(i, i + 3, spoken, "date", NUMERIC)
-        if len(second.text) <= 2 and _valid(text, second.text) and not _looks_like_count(s, i, i + 3):
-            return s.say(i, i + 3, _date(s, i, text, second.text, None), "date", NUMERIC)
+    third = s.glued(i + 4, NUM) if sep2 is not None else None
+    if third is not None and not third.isdigit():
+        third = None
+    if sep == "/":
+        return _slash_date(s, i, text, second, third, sep2)
+    if third is None or sep2 is None or not _small(second):
         return None
-    # "-": a day range "14-15/10[/2023]", a month range "tháng 9-10/2023" or "15-3-2024"
-    if not has_third or not _small(second):
-        return None
-    if sep2.text == "-" and len(third.text) == 4 and _valid(text, second.text):  # type: ignore[union-attr]
-        return s.say(i, i + 5, _date(s, i, text, second.text, third.text), "date", NUMERIC)
-    if sep2.text != "/":  # type: ignore[union-attr]
-        return None
-    if s.prev_word(i) == "tháng" and len(third.text) == 4 and int(text) <= 12 and 1 <= int(second.text) <= 12:
-        spoken = f"{month(text)} đến tháng {month(second.text)} năm {cardinal(third.text)}"
-        return s.say(i, i + 5, spoken, "date", NUMERIC)
-    if not _small(third) or not _valid(text, third.text) or not _valid(second.text, third.text):
-        return None
-    if int(text) >= int(second.text):
-        return None
-    year = None
-    end = i + 5
-    sep3, fourth = s.glued(i + 5, SYM, "/"), s.glued(i + 6, NUM)
-    if sep3 is not None and fourth is not None and _is_year(fourth.text):
-        year, end = fourth.text, i + 7
-    prefix = "" if s.prev_word(i) in NO_DAY_WORD else "ngày "
-    spoken = f"{prefix}{cardinal(text)} đến ngày {cardinal(second.text)} tháng {month(third.text)}"
-    if year:
-        spoken += f" năm {cardinal(year)}"
-    return s.say(i, end, spoken, "date", NUMERIC)
+    return _dash_date(s, i, text, second, third, sep2)
 
 
 def time_rule(s: Sentence, i: int) -> int | None:
     """``7h30``, ``16h``, ``17h00``, ``7g30``, ``14:30`` → "... giờ [... phút]"."""
-    text = s.toks[i].text
+    text = s.texts[i]
     if not text.isdigit() or len(text) > 2 or int(text) > 24:
         return None
     mark = s.glued(i + 1)
-    if mark is None or mark.text not in ("h", "g", "giờ", ":"):
+    if mark is None or mark not in ("h", "g", "giờ", ":"):
         return None
     minutes = s.glued(i + 2, NUM)
-    if minutes is not None and not (len(minutes.text) == 2 and minutes.text.isdigit() and int(minutes.text) < 60):
+    if minutes is not None and not (len(minutes) == 2 and minutes.isdigit() and int(minutes) < 60):
         minutes = None
-    if minutes is None and mark.text in ("g", ":"):
+    if minutes is None and mark in ("g", ":"):
         return None  # "500g" is grams, "Điều 5:" is punctuation
-    if minutes is not None and s.glued(i + 3, WORD) is not None and mark.text != ":":
+    if minutes is not None and mark != ":" and s.glued(i + 3, WORD) is not None:
         return None  # "16h30abc": not a clock time
     spoken = f"{cardinal(text)} giờ"
     end = i + 2
     if minutes is not None:
         end = i + 3
-        if int(minutes.text):
-            spoken += f" {cardinal(minutes.text)} phút"
+        if int(minutes):
+            spoken += f" {cardinal(minutes)} phút"
     return s.say(i, end, spoken, "time", NUMERIC)

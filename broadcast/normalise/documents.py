@@ -24,34 +24,34 @@ def is_code(text: str) -> bool:
 
 
 def document_rule(s: Sentence, i: int) -> int | None:
-    text = s.toks[i].text
+    text = s.texts[i]
     if not text.isdigit():
         return None
     sep = s.glued(i + 1, SYM)
-    if sep is None or sep.text not in _SEPARATORS:
+    if sep is None or sep not in _SEPARATORS:
         return None
     k = i + 2
     words = [integer(text)]
     year = s.glued(k, NUM)
-    if year is not None and len(year.text) == 4 and year.text.isdigit():
+    if year is not None and len(year) == 4 and year.isdigit():
         after = s.glued(k + 1, SYM)
-        if after is None or after.text not in _SEPARATORS:
+        if after is None or after not in _SEPARATORS:
             return None
-        words += ["năm", cardinal(year.text)]
+        words += ["năm", cardinal(year)]
         k += 2
     first = s.glued(k, WORD)
-    if first is None or not is_code(first.text):
+    if first is None or not is_code(first):
         return None
     parts = 0
     while k < s.n and parts < _MAX_PARTS:
-        tok = s.toks[k]
-        if tok.kind == WORD:
-            words.append(spell(tok.text, s.lex))
-        elif tok.kind == NUM and s.toks[k - 1].kind == WORD and tok.text.isdigit():
-            words.append(cardinal(tok.text))  # "QH15"
-        elif tok.kind == SYM and tok.text in _SEPARATORS:
-            nxt = s.glued(k + 1)
-            if nxt is None or not (nxt.kind == WORD and is_code(nxt.text)):
+        kind, tok = s.kinds[k], s.texts[k]
+        if kind == WORD:
+            words.append(spell(tok, s.lex))
+        elif kind == NUM and s.kinds[k - 1] == WORD and tok.isdigit():
+            words.append(cardinal(tok))  # "QH15"
+        elif kind == SYM and tok in _SEPARATORS:
+            nxt = s.glued(k + 1, WORD)
+            if nxt is None or not is_code(nxt):
                 break
         else:
             break

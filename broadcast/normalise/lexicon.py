@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .tokens import WS, Token, key_tokens
+from .tokens import WS, key_tokens
 
 UNIT_SCOPES = ("glued", "number", "any")
 _SPECIAL_FILES = {"letters.tsv", "units.tsv", "web.tsv"}
@@ -65,7 +65,7 @@ class _Entry:
 class _Table:
     """Entries indexed by their first token, longest keys first."""
 
-    __slots__ = ("entries", "exact", "folded")
+    __slots__ = ("entries", "exact", "folded", "starters")
 
     def __init__(self, entries: Mapping[str, tuple[str, str]]) -> None:
         self.entries: dict[str, tuple[str, str]] = dict(entries)
@@ -78,32 +78,36 @@ class _Table:
             (folded if entry.folded else exact).setdefault(entry.tokens[0], []).append(entry)
         self.exact = {k: tuple(sorted(v, key=lambda e: -len(e.tokens))) for k, v in exact.items()}
         self.folded = {k: tuple(sorted(v, key=lambda e: -len(e.tokens))) for k, v in folded.items()}
+        self.starters = frozenset(self.exact) | frozenset(self.folded)
 
-    def longest(self, toks: Sequence[Token], i: int) -> tuple[int, _Entry] | None:
+    def longest(self, kinds: Sequence[int], texts: Sequence[str], i: int) -> tuple[int, _Entry] | None:
         """Longest entry matching the tokens from ``i`` on, as (end index, entry)."""
         best: tuple[int, _Entry] | None = None
-        first = toks[i].text
+        first = texts[i]
         for entry in self.exact.get(first, ()):
-            if _matches(toks, i, entry.tokens, folded=False):
+            if _matches(kinds, texts, i, entry.tokens, folded=False):
                 best = (i + len(entry.tokens), entry)
                 break
         for entry in self.folded.get(first.lower(), ()):
-            if (best is None or len(entry.tokens) > best[0] - i) and _matches(toks, i, entry.tokens, folded=True):
+            if best is not None and len(entry.tokens) <= best[0] - i:
+                break
+            if _matches(kinds, texts, i, entry.tokens, folded=True):
                 best = (i + len(entry.tokens), entry)
                 break
         return best
 
 
-def _matches(toks: Sequence[Token], i: int, key: tuple[str, ...], folded: bool) -> bool:
-    if i + len(key) > len(toks):
+def _matches(kinds: Sequence[int], texts: Sequence[str], i: int, key: tuple[str, ...], folded: bool) -> bool:
+    if i + len(key) > len(texts):
         return False
     for offset, want in enumerate(key):
-        tok = toks[i + offset]
         if want == " ":
-            if tok.kind != WS:
+            if kinds[i + offset] != WS:
                 return False
-        elif (tok.text.lower() if folded else tok.text) != want:
-            return False
+        else:
+            text = texts[i + offset]
+            if (text.lower() if folded else text) != want:
+                return False
     return True
 
 
@@ -123,8 +127,10 @@ class Lexicon:
         self._letters = dict(letters)
         self._web = dict(web)
         self._overrides = _Table({k: (v, "override") for k, v in (overrides or {}).items()})
+        self._starters = self._base.starters | self._overrides.starters
         self._cache: OrderedDict[frozenset[tuple[str, str]], Lexicon] = OrderedDict()
         self._lock = threading.Lock()
+        self.plain_words: dict[str, bool] = {}  # scratch cache owned by the rule engine
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -184,8 +190,10 @@ class Lexicon:
         lexicon._letters = self._letters
         lexicon._web = self._web
         lexicon._overrides = _Table(merged)
+        lexicon._starters = self._base.starters | lexicon._overrides.starters
         lexicon._cache = OrderedDict()
         lexicon._lock = threading.Lock()
+        lexicon.plain_words = {}
         with self._lock:
             self._cache[clean] = lexicon
             while len(self._cache) > _OVERRIDE_CACHE_SIZE:
@@ -193,15 +201,22 @@ class Lexicon:
         return lexicon
 
     # ------------------------------------------------------------------ lookups
-    def match(self, toks: Sequence[Token], i: int) -> tuple[int, str, str] | None:
+    def match(self, kinds: Sequence[int], texts: Sequence[str], i: int) -> tuple[int, str, str] | None:
         """Longest lexicon entry starting at token ``i`` as (end index, spoken, rule)."""
-        best = self._overrides.longest(toks, i) if self._overrides.exact or self._overrides.folded else None
-        base = self._base.longest(toks, i)
+        text = texts[i]
+        if text not in self._starters and text.lower() not in self._starters:
+            return None
+        best = self._overrides.longest(kinds, texts, i) if self._overrides.entries else None
+        base = self._base.longest(kinds, texts, i)
         if base is not None and (best is None or base[0] > best[0]):
             best = base
         if best is None:
             return None
         return best[0], best[1].spoken, best[1].rule
+
+    def starts_entry(self, text: str) -> bool:
+        """True if some entry's first token is ``text`` (cheap pre-check before :meth:`match`)."""
+        return text in self._starters or text.lower() in self._starters
 
     def unit(self, written: str) -> tuple[str, str] | None:
         """(spoken, scope) of a unit written exactly so; an override changes the spoken form."""

@@ -20,11 +20,11 @@ def _phone_context(s: Sentence, i: int) -> bool:
     j = s.prev_solid(i)
     steps = 0
     while j >= 0 and len(words) < 2 and steps < 5:
-        tok = s.toks[j]
-        text = tok.text.lower()
-        if tok.kind == WORD and not (text in _SKIPPABLE and not words):
+        kind = s.kinds[j]
+        text = s.texts[j].lower()
+        if kind == WORD and not (text in _SKIPPABLE and not words):
             words.append(text)
-        elif tok.kind != WORD and text not in _SKIPPABLE:
+        elif kind != WORD and text not in _SKIPPABLE:
             break
         j = s.prev_solid(j)
         steps += 1
@@ -36,20 +36,20 @@ def _phone_context(s: Sentence, i: int) -> bool:
 def _groups(s: Sentence, i: int, total: int) -> tuple[int, int]:
     """Extend a number over following space-separated digit groups ("0912 345 678")."""
     j = i + 1
-    while j + 1 < s.n and s.toks[j].kind == WS and s.toks[j].text == " ":
-        tok = s.toks[j + 1]
-        if tok.kind != NUM or not tok.text.isdigit() or not 2 <= len(tok.text) <= 4:
+    while j + 1 < s.n and s.kinds[j] == WS and s.texts[j] == " ":
+        group = s.texts[j + 1]
+        if s.kinds[j + 1] != NUM or not group.isdigit() or not 2 <= len(group) <= 4:
             break
-        if total + len(tok.text) > _MAX_DIGITS:
+        if total + len(group) > _MAX_DIGITS:
             break
-        total += len(tok.text)
+        total += len(group)
         j += 2
     return j, total
 
 
 def phone_rule(s: Sentence, i: int) -> int | None:
     """Read a phone number or service code digit by digit, group separators silent."""
-    text = s.toks[i].text
+    text = s.texts[i]
     if "," in text or is_thousands(text):
         return None
     raw = text.replace(".", "")
@@ -66,5 +66,5 @@ def phone_rule(s: Sentence, i: int) -> int | None:
         return None
     if context and not shaped and total < 7:
         end = i + 1  # "gọi 115": no trailing groups for short codes
-    spoken = digits(s.text[s.toks[i].start : s.toks[end - 1].end])
+    spoken = digits(s.span(i, end))
     return s.say(i, end, spoken, "phone", NUMERIC)

@@ -20,18 +20,16 @@ def unit_at(s: Sentence, j: int, spaced: bool) -> tuple[int, str, str] | None:
         end = j + width
         if end > s.n:
             continue
-        toks = s.toks[j:end]
-        if any(t.kind == WS for t in toks):
+        if WS in s.kinds[j:end]:
             continue
-        written = "".join(t.text for t in toks)
+        written = "".join(s.texts[j:end])
         found = s.lex.unit(written)
         if found is None:
             continue
         spoken, scope = found
         if spaced and scope == "glued":
             continue
-        after = s.glued(end)
-        if after is not None and after.kind == WORD:
+        if s.glued(end, WORD) is not None:
             continue  # "m" in "5 mét"? no: a unit must end at a word boundary
         rule = "percent" if written in ("%", "‰") else "money" if written in _MONEY else "unit"
         return end, spoken, rule
@@ -42,9 +40,9 @@ def _unit_after(s: Sentence, i: int) -> tuple[int, str, str] | None:
     j = i + 1
     if j >= s.n:
         return None
-    spaced = s.toks[j].kind == WS
+    spaced = s.kinds[j] == WS
     if spaced:
-        if s.toks[j].text not in (" ", "\u00a0"):
+        if s.texts[j] not in (" ", "\u00a0"):
             return None
         j += 1
     if j >= s.n:
@@ -57,14 +55,14 @@ def _is_minutes(s: Sentence, i: int, text: str) -> bool:
     if not text.isdigit() or len(text) > 2 or int(text) > 59 or s.prev_word(i) != "giờ":
         return False
     hour = s.prev_solid(s.prev_solid(i))
-    if hour < 0 or s.toks[hour].kind != NUM:
+    if hour < 0 or s.kinds[hour] != NUM:
         return False
-    return s.toks[hour].text.isdigit() and len(s.toks[hour].text) <= 2 and s.next_word(i) != "phút"
+    return s.texts[hour].isdigit() and len(s.texts[hour]) <= 2 and s.next_word(i) != "phút"
 
 
 def quantity_rule(s: Sentence, i: int) -> int:
     """Read a number plus an optional unit / % / letter suffix."""
-    text = s.toks[i].text
+    text = s.texts[i]
     prev = s.prev_word(i)
     spoken = ordinal(text) if prev == "thứ" and text.isdigit() else number_token(text)
     rule = "number"
@@ -78,8 +76,8 @@ def quantity_rule(s: Sentence, i: int) -> int:
         spoken += " " + unit_spoken
     else:
         letters = s.glued(i + 1, WORD)
-        if letters is not None and letters.text.isupper() and len(letters.text) <= 3:
-            spoken += " " + spell(letters.text, s.lex)  # "Quốc lộ 1A", "lớp 10A"
+        if letters is not None and letters.isupper() and len(letters) <= 3:
+            spoken += " " + spell(letters, s.lex)  # "Quốc lộ 1A", "lớp 10A"
             end = i + 2
             rule = "code"
     return s.say(i, end, spoken, rule, NUMERIC)

@@ -48,10 +48,10 @@ def _ends_with_abbreviation(sentence: str, lexicon: Lexicon) -> bool:
     word = m.group()
     if word.lower() in _FINAL_ABBREVIATIONS:
         return False
-    toks = tokenize(word)
-    for i in range(len(toks)):
-        found = lexicon.match(toks, i)
-        if found is not None and found[0] == len(toks) and toks[-1].text == ".":
+    kinds, texts, _ = tokenize(word)
+    for i in range(len(texts)):
+        found = lexicon.match(kinds, texts, i)
+        if found is not None and found[0] == len(texts):
             return True
     return False
 

@@ -7,14 +7,16 @@ for the tokens it consumed and returns the index after them.
 
 from __future__ import annotations
 
+import re
+
 from .lexicon import Lexicon
-from .tokens import NUM, SYM, WORD, WS, Token, tokenize
+from .tokens import NUM, SYM, WORD, WS, tokenize
 
 # What the last emitted item was; ranges ("-" → "đến") and "/" → "trên" depend on it.
 NOTHING, NUMERIC, WORDY, OTHER = 0, 1, 2, 3
 
 _NO_SPACE_AFTER = frozenset("([{“‘«\"'/")
-_LINE_BREAKS = {ord(c): " " for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 RawChange = tuple[int, int, str, str, str]
 
@@ -22,13 +24,15 @@ RawChange = tuple[int, int, str, str, str]
 class Sentence:
     """Tokens of one sentence and the spoken output being built for it."""
 
-    __slots__ = ("changes", "last_char", "last_kind", "lex", "n", "need_space", "out", "text", "toks")
+    __slots__ = (
+        "changes", "kinds", "last_char", "last_kind", "lex", "n", "need_space", "out", "starts", "text", "texts",
+    )  # fmt: skip
 
     def __init__(self, text: str, lex: Lexicon) -> None:
         self.text = text
         self.lex = lex
-        self.toks: list[Token] = tokenize(text)
-        self.n = len(self.toks)
+        self.kinds, self.texts, self.starts = tokenize(text)
+        self.n = len(self.texts)
         self.out: list[str] = []
         self.changes: list[RawChange] = []
         self.last_kind = NOTHING
@@ -36,59 +40,65 @@ class Sentence:
         self.last_char = ""
 
     # ------------------------------------------------------------- navigation
-    def glued(self, i: int, kind: int | None = None, text: str | None = None) -> Token | None:
-        """Token ``i`` if it exists, is not whitespace, and has the given kind/text."""
+    def glued(self, i: int, kind: int | None = None, text: str | None = None) -> str | None:
+        """Text of token ``i`` if it exists, is not whitespace, and has the given kind/text."""
         if i >= self.n or i < 0:
             return None
-        tok = self.toks[i]
-        if tok.kind == WS or (kind is not None and tok.kind != kind) or (text is not None and tok.text != text):
+        k = self.kinds[i]
+        if k == WS or (kind is not None and k != kind):
+            return None
+        tok = self.texts[i]
+        if text is not None and tok != text:
             return None
         return tok
 
     def next_solid(self, i: int) -> int:
         """Index of the first non-whitespace token after ``i`` (-1 if none)."""
         j = i + 1
-        if j < self.n and self.toks[j].kind == WS:
+        if j < self.n and self.kinds[j] == WS:
             j += 1
         return j if j < self.n else -1
 
     def prev_solid(self, i: int) -> int:
         """Index of the last non-whitespace token before ``i`` (-1 if none)."""
         j = i - 1
-        if j >= 0 and self.toks[j].kind == WS:
+        if j >= 0 and self.kinds[j] == WS:
             j -= 1
         return j
 
     def prev_word(self, i: int) -> str:
         """Lower-cased word just before token ``i`` (across whitespace), or ""."""
         j = self.prev_solid(i)
-        if j >= 0 and self.toks[j].kind == WORD:
-            return self.toks[j].text.lower()
+        if j >= 0 and self.kinds[j] == WORD:
+            return self.texts[j].lower()
         return ""
 
     def next_word(self, i: int) -> str:
         """Lower-cased word just after token ``i`` (across whitespace), or ""."""
         j = self.next_solid(i)
-        if j >= 0 and self.toks[j].kind == WORD:
-            return self.toks[j].text.lower()
+        if j >= 0 and self.kinds[j] == WORD:
+            return self.texts[j].lower()
         return ""
 
     def number_before(self, i: int, window: int = 6) -> bool:
         """True if a number token occurs among the ``window`` tokens before ``i``."""
-        return any(self.toks[j].kind == NUM for j in range(max(0, i - window), i))
+        return NUM in self.kinds[max(0, i - window) : i]
+
+    def span(self, i: int, j: int) -> str:
+        """Original text of tokens ``[i, j)``."""
+        return self.text[self.starts[i] : self.starts[j]]
 
     # ---------------------------------------------------------------- output
     def keep(self, i: int, j: int, kind: int = WORDY) -> int:
         """Copy tokens ``[i, j)`` unchanged."""
-        text = self.text[self.toks[i].start : self.toks[j - 1].end]
-        self._verbatim(text)
-        if self.toks[i].kind != WS:
+        self._verbatim(self.text[self.starts[i] : self.starts[j]])
+        if j - i > 1 or self.kinds[i] != WS:
             self.last_kind = kind
         return j
 
     def say(self, i: int, j: int, spoken: str, rule: str, kind: int = NUMERIC) -> int:
         """Replace tokens ``[i, j)`` by ``spoken``, recording the change under ``rule``."""
-        start, end = self.toks[i].start, self.toks[j - 1].end
+        start, end = self.starts[i], self.starts[j]
         original = self.text[start:end]
         if spoken == original:
             self._verbatim(original)
@@ -120,7 +130,8 @@ class Sentence:
 
     def result(self) -> str:
         """The spoken sentence, on one line."""
-        return "".join(self.out).strip().translate(_LINE_BREAKS)
+        spoken = "".join(self.out).strip()
+        return _LINE_BREAKS.sub(" ", spoken) if _LINE_BREAKS.search(spoken) else spoken
 
 
 __all__ = ["NOTHING", "NUM", "NUMERIC", "OTHER", "SYM", "WORD", "WORDY", "WS", "RawChange", "Sentence"]

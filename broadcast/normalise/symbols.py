@@ -17,31 +17,28 @@ _NEGATIVE_AFTER = frozenset("([:;,=")
 
 def _dash(s: Sentence, i: int) -> int:
     nxt = s.next_solid(i)
-    if s.last_kind == NUMERIC and nxt > 0 and s.toks[nxt].kind == NUM:
+    if s.last_kind == NUMERIC and nxt > 0 and s.kinds[nxt] == NUM:
         return s.say(i, i + 1, "đến", "range", OTHER)
-    number = s.glued(i + 1, NUM)
-    if number is not None and s.last_kind != NUMERIC:
-        before = s.toks[i - 1] if i > 0 else None
-        if before is None or before.kind == WS or before.text in _NEGATIVE_AFTER:
-            return s.say(i, i + 1, "âm", "negative", OTHER)
+    starts_value = i == 0 or s.kinds[i - 1] == WS or s.texts[i - 1] in _NEGATIVE_AFTER
+    if starts_value and s.last_kind != NUMERIC and s.glued(i + 1, NUM) is not None:
+        return s.say(i, i + 1, "âm", "negative", OTHER)
     return s.keep(i, i + 1, OTHER)
 
 
 def _slash(s: Sentence, i: int) -> int:
     prev, nxt = s.prev_solid(i), s.next_solid(i)
-    if prev < 0 or nxt < 0 or s.toks[nxt].kind not in (WORD, NUM):
+    if prev < 0 or nxt < 0 or s.kinds[nxt] not in (WORD, NUM):
         return s.say(i, i + 1, "", "symbol", OTHER)
-    before = s.toks[prev]
-    if before.kind == SYM and before.text not in "%‰)":
+    if s.kinds[prev] == SYM and s.texts[prev] not in "%‰)":
         return s.say(i, i + 1, "", "symbol", OTHER)
     unit = unit_at(s, nxt, spaced=False) if nxt == i + 1 else None
-    numeric = s.last_kind == NUMERIC or s.toks[nxt].kind == NUM or unit is not None or s.number_before(i)
+    numeric = s.last_kind == NUMERIC or s.kinds[nxt] == NUM or unit is not None or s.number_before(i)
     if not numeric:
         return s.say(i, i + 1, ",", "slash", OTHER)  # "xã/phường": read as a list
     if unit is not None:
         end, spoken, _ = unit
         return s.say(i, end, "trên " + spoken, "per-unit", NUMERIC)
-    return s.say(i, i + 1, "trên", "per-unit" if s.toks[nxt].kind == WORD else "ratio", OTHER)
+    return s.say(i, i + 1, "trên", "per-unit" if s.kinds[nxt] == WORD else "ratio", OTHER)
 
 
 def _degree(s: Sentence, i: int) -> int:
@@ -53,7 +50,7 @@ def _degree(s: Sentence, i: int) -> int:
 
 
 def symbol_rule(s: Sentence, i: int) -> int:
-    text = s.toks[i].text
+    text = s.texts[i]
     if text in DASHES:
         return _dash(s, i)
     if text == "/":
@@ -66,6 +63,6 @@ def symbol_rule(s: Sentence, i: int) -> int:
         return _degree(s, i)
     if text == "+" and s.last_kind == NUMERIC and s.glued(i + 1, NUM) is not None:
         return s.say(i, i + 1, "cộng", "symbol", OTHER)  # "Km 25+500"
-    if text == "~" and s.next_solid(i) > 0 and s.toks[s.next_solid(i)].kind == NUM:
+    if text == "~" and s.next_solid(i) > 0 and s.kinds[s.next_solid(i)] == NUM:
         return s.say(i, i + 1, "khoảng", "symbol", OTHER)
     return s.keep(i, i + 1, OTHER)

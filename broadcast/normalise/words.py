@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from .lexicon import Lexicon
 from .numbers import cardinal, ordinal
 from .spelling import is_syllable, roman_value, spell
 from .state import NUM, NUMERIC, WORD, WORDY, Sentence
 from .unicode import fix_tone
+
+_PLAIN_CACHE_SIZE = 50_000
 
 # Words after which I, V, X are Roman numerals rather than letters ("quý I", "khóa X").
 ROMAN_CONTEXT = frozenset(
@@ -18,23 +21,22 @@ ROMAN_CONTEXT = frozenset(
 
 def lexicon_rule(s: Sentence, i: int) -> int | None:
     """Replace the longest lexicon entry starting at token ``i``."""
-    found = s.lex.match(s.toks, i)
+    found = s.lex.match(s.kinds, s.texts, i)
     if found is None:
         return None
     j, spoken, rule = found
-    toks = s.toks
-    if toks[j - 1].text == "." and s.next_solid(j - 1) == -1:
+    if s.texts[j - 1] == "." and s.next_solid(j - 1) == -1:
         spoken += "."  # "TP." or "v.v." ending the sentence: the dot is also the full stop
-    original = s.text[toks[i].start : toks[j - 1].end]
+    original = s.span(i, j)
     if original[:1].isupper() and spoken[:1].islower() and not original.isupper():
         spoken = spoken[:1].upper() + spoken[1:]  # "Đ/c" → "Đồng chí"
-    kind = NUMERIC if rule == "unit" or toks[i].kind == NUM else WORDY
+    kind = NUMERIC if rule == "unit" or s.kinds[i] == NUM else WORDY
     return s.say(i, j, spoken, rule, kind)
 
 
 def roman_rule(s: Sentence, i: int) -> int | None:
     """Roman numerals: after a context word ("quý I", "lần thứ IV") or of 2+ letters ("XIII")."""
-    text = s.toks[i].text
+    text = s.texts[i]
     prev = s.prev_word(i)
     if prev not in ROMAN_CONTEXT and len(text) < 2:
         return None
@@ -45,23 +47,21 @@ def roman_rule(s: Sentence, i: int) -> int | None:
     spoken = ordinal(number) if prev == "thứ" else cardinal(number)
     j = i + 1
     year = s.glued(i + 2, NUM)
-    if s.glued(i + 1, text="/") and year is not None and len(year.text) == 4 and year.text.isdigit():
-        spoken += " năm " + cardinal(year.text)  # "quý I/2022"
+    if s.glued(i + 1, text="/") and year is not None and len(year) == 4 and year.isdigit():
+        spoken += " năm " + cardinal(year)  # "quý I/2022"
         j = i + 3
     return s.say(i, j, spoken, "roman", NUMERIC)
 
 
 def capitals_rule(s: Sentence, i: int) -> int | None:
     """Spell an unknown all-capitals abbreviation; leave words typed in capitals alone."""
-    text = s.toks[i].text
-    if not text.isupper():
-        return None
+    text = s.texts[i]
     if len(text) == 1:
         name = s.lex.letter(text)
         if name is None or name == text.lower():
             return None
         nxt = s.next_solid(i)
-        if text == "Y" and nxt > i + 1 and s.toks[nxt].kind == WORD and s.toks[nxt].text.islower():
+        if text == "Y" and nxt > i + 1 and s.kinds[nxt] == WORD and s.texts[nxt].islower():
             return None  # "Y tế", "Y sĩ": the word y, not the letter
         return s.say(i, i + 1, name, "letter", WORDY)
     if is_syllable(text.lower()):
@@ -69,16 +69,31 @@ def capitals_rule(s: Sentence, i: int) -> int | None:
     return s.say(i, i + 1, spell(text, s.lex), "spell", WORDY)
 
 
+def is_plain(lex: Lexicon, text: str) -> bool:
+    """True if a word is copied as is: not an entry, not capitals, tone marks already right.
+
+    Cached per lexicon, because a bulletin repeats the same few hundred words.
+    """
+    cache = lex.plain_words
+    plain = cache.get(text)
+    if plain is None:
+        plain = not (text.isupper() or lex.starts_entry(text) or (not text.isascii() and fix_tone(text) != text))
+        if len(cache) >= _PLAIN_CACHE_SIZE:
+            cache.clear()
+        cache[text] = plain
+    return plain
+
+
 def word_rule(s: Sentence, i: int) -> int:
     """Dispatch a word token; falls back to tone-mark normalisation or copying."""
     j = lexicon_rule(s, i)
-    if j is None:
+    if j is None and s.texts[i].isupper():
         j = roman_rule(s, i)
-    if j is None:
-        j = capitals_rule(s, i)
+        if j is None:
+            j = capitals_rule(s, i)
     if j is not None:
         return j
-    text = s.toks[i].text
+    text = s.texts[i]
     fixed = fix_tone(text)
     if fixed != text:
         return s.say(i, i + 1, fixed, "tone", WORDY)
