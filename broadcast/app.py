@@ -49,4 +49,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
     app.include_router(health.router)
     for module in (auth, bulletins, stations, lexicon, media, receiver):
         app.include_router(module.router, prefix="/api/v1")
+    from broadcast.web import install as install_web
+
+    install_web(app)
     return app

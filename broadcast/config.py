@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(50, ge=1, le=1024)
     max_upload_minutes: int = Field(30, ge=1, le=600)
     synthesis_workers: int = Field(1, ge=1, le=8)
+    receiver_offline_after_s: int = Field(600, ge=1, le=7 * 24 * 3600,
+                                          description="A receiver unheard for longer is shown offline.")
+    secure_cookies: bool = Field(False, description="Always mark web cookies Secure (behind a TLS proxy); "
+                                 "they are Secure anyway when the request itself is HTTPS.")
 
     @field_validator("timezone")
     @classmethod

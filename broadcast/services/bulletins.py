@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -169,3 +170,24 @@ def retry(session: Session, user: User, bulletin: Bulletin) -> Bulletin:
     session.add(bulletin)
     audit.record(session, user, "bulletin.retry", "bulletin", bulletin.id)
     return bulletin
+
+
+def filter_bulletins(session: Session, user: User, *, status: BulletinStatus | None = None,
+                     station_code: str | None = None, priority: Priority | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     limit: int = 200) -> list[Bulletin]:
+    """The visible bulletins matching the filters, newest first (``since``/``until`` bound ``created_at``)."""
+    query = visible_bulletins(session, user)
+    if status:
+        query = query.where(Bulletin.status == status)
+    if priority:
+        query = query.where(Bulletin.priority == priority)
+    if station_code:
+        ids = (select(BulletinStation.bulletin_id).join(Station, Station.id == BulletinStation.station_id)
+               .where(Station.code == station_code))
+        query = query.where(col(Bulletin.id).in_(ids))
+    if since:
+        query = query.where(Bulletin.created_at >= since)
+    if until:
+        query = query.where(Bulletin.created_at < until)
+    return list(session.exec(query.order_by(col(Bulletin.id).desc()).limit(limit)).all())

@@ -1,0 +1,117 @@
+"""Uploaded files for bulletins: Word documents and plain text become bulletin text; audio is a recording.
+
+Officials write in Word, so ``.docx`` is read with python-docx (paragraphs and table cells, in order).
+Everything is checked before anything is stored: the kind of file, its size and, for ``.docx``, the
+uncompressed size of the archive (a small zip can unpack to gigabytes). Messages are in Vietnamese
+because they are shown to staff as they are.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from enum import StrEnum
+from pathlib import PurePath
+
+from broadcast.errors import InvalidInput
+
+DOCUMENT_SUFFIXES = (".docx", ".txt")
+AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".ogg", ".opus")
+MAX_DOCX_UNPACKED = 64 * 1024 * 1024
+
+
+class UploadKind(StrEnum):
+    document = "document"
+    audio = "audio"
+
+
+def suffix_of(filename: str) -> str:
+    return PurePath(filename or "").suffix.lower()
+
+
+def classify(filename: str) -> UploadKind:
+    """Decide what an upload is from its name; refuse anything that is neither a document nor audio."""
+    suffix = suffix_of(filename)
+    if suffix in DOCUMENT_SUFFIXES:
+        return UploadKind.document
+    if suffix in AUDIO_SUFFIXES:
+        return UploadKind.audio
+    allowed = ", ".join(DOCUMENT_SUFFIXES + AUDIO_SUFFIXES)
+    raise InvalidInput(f"Không nhận tệp “{PurePath(filename or '').name or '?'}”: chỉ nhận tệp {allowed}.")
+
+
+def check_size(data: bytes, limit_bytes: int) -> None:
+    if len(data) > limit_bytes:
+        raise InvalidInput(f"Tệp quá lớn ({len(data) / 1048576:.1f} MB); "
+                           f"giới hạn là {limit_bytes / 1048576:.0f} MB.")
+    if not data:
+        raise InvalidInput("Tệp tải lên rỗng.")
+
+
+def extract_text(data: bytes, filename: str) -> str:
+    """The text of a ``.docx`` or ``.txt`` upload, NFC-normalised, paragraphs separated by newlines."""
+    suffix = suffix_of(filename)
+    if suffix == ".docx":
+        text = _docx_text(data)
+    elif suffix == ".txt":
+        text = _txt_text(data)
+    else:
+        raise InvalidInput("Chỉ nhập được văn bản từ tệp .docx hoặc .txt.")
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        raise InvalidInput("Tệp không có nội dung văn bản.")
+    return text
+
+
+def _txt_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" not in data:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                return data.decode("cp1258")  # Windows Vietnamese, still common for old .txt files
+            except UnicodeDecodeError:
+                pass
+    raise InvalidInput("Tệp .txt không đọc được: hãy lưu lại với bảng mã UTF-8.")
+
+
+def _docx_text(data: bytes) -> str:
+    from docx import Document
+
+    broken = InvalidInput("Tệp .docx bị hỏng hoặc không phải tài liệu Word.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNPACKED:
+                raise InvalidInput("Tệp .docx quá lớn khi giải nén.")
+            if "word/document.xml" not in archive.namelist():
+                raise broken
+        document = Document(io.BytesIO(data))
+    except InvalidInput:
+        raise
+    except Exception as exc:  # python-docx and lxml raise many kinds for a damaged file
+        raise broken from exc
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append("".join(node.text or "" for node in child.iter() if node.tag.endswith("}t")))
+        elif tag == "tbl":
+            for row in child.iter():
+                if row.tag.endswith("}tr"):
+                    cells = ["".join(n.text or "" for n in cell.iter() if n.tag.endswith("}t"))
+                             for cell in row if cell.tag.endswith("}tc")]
+                    lines.append(" ".join(c.strip() for c in cells if c.strip()))
+    paragraphs = [line.strip() for line in lines]
+    # Collapse runs of empty paragraphs (Word spacing) into one paragraph break.
+    out: list[str] = []
+    for line in paragraphs:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out)

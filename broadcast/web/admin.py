@@ -1,0 +1,171 @@
+"""Admin pages (province level): lexicon, audit log, users, stations, receivers and the signing key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import select
+
+from broadcast.errors import NotFound, ServiceError
+from broadcast.models import LexiconEntry, Receiver, Role
+from broadcast.services import accounts, audit, directory, lexicon, stations
+from broadcast.web import i18n
+from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
+
+router = APIRouter(route_class=WebRoute, prefix="/admin")
+PAGE = 100
+
+
+def _lexicon_page(ctx: WebCtx, error: i18n.Message | None = None, values: dict[str, str] | None = None,
+                  status_code: int = 200, q: str = "") -> HTMLResponse:
+    query = select(LexiconEntry).order_by(LexiconEntry.written)
+    entries = [e for e in ctx.session.exec(query).all()
+               if not q or q.lower() in e.written.lower() or q.lower() in e.spoken.lower()]
+    return render(ctx, "admin/lexicon.html", status_code=status_code, entries=entries, error=error,
+                  values=values or {"written": "", "spoken": "", "note": ""}, q=q)
+
+
+@router.get("/lexicon", response_class=HTMLResponse)
+def lexicon_page(ctx: Web, q: str = "") -> HTMLResponse:
+    ctx.require(Role.admin)
+    return _lexicon_page(ctx, q=q)
+
+
+@router.post("/lexicon", response_class=HTMLResponse)
+def lexicon_set(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "",
+                spoken: Annotated[str, Form(max_length=500)] = "",
+                note: Annotated[str, Form(max_length=300)] = "") -> Response:
+    ctx.require(Role.admin)
+    try:
+        lexicon.upsert_entry(ctx.session, ctx.user, written, spoken, note.strip())
+    except ServiceError as exc:
+        ctx.session.rollback()
+        return _lexicon_page(ctx, i18n.translate(exc.message), {"written": written, "spoken": spoken, "note": note},
+                             status_code=exc.status_code)
+    return redirect("/admin/lexicon", "lexicon")
+
+
+@router.post("/lexicon/delete")
+def lexicon_delete(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "") -> Response:
+    ctx.require(Role.admin)
+    lexicon.delete_entry(ctx.session, ctx.user, written)
+    return redirect("/admin/lexicon", "lexicon_deleted")
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(ctx: Web, action: str = "", username: str = "", page: int = 0) -> HTMLResponse:
+    ctx.require(Role.admin)
+    page = max(0, page)
+    rows = directory.audit_entries(ctx.session, action=action, username=username, limit=PAGE + 1,
+                                   offset=page * PAGE)
+    return render(ctx, "admin/audit.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, action=action,
+                  username=username, actions=sorted({a.split(".")[0] for a in i18n.ACTIONS}))
+
+
+def _users_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: int = 200,
+                created: tuple[str, str] | None = None) -> HTMLResponse:
+    return render(ctx, "admin/users.html", status_code=status_code, rows=directory.list_users(ctx.session),
+                  stations=directory.visible_stations(ctx.session, ctx.user), error=error, created=created,
+                  roles=list(Role))
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(ctx: Web) -> HTMLResponse:
+    ctx.require(Role.admin)
+    return _users_page(ctx)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def user_create(ctx: WebPost, username: Annotated[str, Form(max_length=100)] = "",
+                full_name: Annotated[str, Form(max_length=200)] = "", role: Annotated[str, Form()] = "editor",
+                password: Annotated[str, Form(max_length=1000)] = "",
+                stations: Annotated[list[str] | None, Form()] = None) -> Response:
+    """Create an account; an empty password field makes a random one, shown on the page only this once."""
+    ctx.require(Role.admin)
+    from broadcast.security import random_password
+
+    secret = password or random_password()
+    try:
+        user = accounts.create_user(ctx.session, username, secret, Role(role) if role in i18n.ROLE else Role.editor,
+                                    full_name.strip(), stations or [])
+        audit.record(ctx.session, ctx.user, "user.create", "user", user.id, f"{user.username} ({user.role.value})")
+    except ServiceError as exc:
+        ctx.session.rollback()
+        return _users_page(ctx, i18n.translate(exc.message), exc.status_code)
+    ctx.session.flush()
+    return _users_page(ctx, created=(user.username, "" if password else secret))
+
+
+@router.post("/users/{username}/active")
+def user_active(username: str, ctx: WebPost, active: Annotated[str, Form()] = "") -> Response:
+    ctx.require(Role.admin)
+    directory.set_user_active(ctx.session, ctx.user, username, active == "1")
+    return redirect("/admin/users", "user")
+
+
+@router.post("/users/{username}/stations")
+def user_stations(username: str, ctx: WebPost, stations: Annotated[list[str] | None, Form()] = None) -> Response:
+    ctx.require(Role.admin)
+    directory.set_user_stations(ctx.session, ctx.user, username, stations or [])
+    return redirect("/admin/users", "user")
+
+
+def _stations_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: int = 200,
+                   token: tuple[str, str] | None = None) -> HTMLResponse:
+    all_stations = directory.visible_stations(ctx.session, ctx.user)
+    key = ctx.runtime.signing_key
+    return render(ctx, "admin/stations.html", status_code=status_code, stations=all_stations, error=error,
+                  receivers={s.id: directory.station_receivers(ctx.session, s) for s in all_stations},
+                  templates_=sorted(stations.load_templates(ctx.settings.schedules_dir).items()),
+                  token=token, key_id=key.key_id, public_key=key.public_b64)
+
+
+@router.get("/stations", response_class=HTMLResponse)
+def stations_page(ctx: Web) -> HTMLResponse:
+    ctx.require(Role.admin)
+    return _stations_page(ctx)
+
+
+@router.post("/stations", response_class=HTMLResponse)
+def station_create(ctx: WebPost, code: Annotated[str, Form(max_length=100)] = "",
+                   name: Annotated[str, Form(max_length=200)] = "", province: Annotated[str, Form(max_length=120)] = "",
+                   district: Annotated[str, Form(max_length=120)] = "",
+                   template: Annotated[str, Form()] = "") -> Response:
+    ctx.require(Role.admin)
+    try:
+        station = stations.create_station(ctx.session, code, name, province.strip(), district.strip())
+        if template:
+            templates = stations.load_templates(ctx.settings.schedules_dir)
+            if template in templates:
+                stations.apply_template(ctx.session, station, templates[template])
+        audit.record(ctx.session, ctx.user, "station.create", "station", station.id, station.code)
+    except ServiceError as exc:
+        ctx.session.rollback()
+        return _stations_page(ctx, i18n.translate(exc.message), exc.status_code)
+    return redirect("/admin/stations", "station")
+
+
+@router.post("/stations/{code}/receivers", response_class=HTMLResponse)
+def receiver_create(code: str, ctx: WebPost, name: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Register a receiver; its device token is shown on this page only."""
+    ctx.require(Role.admin)
+    try:
+        receiver, token = stations.create_receiver(ctx.session, stations.get_station(ctx.session, code), name)
+        audit.record(ctx.session, ctx.user, "receiver.create", "receiver", receiver.id, receiver.name)
+    except ServiceError as exc:
+        ctx.session.rollback()
+        return _stations_page(ctx, i18n.translate(exc.message), exc.status_code)
+    return _stations_page(ctx, token=(receiver.name, token))
+
+
+@router.post("/receivers/{receiver_id}/revoke")
+def receiver_revoke(receiver_id: int, ctx: WebPost) -> Response:
+    ctx.require(Role.admin)
+    receiver = ctx.session.get(Receiver, receiver_id)
+    if receiver is None:
+        raise NotFound(f"no receiver {receiver_id}")
+    stations.revoke_receiver(ctx.session, receiver)
+    audit.record(ctx.session, ctx.user, "receiver.revoke", "receiver", receiver.id, receiver.name)
+    return redirect("/admin/stations", "receiver_revoked")

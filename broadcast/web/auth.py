@@ -1,0 +1,138 @@
+"""Log in, log out and the home page.
+
+Login is protected by a double-submit CSRF cookie (there is no session yet), and throttled per username:
+after a few failures in a row every further attempt waits longer (``accounts.throttle_delay_s``), and each
+failure is written to the log and the audit trail. A web session lives ``token_ttl_hours`` (a working day
+by default); logging out revokes it in the database, so the old cookie is worthless even if kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from broadcast.api.deps import RuntimeDep
+from broadcast.db import session_scope
+from broadcast.models import BulletinStatus, Role
+from broadcast.runtime import Runtime
+from broadcast.security import new_secret
+from broadcast.services import accounts, audit, bulletins
+from broadcast.services.dashboard import station_statuses
+from broadcast.web.core import (
+    FLASH,
+    HERE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Web,
+    WebPost,
+    WebRoute,
+    redirect,
+    render,
+    secure_cookies,
+    templates,
+)
+
+log = logging.getLogger(__name__)
+router = APIRouter(route_class=WebRoute)
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: never redirect to another host after login."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _login_page(request: Request, runtime: Runtime, error: str = "", username: str = "", nxt: str = "/",
+                status_code: int = 200) -> HTMLResponse:
+    csrf = new_secret()
+    response = templates.TemplateResponse(request, "login.html", {
+        "user": None, "csrf": csrf, "error": error, "username": username, "next": nxt, "tz": runtime.settings.tz,
+        "flash": FLASH.get(request.query_params.get("m", "")),
+    }, status_code=status_code)
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="strict",
+                        secure=secure_cookies(request, runtime), path="/login")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, runtime: RuntimeDep, next: str = "/") -> HTMLResponse:  # noqa: A002
+    return _login_page(request, runtime, nxt=_safe_next(next))
+
+
+def _attempt(runtime: Runtime, username: str, password: str, client: str) -> tuple[str | None, int, float]:
+    """Check the password and open a session; returns (cookie secret or None, failures before, delay)."""
+    with session_scope(runtime.engine) as session:
+        name = username.strip().lower()
+        failures = accounts.failures_recently(session, name)
+        user = accounts.authenticate(session, username, password, client)
+        if user is None:
+            audit.record(session, None, "user.login_failed", "user", None,
+                         f"{name[:64]} from {client} ({failures + 1} failure(s) in a row)")
+            return None, failures, accounts.throttle_delay_s(failures)
+        secret, _ = accounts.issue_token(session, user, timedelta(hours=runtime.settings.token_ttl_hours), kind="web")
+        audit.record(session, user, "user.login", "user", user.id, f"web, from {client}")
+        return secret, failures, accounts.throttle_delay_s(failures)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, runtime: RuntimeDep, username: Annotated[str, Form(max_length=200)] = "",
+                password: Annotated[str, Form(max_length=1000)] = "", csrf_token: Annotated[str, Form()] = "",
+                next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not csrf_token or not hmac.compare_digest(cookie, csrf_token):
+        return _login_page(request, runtime, "Biểu mẫu đăng nhập đã cũ. Hãy thử lại.", username, _safe_next(next),
+                           status_code=403)
+    client = request.client.host if request.client else ""
+    secret, failures, delay = await run_in_threadpool(_attempt, runtime, username, password, client)
+    if delay:
+        # Slow down guessing without tying up a worker thread.
+        await asyncio.sleep(delay)
+    if secret is None:
+        log.warning("failed web login for %r from %s (%d in a row)", username[:64], client, failures + 1)
+        message = "Sai tên đăng nhập hoặc mật khẩu."
+        if failures + 1 >= accounts.THROTTLE_FREE_FAILURES:
+            message += " Đã sai nhiều lần liên tiếp: mỗi lần thử tiếp theo sẽ phải chờ lâu hơn."
+        return _login_page(request, runtime, message, username, _safe_next(next), status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, max_age=runtime.settings.token_ttl_hours * 3600, httponly=True,
+                        samesite="lax", secure=secure_cookies(request, runtime), path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(ctx: WebPost) -> Response:
+    accounts.revoke_token(ctx.session, ctx.token)
+    audit.record(ctx.session, ctx.user, "user.logout", "user", ctx.user.id, "web")
+    response = redirect("/login", "logout")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=secure_cookies(ctx.request, ctx.runtime))
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(ctx: Web) -> HTMLResponse:
+    """The dashboard: what waits for this person, and which stations are silent."""
+    user, session = ctx.user, ctx.session
+    waiting = []
+    if ctx.can_review:
+        waiting = [b for b in bulletins.filter_bulletins(session, user, status=BulletinStatus.submitted, limit=50)
+                   if b.created_by != user.id]
+    mine = [b for b in bulletins.filter_bulletins(session, user, limit=200) if b.created_by == user.id][:10]
+    statuses = station_statuses(session, user, timedelta(seconds=ctx.settings.receiver_offline_after_s), ctx.now())
+    return render(ctx, "home.html", waiting=waiting, mine=mine, silent=[s for s in statuses if s.silent],
+                  station_count=len(statuses), is_editor=user.role == Role.editor)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})

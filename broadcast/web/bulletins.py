@@ -1,0 +1,243 @@
+"""Bulletin pages: list with filters, write (paste, .docx/.txt, or a recording), preview, review."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from broadcast.audio import AudioRejected
+from broadcast.errors import InvalidInput, ServiceError
+from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority
+from broadcast.services import bulletins as svc
+from broadcast.services import directory, documents, lexicon
+from broadcast.services.schedule_view import bulletin_placements
+from broadcast.services.synthesis import store_asset
+from broadcast.web import i18n
+from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render, render_fragment
+from broadcast.web.highlight import expansion_list, highlighted
+
+router = APIRouter(route_class=WebRoute)
+
+OptionalFile = Annotated[UploadFile | None, File()]
+
+
+def _voices(ctx: WebCtx) -> list[str]:
+    speaker = ctx.runtime.speaker
+    return [speaker.default_voice] + sorted(v for v in speaker.profiles if v != speaker.default_voice)
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InvalidInput("Ngày không hợp lệ: dùng dạng năm-tháng-ngày.") from None
+
+
+@router.get("/bulletins", response_class=HTMLResponse)
+def list_page(ctx: Web, status: str = "", station: str = "", priority: str = "", since: str = "",
+              until: str = "") -> HTMLResponse:
+    zone = ctx.settings.tz
+    first, last = _day(since), _day(until)
+    rows = svc.filter_bulletins(
+        ctx.session, ctx.user, status=BulletinStatus(status) if status in i18n.STATUS else None,
+        station_code=station or None, priority=Priority(priority) if priority in i18n.PRIORITY else None,
+        since=datetime.combine(first, time(0), tzinfo=zone) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone) if last else None)
+    authors = directory.user_names(ctx.session, (b.created_by for b in rows))
+    return render(ctx, "bulletins/list.html", rows=rows, authors=authors,
+                  stations=directory.visible_stations(ctx.session, ctx.user),
+                  filters={"status": status, "station": station, "priority": priority, "since": since,
+                           "until": until},
+                  codes={b.id: svc.bulletin_station_codes(ctx.session, b) for b in rows})
+
+
+def _form_page(ctx: WebCtx, values: dict[str, Any], error: i18n.Message | None = None,
+               bulletin: Bulletin | None = None, status_code: int = 200) -> HTMLResponse:
+    return render(ctx, "bulletins/form.html", status_code=status_code, values=values, error=error,
+                  bulletin=bulletin, voices=_voices(ctx), priorities=list(Priority),
+                  groups=directory.by_district(directory.visible_stations(ctx.session, ctx.user)),
+                  max_mb=ctx.settings.max_upload_mb)
+
+
+@router.get("/bulletins/new", response_class=HTMLResponse)
+def new_page(ctx: Web) -> HTMLResponse:
+    stations = directory.visible_stations(ctx.session, ctx.user)
+    values = {"title": "", "text": "", "priority": "normal", "voice": ctx.runtime.speaker.default_voice,
+              "stations": [s.code for s in stations] if len(stations) == 1 else []}
+    return _form_page(ctx, values)
+
+
+def _read_upload(ctx: WebCtx, upload: UploadFile | None) -> tuple[documents.UploadKind, bytes, str] | None:
+    """The checked upload (kind, bytes, name), or None when no file was chosen; refuses before storing."""
+    if upload is None or not upload.filename:
+        return None
+    kind = documents.classify(upload.filename)
+    limit = ctx.settings.max_upload_mb * 1024 * 1024
+    data = upload.file.read(limit + 1)
+    documents.check_size(data, limit)
+    return kind, data, upload.filename
+
+
+@router.post("/bulletins", response_class=HTMLResponse)
+def create(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
+           text: Annotated[str, Form(max_length=200_000)] = "", priority: Annotated[str, Form()] = "normal",
+           voice: Annotated[str, Form()] = "", stations: Annotated[list[str] | None, Form()] = None,
+           action: Annotated[str, Form()] = "draft", file: OptionalFile = None) -> Response:
+    """Save a new bulletin (and submit it when asked); on any refusal the form comes back, nothing stored."""
+    values = {"title": title, "text": text, "priority": priority, "voice": voice, "stations": stations or []}
+    try:
+        bulletin = _create(ctx, title, text, priority, voice, stations or [], file)
+        if action == "submit":
+            svc.submit(ctx.session, ctx.user, bulletin)
+    except ServiceError as exc:
+        ctx.session.rollback()
+        return _form_page(ctx, values, i18n.translate(exc.message), status_code=exc.status_code)
+    return redirect(f"/bulletins/{bulletin.id}", "submitted" if action == "submit" else "created")
+
+
+def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stations: list[str],
+            file: UploadFile | None) -> Bulletin:
+    if priority not in i18n.PRIORITY:
+        raise InvalidInput("Mức ưu tiên không hợp lệ.")
+    if not title.strip():
+        raise InvalidInput("the title is empty")
+    if not stations:
+        raise InvalidInput("choose at least one station")
+    upload = _read_upload(ctx, file)
+    recording: AudioAsset | None = None
+    if upload and upload[0] == documents.UploadKind.document:
+        if text.strip():
+            raise InvalidInput("Bạn vừa dán văn bản vừa chọn tệp văn bản: hãy chỉ dùng một cách.")
+        text = documents.extract_text(upload[1], upload[2])
+    elif upload:
+        try:
+            audio = ctx.runtime.speaker.recording(upload[1], upload[2])
+        except AudioRejected as exc:
+            raise InvalidInput(getattr(exc, "message_vi", "") or str(exc)) from exc
+        recording = store_asset(ctx.session, ctx.runtime.media, audio, text.strip())
+    voice_name = "recording" if recording else ctx.runtime.speaker.profile(voice or None).name
+    return svc.create_bulletin(ctx.session, ctx.user, title=title, text=text, priority=Priority(priority),
+                               voice=voice_name, station_codes=stations, recording=recording)
+
+
+@router.post("/bulletins/extract")
+def extract(ctx: WebPost, file: OptionalFile = None) -> JSONResponse:
+    """Read a .docx or .txt upload into the text box (nothing is stored)."""
+    try:
+        upload = _read_upload(ctx, file)
+        if upload is None:
+            raise InvalidInput("Chưa chọn tệp.")
+        if upload[0] != documents.UploadKind.document:
+            return JSONResponse({"kind": "audio", "message": "Tệp ghi âm sẽ được kiểm tra khi lưu bản tin."})
+        text = documents.extract_text(upload[1], upload[2])
+    except ServiceError as exc:
+        return JSONResponse({"error": i18n.translate(exc.message).text}, status_code=exc.status_code)
+    return JSONResponse({"kind": "document", "text": text,
+                         "message": f"Đã nhập văn bản từ tệp “{upload[2]}”. Hãy đọc lại trước khi lưu."})
+
+
+@router.post("/bulletins/preview", response_class=HTMLResponse)
+def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
+            voice: Annotated[str, Form()] = "") -> HTMLResponse:
+    """The reading with its expansions highlighted, and the synthesised audio to listen to."""
+    if not text.strip():
+        raise InvalidInput("the text is empty: nothing to read")
+    if len(text) > svc.MAX_TEXT:
+        raise InvalidInput(f"the bulletin text is longer than {svc.MAX_TEXT} characters")
+    current = lexicon.current_lexicon(ctx.session)
+    speech = ctx.runtime.speaker.speak(text, voice or None, current)
+    asset = store_asset(ctx.session, ctx.runtime.media, speech.audio, speech.spoken.text)
+    return render_fragment(ctx, "bulletins/_preview.html", paragraphs=highlighted(text, speech.spoken.changes),
+                           expansions=expansion_list(speech.spoken.changes), asset=asset,
+                           engine=speech.audio.engine_summary)
+
+
+@router.post("/lexicon/quick")
+def quick_lexicon(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "",
+                  spoken: Annotated[str, Form(max_length=500)] = "") -> JSONResponse:
+    """Fix a misread word from the preview: the entry applies to every later reading."""
+    try:
+        entry = lexicon.upsert_entry(ctx.session, ctx.user, written, spoken, "sửa từ trang xem trước")
+    except ServiceError as exc:
+        ctx.session.rollback()
+        return JSONResponse({"error": i18n.translate(exc.message).text}, status_code=exc.status_code)
+    return JSONResponse({"message": f"Đã lưu: “{entry.written}” đọc là “{entry.spoken}”."})
+
+
+@router.get("/bulletins/{bulletin_id}", response_class=HTMLResponse)
+def detail(bulletin_id: int, ctx: Web) -> HTMLResponse:
+    session, user = ctx.session, ctx.user
+    bulletin = svc.get_bulletin(session, user, bulletin_id)
+    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None
+    history = directory.audit_entries(session, object_type="bulletin", object_id=bulletin.id, limit=50)
+    names = directory.user_names(session, [bulletin.created_by, bulletin.approved_by])
+    return render(ctx, "bulletins/detail.html", b=bulletin, asset=asset, history=history, names=names,
+                  codes=svc.bulletin_station_codes(session, bulletin),
+                  placements=bulletin_placements(session, bulletin),
+                  is_author=bulletin.created_by == user.id,
+                  can_edit=bulletin.status in svc.EDITABLE,
+                  can_schedule=bulletin.status in (BulletinStatus.approved, BulletinStatus.ready))
+
+
+@router.get("/bulletins/{bulletin_id}/edit", response_class=HTMLResponse)
+def edit_page(bulletin_id: int, ctx: Web) -> HTMLResponse:
+    bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
+    values = {"title": bulletin.title, "text": bulletin.text, "priority": bulletin.priority.value,
+              "voice": bulletin.voice, "stations": svc.bulletin_station_codes(ctx.session, bulletin)}
+    return _form_page(ctx, values, bulletin=bulletin)
+
+
+@router.post("/bulletins/{bulletin_id}/edit", response_class=HTMLResponse)
+def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
+         text: Annotated[str, Form(max_length=200_000)] = "", priority: Annotated[str, Form()] = "normal",
+         voice: Annotated[str, Form()] = "") -> Response:
+    """Edit; an approved bulletin goes back for approval (the service does it, the page says so)."""
+    bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
+    was_approved = bulletin.status in (BulletinStatus.approved, BulletinStatus.ready, BulletinStatus.failed)
+    values = {"title": title, "text": text, "priority": priority, "voice": voice,
+              "stations": svc.bulletin_station_codes(ctx.session, bulletin)}
+    try:
+        if priority not in i18n.PRIORITY:
+            raise InvalidInput("Mức ưu tiên không hợp lệ.")
+        voice_name = None if bulletin.source == "recording" else ctx.runtime.speaker.profile(voice or None).name
+        svc.update_bulletin(ctx.session, ctx.user, bulletin, title=title, text=text, priority=Priority(priority),
+                            voice=voice_name)
+    except ServiceError as exc:
+        ctx.session.rollback()
+        bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
+        return _form_page(ctx, values, i18n.translate(exc.message), bulletin=bulletin,
+                          status_code=exc.status_code)
+    return redirect(f"/bulletins/{bulletin.id}", "resubmit" if was_approved else "saved")
+
+
+@router.post("/bulletins/{bulletin_id}/submit")
+def submit(bulletin_id: int, ctx: WebPost) -> Response:
+    svc.submit(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id))
+    return redirect(f"/bulletins/{bulletin_id}", "submitted")
+
+
+@router.post("/bulletins/{bulletin_id}/approve")
+def approve(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    svc.approve(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id), comment.strip())
+    ctx.session.commit()
+    if ctx.runtime.jobs:
+        ctx.runtime.jobs.wake_synthesis()
+    return redirect(f"/bulletins/{bulletin_id}", "approved")
+
+
+@router.post("/bulletins/{bulletin_id}/reject")
+def reject(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    svc.reject(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id), comment)
+    return redirect(f"/bulletins/{bulletin_id}", "rejected")
+
+
+@router.post("/bulletins/{bulletin_id}/retry")
+def retry(bulletin_id: int, ctx: WebPost) -> Response:
+    svc.retry(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id))
+    ctx.session.commit()
+    if ctx.runtime.jobs:
+        ctx.runtime.jobs.wake_synthesis()
+    return redirect(f"/bulletins/{bulletin_id}", "retry")

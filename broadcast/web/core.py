@@ -1,0 +1,251 @@
+"""What every staff page shares: the session cookie, CSRF checks, templates and error pages.
+
+A web login is an ``AuthToken`` of kind ``web``: the cookie holds its secret (only a hash is stored), and
+the token row holds the CSRF token that every form and every script request must send back. Errors from
+the services are caught by :class:`WebRoute` and shown as a Vietnamese page; the database session has
+already rolled back by then, so a refused action leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup
+from sqlmodel import Session
+
+from broadcast.api.deps import RuntimeDep, SessionDep
+from broadcast.errors import ServiceError
+from broadcast.models import AuthToken, Role, User
+from broadcast.runtime import Runtime
+from broadcast.schedule.clock import clock_for
+from broadcast.services import accounts
+from broadcast.web import i18n
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "bc_session"
+LOGIN_CSRF_COOKIE = "bc_login_csrf"
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+class LoginRequired(Exception):
+    """No valid web session: send the browser to the login page."""
+
+
+class CsrfFailed(Exception):
+    """A state-changing request without the session's CSRF token."""
+
+
+class RoleRequired(Exception):
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        super().__init__(", ".join(r.value for r in roles))
+        self.roles = roles
+
+
+@dataclass
+class WebCtx:
+    """One request of a logged-in person: who, their session token, the database session and the runtime."""
+
+    request: Request
+    session: Session
+    runtime: Runtime
+    user: User
+    token: AuthToken
+    _allowed: set[int] | None = field(default=None, init=False)
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.runtime.settings
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == Role.admin
+
+    @property
+    def can_review(self) -> bool:
+        return self.user.role in (Role.admin, Role.approver)
+
+    def now(self) -> datetime:
+        """The service's clock (it honours ``clock_offset_s``, like scheduling and the receiver protocol)."""
+        return clock_for(self.runtime.settings).now()
+
+    def require(self, *roles: Role) -> None:
+        if self.user.role not in roles:
+            raise RoleRequired(roles)
+
+
+def web_ctx(request: Request, session: SessionDep, runtime: RuntimeDep) -> WebCtx:
+    request.state.db = session  # so that WebRoute can roll back when it turns an error into a page
+    raw = request.cookies.get(SESSION_COOKIE)
+    found = accounts.resolve_token(session, raw, kind="web") if raw else None
+    if found is None:
+        raise LoginRequired()
+    user, token = found
+    return WebCtx(request, session, runtime, user, token)
+
+
+async def web_post(request: Request, ctx: Annotated[WebCtx, Depends(web_ctx)]) -> WebCtx:
+    """``web_ctx`` plus the CSRF check: the form field ``csrf_token`` or the ``X-CSRF-Token`` header."""
+    sent = request.headers.get("x-csrf-token")
+    if not sent:
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or not ctx.token.csrf_token or not hmac.compare_digest(sent, ctx.token.csrf_token):
+        log.warning("CSRF check failed for user %s on %s", ctx.user.username, request.url.path)
+        raise CsrfFailed()
+    return ctx
+
+
+Web = Annotated[WebCtx, Depends(web_ctx)]
+WebPost = Annotated[WebCtx, Depends(web_post)]
+
+
+def secure_cookies(request: Request, runtime: Runtime) -> bool:
+    return runtime.settings.secure_cookies or request.url.scheme == "https"
+
+
+# ---------------------------------------------------------------------------------------------- templates
+
+@pass_context
+def _local(context: Any, value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(context["tz"]).strftime(fmt)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _ago(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "chưa bao giờ"
+    seconds = max(0, int((now - value).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} giây trước"
+    if seconds < 3600:
+        return f"{seconds // 60} phút trước"
+    if seconds < 86400:
+        return f"{seconds // 3600} giờ trước"
+    return f"{seconds // 86400} ngày trước"
+
+
+templates.env.filters.update(
+    local=_local, duration=_duration,
+    status_vi=lambda v: i18n.STATUS.get(getattr(v, "value", v), v),
+    priority_vi=lambda v: i18n.PRIORITY.get(getattr(v, "value", v), v),
+    role_vi=lambda v: i18n.ROLE.get(getattr(v, "value", v), v),
+    item_vi=lambda v: i18n.ITEM_STATUS.get(getattr(v, "value", v), v),
+    mode_vi=lambda v: i18n.MODE.get(getattr(v, "value", v), v),
+    action_vi=lambda v: i18n.ACTIONS.get(v, v),
+    rule_vi=lambda v: i18n.RULE.get(v, v),
+    urlq=lambda v: quote(str(v), safe=""),
+)
+templates.env.globals.update(ago=_ago, WEEKDAYS=i18n.WEEKDAYS, STATUS=i18n.STATUS, PRIORITY=i18n.PRIORITY,
+                             ROLE=i18n.ROLE)
+
+FLASH = {
+    "created": "Đã lưu bản tin.", "submitted": "Đã gửi bản tin đi duyệt.", "approved": "Đã duyệt bản tin.",
+    "rejected": "Đã từ chối bản tin và gửi lại cho tác giả.", "saved": "Đã lưu thay đổi.",
+    "resubmit": "Đã lưu. Bản tin đã duyệt khi sửa phải được duyệt lại.", "placed": "Đã xếp lịch phát.",
+    "placement_cancelled": "Đã hủy lịch phát.", "emergency": "Đã phát khẩn cấp.",
+    "emergency_cancelled": "Đã hủy phát khẩn cấp.", "lexicon": "Đã lưu cách đọc.",
+    "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
+    "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",
+}
+
+
+def render(ctx: WebCtx, name: str, status_code: int = 200, **data: Any) -> HTMLResponse:
+    """A full page for a logged-in user, with the emergency banner and the flash message."""
+    from broadcast.services import emergency
+
+    context = {"user": ctx.user, "csrf": ctx.token.csrf_token, "tz": ctx.settings.tz, "ctx": ctx,
+               "emergencies": emergency.active(ctx.session, ctx.user),
+               "flash": FLASH.get(ctx.request.query_params.get("m", "")), "path": ctx.request.url.path, **data}
+    return templates.TemplateResponse(ctx.request, name, context, status_code=status_code)
+
+
+def render_fragment(ctx: WebCtx, name: str, **data: Any) -> HTMLResponse:
+    context = {"user": ctx.user, "csrf": ctx.token.csrf_token, "tz": ctx.settings.tz, "ctx": ctx, **data}
+    return templates.TemplateResponse(ctx.request, name, context)
+
+
+def redirect(url: str, flash: str | None = None) -> RedirectResponse:
+    if flash:
+        url += ("&" if "?" in url else "?") + f"m={flash}"
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, status_code: int, title: str, message: i18n.Message) -> HTMLResponse:
+    runtime: Runtime = request.app.state.runtime
+    context = {"user": None, "tz": runtime.settings.tz, "title": title, "message": message,
+               "back": request.headers.get("referer", "")}
+    if request.headers.get("x-requested-with") == "fetch":
+        body = Markup('<div class="alert error" role="alert"><strong>{}</strong> {}</div>').format(
+            message.text, message.detail)
+        return HTMLResponse(body, status_code=status_code)
+    return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
+
+
+_TITLES = {403: "Không được phép", 404: "Không tìm thấy", 409: "Xung đột", 422: "Dữ liệu không hợp lệ"}
+
+
+class WebRoute(APIRoute):
+    """Turns the web pages' exceptions into Vietnamese pages (or a redirect to the login)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await original(request)
+            except Exception:
+                # The session dependency sees a normal return once the error has become a page: undo here.
+                session = getattr(request.state, "db", None)
+                if session is not None:
+                    session.rollback()
+                raise
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await guarded(request)
+            except LoginRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                if request.method != "GET" or request.headers.get("x-requested-with") == "fetch":
+                    return error_page(request, 401, "Cần đăng nhập",
+                                      i18n.Message("Phiên làm việc đã hết hạn: hãy đăng nhập lại."))
+                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            except CsrfFailed:
+                return error_page(request, 403, "Yêu cầu bị từ chối", i18n.Message(
+                    "Biểu mẫu thiếu mã bảo vệ (CSRF) hoặc mã không đúng. Hãy tải lại trang rồi thử lại."))
+            except RoleRequired as exc:
+                roles = ", ".join(i18n.ROLE[r.value] for r in exc.roles)
+                return error_page(request, 403, "Không được phép",
+                                  i18n.Message(f"Chỉ tài khoản có vai trò {roles} mới dùng được chức năng này."))
+            except ServiceError as exc:
+                return error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Không thực hiện được"),
+                                  i18n.translate(exc.message))
+            except RequestValidationError as exc:
+                fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+                return error_page(request, 422, "Dữ liệu không hợp lệ",
+                                  i18n.Message("Biểu mẫu thiếu hoặc sai thông tin.", f"trường: {fields}"))
+
+        return handler

@@ -1,0 +1,46 @@
+"""Show staff what will be read: the text with every expansion replaced by its spoken form and marked.
+
+The normaliser's changes carry offsets into the text as written, so the page rebuilds the reading from
+the original text, marking each expansion (the written form is kept in the mark's title and data
+attribute, so a misread word can be fixed on the spot).
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from broadcast.normalise.models import Change
+from broadcast.web import i18n
+
+
+def _mark(change: Change) -> Markup:
+    rule = i18n.RULE.get(change.rule, change.rule)
+    return Markup('<mark class="exp" data-written="{w}" data-spoken="{s}" title="{w} → {s} ({r})">{s}</mark>').format(
+        w=change.original, s=change.spoken, r=rule)
+
+
+def highlighted(text: str, changes: list[Change]) -> list[Markup]:
+    """Paragraphs of HTML: unchanged text escaped, expansions as ``<mark>``; overlapping changes are skipped."""
+    parts: list[Markup] = []
+    position = 0
+    for change in sorted(changes, key=lambda c: (c.start, -c.end)):
+        if change.start < position or change.end > len(text) or change.start > change.end:
+            continue
+        parts.append(escape(text[position:change.start]))
+        parts.append(_mark(change))
+        position = change.end
+    parts.append(escape(text[position:]))
+    html = Markup("").join(parts)
+    return [Markup(p) for p in html.split("\n") if p.strip()]
+
+
+def expansion_list(changes: list[Change]) -> list[Change]:
+    """Distinct expansions in reading order (for the list under the preview)."""
+    seen: set[tuple[str, str]] = set()
+    found = []
+    for change in sorted(changes, key=lambda c: c.start):
+        key = (change.original, change.spoken)
+        if key not in seen and change.original.strip() != change.spoken.strip():
+            seen.add(key)
+            found.append(change)
+    return found

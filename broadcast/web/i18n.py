@@ -1,0 +1,147 @@
+"""Vietnamese for the staff pages: labels of statuses and roles, and service errors in Vietnamese.
+
+The services speak English (it is the API's and the logs' language); what staff see is translated here.
+A message with no translation is shown under a Vietnamese headline with the English detail, so nothing is
+ever hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+STATUS = {
+    "draft": "Nháp", "submitted": "Chờ duyệt", "rejected": "Bị từ chối", "approved": "Đã duyệt, đang tạo âm thanh",
+    "ready": "Sẵn sàng phát", "failed": "Lỗi tạo âm thanh", "cancelled": "Đã hủy",
+}
+PRIORITY = {"normal": "Thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
+ROLE = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Duyệt tin"}
+ITEM_STATUS = {"scheduled": "Đã xếp lịch", "played": "Đã phát", "missed": "Bỏ lỡ", "skipped": "Bỏ qua",
+               "failed": "Lỗi phát", "cancelled": "Đã hủy"}
+MODE = {"slot": "Theo khung giờ", "at": "Giờ chính xác", "now": "Phát ngay"}
+WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+RULE = {"number": "số", "date": "ngày tháng", "time": "giờ", "abbreviation": "viết tắt", "lexicon": "từ điển",
+        "override": "từ điển của tỉnh", "unit": "đơn vị", "roman": "số La Mã", "document": "số hiệu văn bản",
+        "letters": "đánh vần", "letter": "đánh vần", "spell": "đánh vần", "phone": "số điện thoại",
+        "email": "thư điện tử", "url": "địa chỉ web", "foreign": "từ nước ngoài", "tone": "dấu thanh",
+        "org": "tên cơ quan", "place": "địa danh", "range": "khoảng", "percent": "phần trăm"}
+
+ACTIONS = {
+    "bulletin.create": "Tạo bản tin", "bulletin.edit": "Sửa bản tin", "bulletin.submit": "Gửi duyệt",
+    "bulletin.approve": "Duyệt", "bulletin.reject": "Từ chối", "bulletin.retry": "Tạo lại âm thanh",
+    "placement.create": "Xếp lịch phát", "placement.cancel": "Hủy lịch phát", "emergency.start": "Phát khẩn cấp",
+    "emergency.cancel": "Hủy phát khẩn cấp", "lexicon.set": "Sửa từ điển", "lexicon.delete": "Xóa mục từ điển",
+    "user.login": "Đăng nhập", "user.logout": "Đăng xuất", "user.login_failed": "Đăng nhập sai",
+    "user.create": "Tạo tài khoản", "user.lock": "Khóa tài khoản", "user.unlock": "Mở khóa tài khoản",
+    "user.stations": "Phân công đài", "station.create": "Tạo đài", "receiver.create": "Thêm cụm loa",
+    "receiver.revoke": "Thu hồi cụm loa", "demo.seed": "Dữ liệu mẫu",
+}
+
+
+def _status(value: str) -> str:
+    value = value.strip().removeprefix("BulletinStatus.")
+    return STATUS.get(value, value)
+
+
+_RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t in [
+    (r"^choose at least one station$", "Hãy chọn ít nhất một đài."),
+    (r"^unknown station\(s\): (?P<a>.+)$", "Không có đài: {a}."),
+    (r"^unknown station '?(?P<a>[^']+)'?$", "Không có đài {a}."),
+    (r"^you are not assigned to (all of these stations|this station)$",
+     "Bạn không được phân công phụ trách (tất cả) các đài này."),
+    (r"^the title is empty$", "Tiêu đề đang trống."),
+    (r"^the title is longer than (?P<a>\d+) characters$", "Tiêu đề dài quá {a} ký tự."),
+    (r"^the bulletin text is empty$", "Nội dung bản tin đang trống."),
+    (r"^the bulletin text is longer than (?P<a>\d+) characters$", "Nội dung bản tin dài quá {a} ký tự."),
+    (r"^no bulletin (?P<a>\d+)$", "Không tìm thấy bản tin số {a}, hoặc bạn không có quyền xem bản tin này."),
+    (r"^a (?P<s>\w+) bulletin cannot be edited$", "Bản tin ở trạng thái “{s}” không sửa được."),
+    (r"^only a draft or rejected bulletin can be submitted \(this one is (?P<s>[\w.]+)\)$",
+     "Chỉ gửi duyệt được bản tin nháp hoặc bị từ chối (bản tin này: “{s}”)."),
+    (r"^only an approver or an admin can review bulletins$", "Chỉ người duyệt tin hoặc quản trị mới được duyệt."),
+    (r"^the author cannot approve or reject their own bulletin$",
+     "Tác giả không được tự duyệt hay tự từ chối bản tin của mình: cần một người khác duyệt."),
+    (r"^only a submitted bulletin can be reviewed \(this one is (?P<s>[\w.]+)\)$",
+     "Chỉ duyệt được bản tin đang chờ duyệt (bản tin này: “{s}”)."),
+    (r"^say why the bulletin is rejected$", "Hãy ghi lý do từ chối."),
+    (r"^only a bulletin whose audio failed can be retried$", "Chỉ tạo lại được âm thanh của bản tin bị lỗi."),
+    (r"^only an approved bulletin can be placed \(this one is (?P<s>[\w.]+)\)$",
+     "Chỉ xếp lịch được bản tin đã duyệt (bản tin này: “{s}”)."),
+    (r"^repeat must be between 1 and (?P<a>\d+)$", "Số lần lặp phải từ 1 đến {a}."),
+    (r"^valid_until must be .*$", "Thời hạn phát phải là một thời điểm trong tương lai."),
+    (r"^give the time to play as .*$", "Hãy chọn ngày và giờ phát."),
+    (r"^that time has already passed$", "Thời điểm này đã qua."),
+    (r"^choose at least one date for slot placement$", "Hãy chọn ít nhất một ngày phát."),
+    (r"^station (?P<a>\S+) has no upcoming slot on the chosen dates$",
+     "Đài {a} không còn khung giờ phát nào trong những ngày đã chọn."),
+    (r"^this falls in quiet hours(?: \(only emergencies may play then\)|, when only emergencies may play): (?P<a>.+)$",
+     "Rơi vào giờ yên tĩnh, khi chỉ tin khẩn cấp được phát: {a}."),
+    (r"^it would run into quiet hours, when only emergencies may play: (?P<a>.+)$",
+     "Bản tin sẽ kéo dài sang giờ yên tĩnh, khi chỉ tin khẩn cấp được phát: {a}."),
+    (r"^station (?P<a>\S+) has no slot named (?P<b>.+) \(it has: (?P<c>.*)\)$",
+     "Đài {a} không có khung giờ {b} (các khung của đài: {c})."),
+    (r"^this clashes with content already placed \((?P<a>.+)\)\. Choose .*$",
+     "Trùng với nội dung đã xếp lịch: {a}. Hãy chọn phát sau các nội dung đó, thay thế chúng, "
+     "hoặc chọn khung giờ khác."),
+    (r"^every occurrence would be after valid_until$", "Mọi lượt phát đều sau thời hạn phát."),
+    (r"^this placement is already cancelled$", "Lịch phát này đã được hủy rồi."),
+    (r"^the written form must be one word.*$", "Cách viết phải là một từ hoặc chữ viết tắt (không có dấu cách)."),
+    (r"^the spoken form must be 1–300 characters$", "Cách đọc phải dài từ 1 đến 300 ký tự."),
+    (r"^write numbers in words in the spoken form$", "Trong cách đọc, hãy viết số bằng chữ."),
+    (r"^no lexicon entry for (?P<a>.+)$", "Từ điển không có mục {a}."),
+    (r"^username must be .*$", "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, _ . -"),
+    (r"^password must have at least (?P<a>\d+) characters$", "Mật khẩu phải có ít nhất {a} ký tự."),
+    (r"^user '?(?P<a>[^']+)'? already exists$", "Tài khoản {a} đã có."),
+    (r"^no user '?(?P<a>[^']+)'?$", "Không có tài khoản {a}."),
+    (r"^you cannot lock your own account$", "Bạn không thể tự khóa tài khoản của mình."),
+    (r"^station code must be .*$", "Mã đài gồm 2–64 ký tự: chữ thường không dấu, số, _ -"),
+    (r"^station name is empty$", "Tên đài đang trống."),
+    (r"^station '?(?P<a>[^']+)'? already exists$", "Đài {a} đã có."),
+    (r"^unknown time zone (?P<a>.+)$", "Múi giờ không hợp lệ: {a}."),
+    (r"^receiver name is empty$", "Tên cụm loa đang trống."),
+    (r"^the text is empty: nothing to read$", "Văn bản trống: không có gì để đọc."),
+    (r"^unknown voice '?(?P<a>[^';]+)'?; known voices: (?P<b>.+)$", "Không có giọng đọc {a}; các giọng có: {b}."),
+    (r"^only an approver or an admin can start an emergency broadcast$",
+     "Chỉ người duyệt tin hoặc quản trị mới được phát khẩn cấp."),
+    (r"^confirm that you have read and approve this emergency content$",
+     "Hãy đánh dấu xác nhận rằng bạn đã đọc và duyệt nội dung khẩn cấp này."),
+    (r"^the password you re-entered is wrong$", "Mật khẩu nhập lại không đúng."),
+    (r"^no emergency broadcast (?P<a>\d+)$", "Không có lượt phát khẩn cấp số {a}."),
+    (r"^no placement (?P<a>\d+)$", "Không có lịch phát số {a}."),
+]]
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    detail: str = ""
+
+
+def translate(message: str) -> Message:
+    """A service message in Vietnamese; an unknown (or already Vietnamese) one is kept as detail."""
+    message = message.strip()
+    for pattern, template in _RULES:
+        found = pattern.match(message)
+        if found:
+            groups = found.groupdict()
+            if "s" in groups:
+                groups["s"] = _status(groups["s"])
+            groups = {k: _fragments(v) if isinstance(v, str) else v for k, v in groups.items()}
+            return Message(template.format(**groups))
+    if _looks_vietnamese(message):
+        return Message(message)
+    return Message("Không thực hiện được yêu cầu.", message)
+
+
+_FRAGMENTS = [(re.compile(r"\(quiet hours "), "(giờ yên tĩnh "), (re.compile(r" at (?=\d)"), " lúc "),
+              (re.compile(r"\bslot "), "khung ")]
+
+
+def _fragments(text: str) -> str:
+    """The English glue inside lists the services build (times, slots) in Vietnamese."""
+    for pattern, replacement in _FRAGMENTS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _looks_vietnamese(text: str) -> bool:
+    return any(ch in text for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")

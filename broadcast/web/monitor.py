@@ -1,0 +1,56 @@
+"""The receivers dashboard and the broadcast reports (with CSV export)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from broadcast.services import directory, reports
+from broadcast.services.dashboard import station_statuses
+from broadcast.web.core import Web, WebCtx, WebRoute, render
+
+router = APIRouter(route_class=WebRoute)
+
+
+def _offline_after(ctx: WebCtx) -> timedelta:
+    return timedelta(seconds=ctx.settings.receiver_offline_after_s)
+
+
+@router.get("/receivers", response_class=HTMLResponse)
+def receivers(ctx: Web) -> HTMLResponse:
+    now = ctx.now()
+    statuses = station_statuses(ctx.session, ctx.user, _offline_after(ctx), now)
+    return render(ctx, "receivers.html", statuses=statuses, now=now,
+                  silent=[s for s in statuses if s.silent], threshold_min=ctx.settings.receiver_offline_after_s / 60)
+
+
+def _period(ctx: WebCtx, since: str, until: str) -> tuple[str, str]:
+    today = ctx.now().astimezone(ctx.settings.tz).date()
+    return since or today.replace(day=1).isoformat(), until or today.isoformat()
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(ctx: Web, since: str = "", until: str = "", station: str = "") -> HTMLResponse:
+    first, last = _period(ctx, since, until)
+    start, end = reports.period_bounds(first, last, ctx.settings.tz)
+    if station:
+        directory.visible_station(ctx.session, ctx.user, station)
+    rows = reports.station_reports(ctx.session, ctx.user, start, end, station or None, now=ctx.now())
+    figures = reports.province_figures(ctx.session, ctx.user, start, end, _offline_after(ctx), now=ctx.now())
+    return render(ctx, "reports.html", rows=rows, figures=figures, since=first, until=last, station=station,
+                  stations=directory.visible_stations(ctx.session, ctx.user))
+
+
+@router.get("/reports.csv")
+def reports_csv(ctx: Web, since: str = "", until: str = "", station: str = "") -> Response:
+    first, last = _period(ctx, since, until)
+    start, end = reports.period_bounds(first, last, ctx.settings.tz)
+    if station:
+        directory.visible_station(ctx.session, ctx.user, station)
+    rows = reports.station_reports(ctx.session, ctx.user, start, end, station or None, now=ctx.now())
+    body = reports.to_csv(rows, first, last)
+    name = f"bao-cao-phat-thanh_{first}_{last}{'_' + station if station else ''}.csv"
+    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,11 @@
+"""All staff pages, gathered into one router (each module keeps to one area)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from broadcast.web import admin, auth, bulletins, emergency, monitor, schedule
+
+router = APIRouter(include_in_schema=False)
+for module in (auth, bulletins, schedule, emergency, monitor, admin):
+    router.include_router(module.router)

@@ -1,0 +1,128 @@
+"""Scheduling pages: put an approved bulletin on stations, see a station's week, cancel a placement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
+
+from broadcast.errors import Conflict, InvalidInput, NotFound, ServiceError
+from broadcast.models import Bulletin, Placement, PlacementMode
+from broadcast.services import bulletins as svc
+from broadcast.services import directory, placements
+from broadcast.services.schedule_view import station_week
+from broadcast.web import i18n
+from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
+
+router = APIRouter(route_class=WebRoute)
+MAX_DAYS = 31
+
+
+def _today(ctx: WebCtx) -> date:
+    return ctx.now().astimezone(ctx.settings.tz).date()
+
+
+def _form(ctx: WebCtx, bulletin: Bulletin, values: dict[str, Any], error: i18n.Message | None = None,
+          status_code: int = 200, conflicts: list[dict[str, Any]] | None = None) -> HTMLResponse:
+    stations = directory.visible_stations(ctx.session, ctx.user)
+    return render(ctx, "schedule/form.html", status_code=status_code, b=bulletin, values=values, error=error,
+                  conflicts=conflicts or [],
+                  groups=directory.by_district(stations),
+                  slot_names=directory.slot_names(ctx.session, [s.id for s in stations if s.id]))
+
+
+@router.get("/bulletins/{bulletin_id}/schedule", response_class=HTMLResponse)
+def schedule_page(bulletin_id: int, ctx: Web) -> HTMLResponse:
+    bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
+    tomorrow = (_today(ctx) + timedelta(days=1)).isoformat()
+    values = {"stations": svc.bulletin_station_codes(ctx.session, bulletin), "districts": [], "province": False,
+              "mode": "slot", "date_from": tomorrow, "date_to": tomorrow, "slots": [], "at_date": tomorrow,
+              "at_time": "07:00", "repeat": 1, "on_clash": "refuse"}
+    return _form(ctx, bulletin, values)
+
+
+def _dates(first: str, last: str) -> list[date]:
+    try:
+        start = date.fromisoformat(first)
+        end = date.fromisoformat(last or first)
+    except ValueError:
+        raise InvalidInput("Hãy chọn ngày phát (dạng năm-tháng-ngày).") from None
+    if end < start:
+        raise InvalidInput("Ngày cuối phải sau ngày đầu.")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInput(f"Mỗi lần xếp lịch tối đa {MAX_DAYS} ngày.")
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _at(ctx: WebCtx, day: str, clock: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(day), datetime.strptime(clock, "%H:%M").time(),
+                                tzinfo=ctx.settings.tz)
+    except ValueError:
+        raise InvalidInput("Hãy chọn ngày và giờ phát (giờ dạng HH:MM).") from None
+
+
+@router.post("/bulletins/{bulletin_id}/schedule", response_class=HTMLResponse)
+def schedule(bulletin_id: int, ctx: WebPost, stations: Annotated[list[str] | None, Form()] = None,
+             districts: Annotated[list[str] | None, Form()] = None, province: Annotated[str, Form()] = "",
+             mode: Annotated[str, Form()] = "slot", date_from: Annotated[str, Form()] = "",
+             date_to: Annotated[str, Form()] = "", slots: Annotated[list[str] | None, Form()] = None,
+             at_date: Annotated[str, Form()] = "", at_time: Annotated[str, Form()] = "",
+             repeat: Annotated[int, Form(ge=1, le=20)] = 1, on_clash: Annotated[str, Form()] = "refuse"
+             ) -> Response:
+    bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
+    values = {"stations": stations or [], "districts": districts or [], "province": bool(province), "mode": mode,
+              "date_from": date_from, "date_to": date_to, "slots": slots or [], "at_date": at_date,
+              "at_time": at_time, "repeat": repeat, "on_clash": on_clash}
+    try:
+        if mode not in i18n.MODE:
+            raise InvalidInput("Hãy chọn cách phát: theo khung giờ, giờ chính xác hoặc phát ngay.")
+        visible = directory.visible_stations(ctx.session, ctx.user)
+        codes = directory.expand_selection(visible, stations or [], districts or [], bool(province))
+        placement_mode = PlacementMode(mode)
+        _, items = placements.place(
+            ctx.session, ctx.user, bulletin, station_codes=codes, mode=placement_mode,
+            at=_at(ctx, at_date, at_time) if placement_mode == PlacementMode.at else None,
+            dates=_dates(date_from, date_to) if placement_mode == PlacementMode.slot else (),
+            slot_names=slots or [], repeat=repeat,
+            on_clash=on_clash if on_clash in {c.value for c in placements.OnClash} else "refuse",
+            now=ctx.now())
+    except ServiceError as exc:
+        ctx.session.rollback()
+        bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
+        conflicts = exc.extra.get("conflicts") if isinstance(exc, Conflict) else None
+        return _form(ctx, bulletin, values, i18n.translate(exc.message), status_code=exc.status_code,
+                     conflicts=conflicts if isinstance(conflicts, list) else None)
+    if ctx.runtime.jobs and bulletin.status.value == "approved":
+        ctx.session.commit()
+        ctx.runtime.jobs.wake_synthesis()
+    return redirect(f"/bulletins/{bulletin.id}", "placed")
+
+
+@router.post("/placements/{placement_id}/cancel")
+def cancel(placement_id: int, ctx: WebPost, back: Annotated[str, Form()] = "") -> Response:
+    placement = ctx.session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(f"no placement {placement_id}")
+    svc.get_bulletin(ctx.session, ctx.user, placement.bulletin_id)  # visibility check
+    placements.cancel_placement(ctx.session, ctx.user, placement, now=ctx.now())
+    target = back if back.startswith("/") and not back.startswith("//") else f"/bulletins/{placement.bulletin_id}"
+    return redirect(target, "placement_cancelled")
+
+
+@router.get("/week", response_class=HTMLResponse)
+def week(ctx: Web, station: str = "", start: str = "") -> HTMLResponse:
+    """A station's week: what will play (and what played), day by day."""
+    stations = directory.visible_stations(ctx.session, ctx.user)
+    chosen = directory.visible_station(ctx.session, ctx.user, station) if station else (
+        stations[0] if stations else None)
+    try:
+        first = date.fromisoformat(start) if start else _today(ctx)
+    except ValueError:
+        raise InvalidInput("Ngày không hợp lệ: dùng dạng năm-tháng-ngày.") from None
+    days = station_week(ctx.session, chosen, first) if chosen else []
+    return render(ctx, "schedule/week.html", stations=stations, station=chosen, days=days, first=first,
+                  prev=(first - timedelta(days=7)).isoformat(), next=(first + timedelta(days=7)).isoformat(),
+                  today=_today(ctx))

@@ -1,0 +1,98 @@
+// Staff pages: small progressive enhancements (preview, document import, lexicon fixes, confirmations).
+// Every form also works without this script; requests made here carry the session's CSRF token.
+(function () {
+  "use strict";
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.content : "";
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" }
+    });
+  }
+
+  function el(id) { return document.getElementById(id); }
+
+  function setMessage(node, text, isError) {
+    if (!node) return;
+    node.textContent = text;
+    node.className = (node.className.replace(/\b(ok|error)-text\b/g, "") + (isError ? " error-text" : " ok-text")).trim();
+  }
+
+  function runPreview() {
+    var button = el("preview-button"), target = el("preview"), text = el("text"), voice = el("voice");
+    if (!button || !target || !text) return;
+    if (!text.value.trim()) { target.innerHTML = ""; setMessage(target, "Hãy nhập nội dung trước khi nghe thử.", true); return; }
+    var body = new FormData();
+    body.append("text", text.value);
+    if (voice) body.append("voice", voice.value);
+    button.disabled = true;
+    var label = button.textContent;
+    button.textContent = "⏳ Đang tạo âm thanh…";
+    post("/bulletins/preview", body).then(function (reply) {
+      return reply.text().then(function (html) { target.innerHTML = html; });
+    }).catch(function () {
+      setMessage(target, "Không kết nối được máy chủ. Hãy thử lại.", true);
+    }).finally(function () { button.disabled = false; button.textContent = label; });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-preview]");
+    if (button) { event.preventDefault(); runPreview(); }
+    var mark = event.target.closest("mark.exp");
+    if (mark) {
+      var form = document.querySelector("[data-lexicon-fix]");
+      if (form) { form.written.value = mark.dataset.written; form.spoken.value = mark.dataset.spoken; form.spoken.focus(); }
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches("[data-lexicon-fix]")) {
+      event.preventDefault();
+      var message = form.querySelector(".lexicon-message");
+      post("/lexicon/quick", new FormData(form)).then(function (reply) {
+        return reply.json().then(function (data) {
+          if (!reply.ok) { setMessage(message, data.error || "Không lưu được.", true); return; }
+          setMessage(message, data.message, false);
+          runPreview();
+        });
+      }).catch(function () { setMessage(message, "Không kết nối được máy chủ.", true); });
+      return;
+    }
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); return; }
+    var buttons = form.querySelectorAll("button[type=submit]");
+    window.setTimeout(function () { buttons.forEach(function (b) { b.disabled = true; }); }, 0);
+  });
+
+  var upload = el("upload");
+  if (upload) {
+    upload.addEventListener("change", function () {
+      var file = upload.files && upload.files[0], message = el("upload-message");
+      if (!file) { setMessage(message, "", false); return; }
+      var name = file.name.toLowerCase();
+      if (!/\.(docx|txt)$/.test(name)) {
+        setMessage(message, "Đã chọn tệp “" + file.name + "”: tệp sẽ được kiểm tra khi lưu bản tin.", false);
+        return;
+      }
+      var body = new FormData();
+      body.append("file", file);
+      setMessage(message, "⏳ Đang đọc tệp…", false);
+      post("/bulletins/extract", body).then(function (reply) {
+        return reply.json().then(function (data) {
+          if (!reply.ok) { setMessage(message, data.error || "Không đọc được tệp.", true); return; }
+          var text = el("text");
+          if (text) text.value = data.text;
+          upload.value = "";
+          setMessage(message, data.message, false);
+        });
+      }).catch(function () { setMessage(message, "Không kết nối được máy chủ.", true); });
+    });
+  }
+
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+})();
