@@ -1,0 +1,204 @@
+"""ffmpeg from the ``imageio-ffmpeg`` wheel, driven through pipes.
+
+That build has no ffprobe, so every decode names the output layout (rate, channels, float samples) and
+every encode names the codec. Audio moves as raw float32 through stdin/stdout: no temporary files except
+for uploads, whose containers (MP4 with the index at the end) may need seeking.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+#: Hard limit for one ffmpeg run; a 30-minute upload decodes in a few seconds.
+FFMPEG_TIMEOUT_S = 300.0
+_BASE = ("-hide_banner", "-nostdin", "-nostats")
+_CHUNK = 1 << 16
+
+
+class FfmpegError(RuntimeError):
+    """ffmpeg exited with an error; ``stderr`` holds what it said."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """Path of the bundled ffmpeg binary."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def configure_pydub() -> None:
+    """Point pydub at the bundled ffmpeg, for code that wants ``AudioSegment`` (pass ``codec=`` on decode)."""
+    from pydub import AudioSegment
+
+    AudioSegment.converter = ffmpeg_exe()
+    AudioSegment.ffmpeg = ffmpeg_exe()
+
+
+def _run(args: Sequence[str], data: bytes | None = None, timeout: float = FFMPEG_TIMEOUT_S) -> tuple[bytes, str]:
+    try:
+        proc = subprocess.run(
+            [ffmpeg_exe(), *_BASE, *args],
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise FfmpegError(f"ffmpeg took longer than {timeout:.0f} s") from exc
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit status {proc.returncode}"
+        raise FfmpegError(f"ffmpeg failed: {last}", stderr)
+    return proc.stdout, stderr
+
+
+def _as_frames(raw: bytes, channels: int) -> np.ndarray:
+    samples = np.frombuffer(raw, dtype="<f4")
+    usable = len(samples) - len(samples) % channels
+    samples = samples[:usable]
+    return samples if channels == 1 else samples.reshape(-1, channels)
+
+
+def decode(
+    source: bytes | Path,
+    *,
+    sample_rate: int,
+    channels: int = 1,
+    input_format: str | None = None,
+    max_seconds: float | None = None,
+    loglevel: str = "error",
+) -> tuple[np.ndarray, str]:
+    """Decode ``source`` (bytes or a file path) to float32 at ``sample_rate``/``channels``.
+
+    Returns the samples (1-D for mono, (n, channels) otherwise) and ffmpeg's log at ``loglevel``.
+    ``max_seconds`` stops decoding there, so a header that claims hours cannot make us allocate them.
+    """
+    args: list[str] = ["-v", loglevel]
+    if input_format:
+        args += ["-f", input_format]
+    # only local input: a crafted file must not make ffmpeg open URLs or other files (HLS, concat)
+    args += ["-protocol_whitelist", "file,pipe"]
+    args += ["-i", "pipe:0" if isinstance(source, bytes) else str(source)]
+    args += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
+    if max_seconds is not None:
+        args += ["-t", f"{max_seconds:.3f}"]
+    args += ["-ar", str(sample_rate), "-ac", str(channels), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    raw, stderr = _run(args, source if isinstance(source, bytes) else None)
+    return _as_frames(raw, channels), stderr
+
+
+def _encode_args(sample_rate: int, channels: int, bitrate_kbps: int, quality: int) -> list[str]:
+    return [
+        "-v", "error",
+        "-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
+        "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-compression_level", str(quality),
+        "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0",
+        "-fflags", "+bitexact", "-flags:a", "+bitexact",
+        "-f", "mp3", "pipe:1",
+    ]  # fmt: skip
+
+
+def _interleaved_f32(samples: np.ndarray) -> bytes:
+    return np.ascontiguousarray(samples, dtype="<f4").tobytes()
+
+
+def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 5) -> bytes:
+    """Encode float samples (1-D mono or (n, channels)) to CBR MP3 without tags; same input, same bytes."""
+    channels = 1 if samples.ndim == 1 else samples.shape[1]
+    mp3, _ = _run(_encode_args(sample_rate, channels, bitrate_kbps, quality), _interleaved_f32(samples))
+    if not mp3:
+        raise FfmpegError("ffmpeg produced an empty MP3")
+    return mp3
+
+
+def encode_and_decode(
+    samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 5
+) -> tuple[bytes, np.ndarray]:
+    """Encode to MP3 and decode that MP3 again, both ffmpeg processes running at once.
+
+    The decoded copy is what the measurements are taken from; streaming the encoder's output straight
+    into a decoder uses the second core instead of decoding after encoding.
+    """
+    channels = 1 if samples.ndim == 1 else samples.shape[1]
+    exe = ffmpeg_exe()
+    encoder = subprocess.Popen(
+        [exe, *_BASE, *_encode_args(sample_rate, channels, bitrate_kbps, quality)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    decoder = subprocess.Popen(
+        [exe, *_BASE, "-v", "error", "-f", "mp3", "-c:a", "mp3", "-i", "pipe:0",
+         "-ac", str(channels), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert encoder.stdin and encoder.stdout and decoder.stdin and decoder.stdout
+    mp3_parts: list[bytes] = []
+    decoded_parts: list[bytes] = []
+    errors: dict[str, bytes] = {}
+    payload = _interleaved_f32(samples)
+
+    def feed_encoder() -> None:
+        try:
+            encoder.stdin.write(payload)  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass
+        finally:
+            encoder.stdin.close()  # type: ignore[union-attr]
+
+    def relay() -> None:
+        try:
+            while chunk := encoder.stdout.read1(_CHUNK):  # type: ignore[union-attr]
+                mp3_parts.append(chunk)
+                decoder.stdin.write(chunk)  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass
+        finally:
+            decoder.stdin.close()  # type: ignore[union-attr]
+
+    def drain(name: str, proc: subprocess.Popen[bytes]) -> None:
+        errors[name] = proc.stderr.read()  # type: ignore[union-attr]
+
+    threads = [
+        threading.Thread(target=feed_encoder, daemon=True),
+        threading.Thread(target=relay, daemon=True),
+        threading.Thread(target=drain, args=("encoder", encoder), daemon=True),
+        threading.Thread(target=drain, args=("decoder", decoder), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while chunk := decoder.stdout.read1(_CHUNK):
+            decoded_parts.append(chunk)
+        for thread in threads:
+            thread.join(FFMPEG_TIMEOUT_S)
+        encoder_rc = encoder.wait(FFMPEG_TIMEOUT_S)
+        decoder_rc = decoder.wait(FFMPEG_TIMEOUT_S)
+    finally:
+        for proc in (encoder, decoder):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        decoder.stdout.close()
+        encoder.stdout.close()
+    for name, rc in (("encoder", encoder_rc), ("decoder", decoder_rc)):
+        if rc != 0:
+            text = errors.get(name, b"").decode("utf-8", "replace")
+            raise FfmpegError(f"ffmpeg {name} failed: {text.strip()[-300:]}", text)
+    mp3 = b"".join(mp3_parts)
+    if not mp3:
+        raise FfmpegError("ffmpeg produced an empty MP3")
+    return mp3, _as_frames(b"".join(decoded_parts), channels)

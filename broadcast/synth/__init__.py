@@ -1,0 +1,57 @@
+"""Speech engines: one sentence of spoken text in, mono PCM out.
+
+* :class:`EspeakEngine` - espeak-ng in-process through ctypes; offline, the default.
+* :class:`GttsEngine` - Google Translate's voice; online, with timeout, retries and a circuit breaker.
+* :func:`speak_all` - the per-profile fallback chain, with the :class:`SentenceCache` in front of it.
+
+Voice profiles (``voices/*.toml``) are in :mod:`broadcast.synth.profiles`.
+"""
+
+from __future__ import annotations
+
+from broadcast.synth.base import Engine, EngineError
+from broadcast.synth.cache import SentenceCache, cache_key
+from broadcast.synth.chain import ChainState, Spoken, speak_all, speak_sentence
+from broadcast.synth.espeak import EspeakEngine
+from broadcast.synth.gtts_engine import GttsEngine
+from broadcast.synth.pcm import Pcm
+from broadcast.synth.profiles import (
+    ENGINE_NAMES,
+    ProfileError,
+    VoiceProfile,
+    default_voices_dir,
+    load_profile,
+    load_profiles,
+)
+
+
+def build_engines(gtts_timeout: float = 8.0, gtts_retries: int = 1) -> dict[str, Engine]:
+    """One engine per name a profile may use. Cheap: espeak-ng loads on first use, gTTS connects per call."""
+    engines: dict[str, Engine] = {
+        "espeak": EspeakEngine(),
+        "gtts": GttsEngine(timeout=gtts_timeout, retries=gtts_retries),
+    }
+    assert set(engines) == set(ENGINE_NAMES)
+    return engines
+
+
+__all__ = [
+    "ENGINE_NAMES",
+    "ChainState",
+    "Engine",
+    "EngineError",
+    "EspeakEngine",
+    "GttsEngine",
+    "Pcm",
+    "ProfileError",
+    "SentenceCache",
+    "Spoken",
+    "VoiceProfile",
+    "build_engines",
+    "cache_key",
+    "default_voices_dir",
+    "load_profile",
+    "load_profiles",
+    "speak_all",
+    "speak_sentence",
+]

@@ -1,0 +1,96 @@
+"""The fallback chain: each sentence is spoken by the first engine of the profile's chain that can.
+
+For every engine in order: a cached sentence from that engine is used as is; otherwise the engine is
+asked, unless it already failed during this bulletin (``failed``), in which case the chain moves on
+without waiting for it again. So with the network down a gTTS-first profile costs at most one timeout
+and the rest of the bulletin comes from espeak-ng, each sentence recording which engine spoke it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from broadcast.synth.base import Engine, EngineError
+from broadcast.synth.cache import SentenceCache, cache_key
+from broadcast.synth.pcm import Pcm
+from broadcast.synth.profiles import VoiceProfile
+
+#: Parallel requests when the chain holds a network engine.
+NETWORK_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class Spoken:
+    pcm: Pcm
+    engine: str
+
+
+@dataclass
+class ChainState:
+    """Per-bulletin memory of engines that failed (thread-safe) and why."""
+
+    failed: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def mark_failed(self, name: str, error: str) -> None:
+        with self.lock:
+            self.failed.add(name)
+            self.errors.append(f"{name}: {error}")
+
+    def has_failed(self, name: str) -> bool:
+        with self.lock:
+            return name in self.failed
+
+
+def speak_sentence(
+    sentence: str,
+    profile: VoiceProfile,
+    engines: Mapping[str, Engine],
+    cache: SentenceCache | None,
+    state: ChainState | None = None,
+) -> Spoken:
+    """Speak one sentence through the profile's chain; EngineError if no engine could."""
+    state = state or ChainState()
+    problems: list[str] = []
+    for name in profile.engines:
+        engine = engines.get(name)
+        if engine is None:
+            problems.append(f"{name}: not configured")
+            continue
+        key = cache_key(name, engine.settings_key(profile), sentence) if cache is not None else None
+        if cache is not None and key is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return Spoken(hit, name)
+        if state.has_failed(name):
+            problems.append(f"{name}: failed earlier in this bulletin")
+            continue
+        try:
+            pcm = engine.synthesize(sentence, profile)
+        except EngineError as exc:
+            state.mark_failed(name, str(exc))
+            problems.append(f"{name}: {exc}")
+            continue
+        if cache is not None and key is not None:
+            cache.put(key, pcm)
+        return Spoken(pcm, name)
+    raise EngineError(f"no engine could speak {sentence[:60]!r}: " + "; ".join(problems))
+
+
+def speak_all(
+    sentences: list[str],
+    profile: VoiceProfile,
+    engines: Mapping[str, Engine],
+    cache: SentenceCache | None,
+) -> list[Spoken]:
+    """Speak sentences in order; network engines are asked several at a time."""
+    state = ChainState()
+    networked = any(getattr(engines.get(name), "concurrent", False) for name in profile.engines)
+    if not networked or len(sentences) < 2:
+        return [speak_sentence(s, profile, engines, cache, state) for s in sentences]
+    with ThreadPoolExecutor(max_workers=NETWORK_WORKERS, thread_name_prefix="tts") as pool:
+        return list(pool.map(lambda s: speak_sentence(s, profile, engines, cache, state), sentences))

@@ -1,0 +1,209 @@
+"""Voice profiles: how a bulletin sounds, kept as data in ``voices/*.toml``.
+
+A profile names the engine chain (first engine that succeeds speaks the sentence), the voice settings the
+engines use, the pauses the assembler inserts and the intro/outro sounds. Profiles are validated when they
+are loaded, at start-up, so a typo in a TOML file stops the service with a message naming the file and
+field instead of failing during a broadcast.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+import broadcast
+
+#: Engines a profile may name; ``build_engines`` provides one of each.
+ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts")
+#: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
+BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
+#: Suffixes accepted for intro/outro files.
+SOUND_FILE_SUFFIXES: tuple[str, ...] = (".wav", ".mp3", ".ogg", ".opus", ".m4a", ".flac")
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_NO_SOUND = {"", "none"}
+
+
+class ProfileError(ValueError):
+    """A voice profile file is missing, unreadable or invalid; the message names the file and field."""
+
+
+def default_voices_dir() -> Path:
+    """The ``voices/`` directory shipped next to the package."""
+    return Path(broadcast.__file__).resolve().parent.parent / "voices"
+
+
+class VoiceProfile(BaseModel):
+    """One voice: engine chain, engine settings, pauses and intro/outro sounds.
+
+    ``rate`` is a speed multiplier (1.0 = the engine's normal speed; espeak-ng normal is 175 words a
+    minute; gTTS only knows normal and slow, used below 0.8). ``pitch`` is espeak-ng's 0–100 scale
+    (50 = the voice's own pitch); online engines ignore it. ``voice``/``variant`` are espeak-ng names
+    (``vi``, ``vi-vn-x-central``, ``vi-vn-x-south``; variant ``f3`` and so on), ``language`` and
+    ``gtts_tld`` are what gTTS gets.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    label: str = Field(min_length=1, max_length=120)
+    description: str = ""
+    engines: list[str] = Field(min_length=1)
+    language: str = "vi"
+    voice: str = "vi"
+    variant: str | None = None
+    gtts_tld: str = "com"
+    rate: float = Field(1.0, ge=0.5, le=2.0)
+    pitch: int = Field(50, ge=0, le=100)
+    sentence_pause_ms: int = Field(450, ge=0, le=5000)
+    paragraph_pause_ms: int = Field(900, ge=0, le=10000)
+    intro: str | None = None
+    outro: str | None = None
+    intro_pause_ms: int | None = Field(None, ge=0, le=10000)
+
+    _directory: Path | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not _NAME_RE.match(value):
+            raise ValueError("use 1-40 lower-case letters, digits, '-' or '_' (it appears in URLs and the CLI)")
+        return value
+
+    @field_validator("engines")
+    @classmethod
+    def _known_engines(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in ENGINE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown engine(s) {unknown}; known: {list(ENGINE_NAMES)}")
+        if len(set(value)) != len(value):
+            raise ValueError("an engine is listed twice")
+        return value
+
+    @field_validator("intro", "outro", mode="before")
+    @classmethod
+    def _none_sound(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in _NO_SOUND:
+            return None
+        return value
+
+    @field_validator("gtts_tld")
+    @classmethod
+    def _valid_tld(cls, value: str) -> str:
+        if not re.match(r"^[a-z]{2,6}(\.[a-z]{2,6})?$", value):
+            raise ValueError("a Google top-level domain such as 'com' or 'com.vn'")
+        return value
+
+    @property
+    def gap_after_intro_ms(self) -> int:
+        """Pause between the intro sound and the first sentence (and before the outro)."""
+        return self.paragraph_pause_ms if self.intro_pause_ms is None else self.intro_pause_ms
+
+    @property
+    def max_pause_ms(self) -> int:
+        """The longest pause the assembler inserts for this profile."""
+        return max(self.sentence_pause_ms, self.paragraph_pause_ms, self.gap_after_intro_ms)
+
+    def sound_source(self, which: Literal["intro", "outro"]) -> str | Path | None:
+        """The built-in sound name, the resolved file path, or None."""
+        ref = self.intro if which == "intro" else self.outro
+        if ref is None or ref in BUILTIN_SOUNDS:
+            return ref
+        base = self._directory or default_voices_dir()
+        return (base / ref).resolve()
+
+    def with_directory(self, directory: Path) -> VoiceProfile:
+        """Remember where the profile came from, so sound paths resolve against it."""
+        self._directory = directory.resolve()
+        return self
+
+
+def _format_validation(path: Path, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "(file)"
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"field '{field}': {message}")
+    return f"{path}: " + "; ".join(problems)
+
+
+def _check_sound(path: Path, profile: VoiceProfile, which: Literal["intro", "outro"]) -> None:
+    source = profile.sound_source(which)
+    if source is None or isinstance(source, str):
+        return
+    base = (profile._directory or path.parent).resolve()
+    if not source.is_relative_to(base):
+        raise ProfileError(f"{path}: field '{which}': {getattr(profile, which)!r} is outside {base}")
+    if source.suffix.lower() not in SOUND_FILE_SUFFIXES:
+        raise ProfileError(
+            f"{path}: field '{which}': {getattr(profile, which)!r} is neither a built-in sound "
+            f"{list(BUILTIN_SOUNDS)} nor an audio file ({', '.join(SOUND_FILE_SUFFIXES)})"
+        )
+    if not source.is_file():
+        raise ProfileError(f"{path}: field '{which}': sound file {source} does not exist")
+    from broadcast.audio.sounds import load_sound_file  # late: broadcast.audio imports this package
+
+    try:
+        load_sound_file(source)
+    except ValueError as exc:
+        raise ProfileError(f"{path}: field '{which}': {exc}") from exc
+
+
+def _check_voice(path: Path, profile: VoiceProfile) -> None:
+    if "espeak" not in profile.engines:
+        return
+    from broadcast.synth.espeak import espeak_variant_exists, espeak_voice_exists
+
+    if not espeak_voice_exists(profile.voice):
+        raise ProfileError(f"{path}: field 'voice': espeak-ng has no voice {profile.voice!r}")
+    if profile.variant and not espeak_variant_exists(profile.variant):
+        raise ProfileError(f"{path}: field 'variant': espeak-ng has no voice variant {profile.variant!r}")
+
+
+def load_profile(path: Path) -> VoiceProfile:
+    """Read and validate one profile file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not UTF-8 text: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        profile = VoiceProfile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(_format_validation(path, exc)) from exc
+    profile.with_directory(path.parent)
+    _check_voice(path, profile)
+    _check_sound(path, profile, "intro")
+    _check_sound(path, profile, "outro")
+    return profile
+
+
+def load_profiles(directory: Path | None = None) -> dict[str, VoiceProfile]:
+    """Load every ``*.toml`` in ``directory`` (default: the shipped ``voices/``), keyed by name.
+
+    Raises :class:`ProfileError` for the first bad file, for two files with the same name, and for a
+    directory without profiles.
+    """
+    directory = default_voices_dir() if directory is None else Path(directory)
+    if not directory.is_dir():
+        raise ProfileError(f"{directory}: voice profile directory does not exist")
+    profiles: dict[str, VoiceProfile] = {}
+    origin: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.toml")):
+        profile = load_profile(path)
+        if profile.name in profiles:
+            raise ProfileError(
+                f"{path}: field 'name': profile name {profile.name!r} is already used by {origin[profile.name]}"
+            )
+        profiles[profile.name] = profile
+        origin[profile.name] = path
+    if not profiles:
+        raise ProfileError(f"{directory}: no voice profiles (*.toml) found")
+    return profiles
