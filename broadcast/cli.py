@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
+from broadcast.receiver.cli import receiver_app
 
 app = typer.Typer(help="Text-to-speech bulletins for commune loudspeaker systems.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -20,6 +21,7 @@ keys_app = typer.Typer(help="The manifest signing key.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(receiver_app, name="receiver")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -1,0 +1,224 @@
+"""Real receiver processes against an in-memory server that speaks the protocol, for what the real server
+cannot easily be made to do: lie about the time, lose acknowledgements, refuse one report, sign for
+another receiver. The real server is used in test_end_to_end.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from broadcast.protocol import SigningKey
+from broadcast.receiver.store import AgentState, Event
+from tests.receiver.support import ContractServer, ReceiverProcess, enrol, tamper, wait_for
+
+RID = 7
+
+
+@pytest.fixture
+def contract() -> Iterator[ContractServer]:
+    server = ContractServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver(tmp_path: Path, contract: ContractServer) -> Iterator[Callable[..., ReceiverProcess]]:
+    made: list[ReceiverProcess] = []
+
+    def make(name: str = "r1", start: bool = True, **options) -> ReceiverProcess:  # type: ignore[no-untyped-def]
+        token = contract.add_receiver(RID)
+        state = tmp_path / name
+        enrolled = enrol(contract.url, token, state)
+        assert enrolled.returncode == 0, enrolled.stderr
+        process = ReceiverProcess(state, tmp_path / f"{name}-plays.log", **options)
+        made.append(process)
+        if start:  # up and holding a first manifest: what a test publishes next is timed from here
+            process.start()
+            wait_for(lambda: process.state_json()["sequence"] >= 1, 15, what="the agent's first manifest")
+        return process
+
+    yield make
+    for process in made:
+        process.stop()
+        assert "Traceback" not in process.output(), process.output()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _words(process: ReceiverProcess) -> list[tuple[str, int]]:
+    return [(p.word, p.item_id) for p in process.plays()]
+
+
+def test_enrol_pins_the_key_and_refuses_a_different_one(contract: ContractServer, tmp_path: Path) -> None:
+    token = contract.add_receiver(RID)
+    state = tmp_path / "r"
+    wrong = enrol(contract.url, token, state, "--public-key", SigningKey.load_or_create(tmp_path / "k.pem").public_b64)
+    assert wrong.returncode == 1 and "--public-key" in wrong.stderr and not (state / "config.json").exists()
+    assert enrol(contract.url, "rcv_nobody.secret", state).returncode == 1
+    ok = enrol(contract.url, token, state, "--public-key", contract.key.public_b64)
+    assert ok.returncode == 0, ok.stderr
+    assert f"receiver {RID} of station xa-test" in ok.stdout and contract.key.key_id in ok.stdout
+    config = json.loads((state / "config.json").read_text())
+    assert config["public_key"] == contract.key.public_b64 and config["receiver_id"] == RID
+    assert oct((state / "config.json").stat().st_mode & 0o777) == "0o600"  # it holds the device token
+    other = ContractServer()
+    try:
+        moved = enrol(other.url, other.add_receiver(RID), state)
+        assert moved.returncode == 1 and "--force" in moved.stderr
+    finally:
+        other.stop()
+
+
+def test_plays_once_on_time_reports_and_cleans_up(contract: ContractServer, receiver) -> None:  # type: ignore[no-untyped-def]
+    sha = contract.add_media(os.urandom(30_000))
+    r1 = receiver(poll_interval=0.5)
+    at = _now() + timedelta(seconds=2)
+    contract.publish(RID, [contract.item(1, sha, at, duration_ms=400)])
+    wait_for(lambda: _words(r1) == [("start", 1), ("end", 1)], 15, what="the item played")
+    start = r1.plays()[0]
+    assert start.sha256 == sha
+    assert abs(start.at - at.timestamp()) < 0.5, f"started {start.at - at.timestamp():+.2f} s from its time"
+    wait_for(lambda: ("played", 1) in contract.kinds(RID), 10, what="the played report")
+    wait_for(lambda: not r1.state_json()["outbox"], 10, what="acknowledged reports leave the queue")
+    assert sorted(contract.kinds(RID)) == [("downloaded", 1), ("played", 1)]
+    beat = contract.heartbeats[-1]
+    assert beat["software_version"].startswith("broadcast-receiver/") and beat["manifest_sequence"] == 2
+    assert beat["free_disk_mb"] > 0 and beat["clock_offset_s"] is not None and abs(beat["clock_offset_s"]) < 2
+    # the first poll is enrol's, the second the agent's first: every later one asks "changed since?"
+    polls = [h for m, p, h in contract.requests if p == "/api/v1/receiver/playlist"]
+    assert len(polls) >= 3 and all(h.get("If-None-Match", "").startswith(f'"{RID}-') for h in polls[2:])
+
+    contract.publish(RID, [])  # the server forgets the item once reported: its audio is deleted here too
+    wait_for(lambda: not list((r1.state / "media").glob("*.mp3")), 10, what="unneeded media deleted")
+    time.sleep(1)
+    assert _words(r1) == [("start", 1), ("end", 1)]
+
+
+def test_rejected_manifests_change_nothing_and_are_reported_once(contract: ContractServer, receiver) -> None:  # type: ignore[no-untyped-def]
+    good_sha, bad_sha = contract.add_media(os.urandom(5000)), contract.add_media(os.urandom(6000))
+    first = contract.publish(RID, [])
+    r1 = receiver(poll_interval=0.3)
+    at = _now() + timedelta(seconds=6)
+    good = contract.publish(RID, [contract.item(1, good_sha, at, duration_ms=300)])
+    wait_for(lambda: r1.state_json()["sequence"] == 2, 10)
+    evil = [contract.item(66, bad_sha, _now() + timedelta(seconds=1), "emergency").model_dump(mode="json")]
+    other_key = SigningKey.load_or_create(r1.state.parent / "other.pem")
+    attempts = {
+        "bad-signature": tamper(good, items=evil),
+        "unknown-key": contract.publish(RID, [contract.item(66, bad_sha, _now(), "emergency")], key=other_key),
+        "replayed": first,
+        "expired": contract.publish(RID, [contract.item(66, bad_sha, _now())], valid_for=timedelta(seconds=-1)),
+        "wrong-receiver": contract.publish(RID, [contract.item(66, bad_sha, _now())], for_receiver=RID + 1),
+    }
+    for reason, body in attempts.items():
+        contract.manifests[RID].body = body
+        wait_for(lambda reason=reason: any(e["detail"].startswith(reason + ":") for e in contract.events.values()),
+                 10, what=f"the {reason} rejection reported")
+    time.sleep(1)  # several more polls of the last bad manifest: reported once, not at every poll
+    rejected = sorted(e["detail"].split(":")[0] for e in contract.events.values() if e["kind"] == "rejected")
+    assert rejected == sorted(attempts)
+    assert r1.state_json()["sequence"] == 2
+    wait_for(lambda: _words(r1) == [("start", 1), ("end", 1)], 15, what="the good item played")
+    assert all(p.sha256 == good_sha for p in r1.plays())
+    assert not any(bad_sha in path for _m, path, _h in contract.requests), "media of a rejected manifest was fetched"
+    assert "rejected" in (contract.heartbeats[-1]["last_error"] or "")
+
+
+def test_outage_power_cut_and_lost_acknowledgements(contract: ContractServer, receiver) -> None:  # type: ignore[no-untyped-def]
+    """Server down, receiver killed and restarted without network, the first ack after recovery lost."""
+    shas = [contract.add_media(os.urandom(8000 + i)) for i in range(2)]
+    r1 = receiver(poll_interval=0.3)
+    at = _now() + timedelta(seconds=4)
+    contract.publish(RID, [contract.item(1, shas[0], at, duration_ms=300),
+                           contract.item(2, shas[1], at + timedelta(seconds=2), duration_ms=300)])
+    wait_for(lambda: sorted(contract.kinds(RID)) == [("downloaded", 1), ("downloaded", 2)], 10)
+    contract.stop()
+    r1.kill9()  # a power cut, with the server unreachable when it comes back
+    r1.start()
+    wait_for(lambda: _words(r1) == [("start", 1), ("end", 1), ("start", 2), ("end", 2)], 20,
+             what="the cached schedule played without the server")
+    wait_for(lambda: len(r1.state_json()["outbox"]) == 2, 5, what="both plays queued for reporting")
+    contract.lose_acks = 1
+    contract.start()
+    wait_for(lambda: not r1.state_json()["outbox"], 15, what="the queue drained after the server came back")
+    played = [e for e in contract.events.values() if e["kind"] == "played"]
+    assert sorted(e["item_id"] for e in played) == [1, 2]  # each counted once, though sent twice
+    assert any(dup for _acc, dup in contract.report_replies), "the re-sent batch should have been duplicates"
+
+
+def test_a_far_off_clock_is_corrected_from_the_server_date(contract: ContractServer, receiver) -> None:  # type: ignore[no-untyped-def]
+    contract.date_offset_s = 600.0  # the server is 10 minutes ahead of this machine
+    sha = contract.add_media(os.urandom(4000))
+    r1 = receiver(poll_interval=0.3)
+    server_at = _now() + timedelta(seconds=600 + 2)
+    contract.publish(RID, [contract.item(1, sha, server_at, duration_ms=200)])
+    wait_for(lambda: _words(r1)[:1] == [("start", 1)], 15, what="the item played on server time")
+    local_at = server_at.timestamp() - 600
+    assert abs(r1.plays()[0].at - local_at) < 1.5
+    wait_for(lambda: contract.heartbeats and contract.heartbeats[-1]["clock_offset_s"], 10)
+    beat = contract.heartbeats[-1]
+    assert 598 <= beat["clock_offset_s"] <= 602 and "off by +600 s" in beat["last_error"]
+
+
+def test_a_refused_report_is_dropped_alone_and_a_failing_player_is_reported(contract: ContractServer,
+                                                                          receiver) -> None:  # type: ignore[no-untyped-def]
+    sha = contract.add_media(os.urandom(4000))
+    r1 = receiver(poll_interval=0.3, player_args="--exit-status 3", start=False)
+    poison = Event(event_id="poison-1", kind="played", item_id=999, at=_now(), detail="x")
+    state = AgentState(outbox=[poison, Event(event_id="fine-1", kind="skipped", item_id=998, at=_now())])
+    (r1.state / "state.json").write_text(state.model_dump_json())
+    contract.refuse_event = lambda e: e["event_id"] == "poison-1"
+    contract.publish(RID, [contract.item(1, sha, _now() + timedelta(seconds=3), duration_ms=200)])
+    r1.start()
+    wait_for(lambda: ("failed", 1) in contract.kinds(RID), 15, what="the player failure reported")
+    failure = next(e for e in contract.events.values() if e["kind"] == "failed")
+    assert "status 3" in failure["detail"]
+    assert ("skipped", 998) in contract.kinds(RID) and ("played", 999) not in contract.kinds(RID)
+    wait_for(lambda: r1.state_json()["outbox"] == [] and r1.state_json()["dropped_events"] == 1, 10)
+    time.sleep(1)
+    assert _words(r1) == [("start", 1), ("fail", 1)]  # at most once, even when it failed
+
+
+def test_emergency_interrupts_and_the_cut_item_starts_again(contract: ContractServer, receiver) -> None:  # type: ignore[no-untyped-def]
+    normal_sha, alarm_sha = contract.add_media(os.urandom(9000)), contract.add_media(os.urandom(7000))
+    r1 = receiver(poll_interval=1.0, scale=0.5)
+    normal = contract.item(1, normal_sha, _now() + timedelta(seconds=2), duration_ms=8000)
+    contract.publish(RID, [normal])
+    wait_for(lambda: _words(r1) == [("start", 1)], 15, what="the normal item started")
+    time.sleep(0.5)
+    placed = time.time()
+    contract.publish(RID, [normal, contract.item(2, alarm_sha, _now(), "emergency", duration_ms=1000)])
+    wait_for(lambda: ("start", 2) in _words(r1), 10, what="the emergency started")
+    plays = r1.plays()
+    cut = next(p for p in plays if p.word == "term")
+    assert cut.item_id == 1 and cut.at - placed < 2 * 1.0, f"interrupted {cut.at - placed:.2f} s after placement"
+    wait_for(lambda: _words(r1)[-1:] == [("end", 1)], 20, what="the normal item played again after")
+    assert _words(r1) == [("start", 1), ("term", 1), ("start", 2), ("end", 2), ("start", 1), ("end", 1)]
+    wait_for(lambda: sorted(k for k in contract.kinds(RID) if k[0] == "played") == [("played", 1), ("played", 2)], 10)
+
+
+def test_audio_damaged_on_disk_is_not_played_but_fetched_again(contract: ContractServer, receiver) -> None:  # type: ignore[no-untyped-def]
+    data = os.urandom(20_000)
+    sha = contract.add_media(data)
+    r1 = receiver(poll_interval=0.3)
+    contract.publish(RID, [contract.item(1, sha, _now() + timedelta(seconds=3), duration_ms=200)])
+    wait_for(lambda: ("downloaded", 1) in contract.kinds(RID), 10)
+    path = r1.state / "media" / f"{sha}.mp3"
+    damaged = bytearray(path.read_bytes())
+    damaged[1000] ^= 0xFF
+    path.write_bytes(bytes(damaged))  # an SD card going bad
+    wait_for(lambda: ("end", 1) in _words(r1), 15, what="the item played from a fresh copy")
+    assert [p.sha256 for p in r1.plays()] == [sha, sha]
+    wait_for(lambda: ("failed", 1) in contract.kinds(RID), 10)
+    failure = next(e for e in contract.events.values() if e["kind"] == "failed")
+    assert "failed its check before playing" in failure["detail"]
+    assert [k for k in contract.kinds(RID) if k[0] == "downloaded"] == [("downloaded", 1)] * 2
