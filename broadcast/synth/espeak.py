@@ -95,6 +95,9 @@ class _Library:
         self.chunks: list[bytes] = []
         self.callback = _CALLBACK(self._on_samples)  # keep a reference: the library holds the pointer
         lib.espeak_SetSynthCallback(self.callback)
+        if hasattr(lib, "espeak_ng_SetRandSeed"):  # breath noise: same run, same sequence of audio
+            lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+            lib.espeak_ng_SetRandSeed(20_240_501)
         self.voice: str | None = None
 
     def _on_samples(self, wav: Any, count: int, _events: Any) -> int:
