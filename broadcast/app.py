@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from broadcast import __version__
-from broadcast.api import auth, bulletins, health, lexicon, media, receiver, stations
+from broadcast.api import auth, bulletins, health, lexicon, media, placements, receiver, stations
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
 from broadcast.runtime import Runtime
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
         return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status_code)
 
     app.include_router(health.router)
-    for module in (auth, bulletins, stations, lexicon, media, receiver):
+    for module in (auth, bulletins, placements, stations, lexicon, media, receiver):
         app.include_router(module.router, prefix="/api/v1")
     from broadcast.web import install as install_web
 

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(50, ge=1, le=1024)
     max_upload_minutes: int = Field(30, ge=1, le=600)
     synthesis_workers: int = Field(1, ge=1, le=8)
+    # Scheduling and the receiver protocol (issue 5): see docs/receiver-protocol.md.
+    clock_offset_s: float = Field(0.0, description="Shift the service's clock (tests, drills); 0 in production.")
+    scheduler_lease_s: float = Field(30.0, ge=2, le=600, description="Single-scheduler lease; a standby takes "
+                                     "over this long after the holder stops renewing it.")
+    play_grace_s: int = Field(900, ge=0, le=6 * 3600, description="How late a receiver may still start an "
+                              "occurrence; after that it is marked missed.")
     receiver_offline_after_s: int = Field(600, ge=1, le=7 * 24 * 3600,
                                           description="A receiver unheard for longer is shown offline.")
     secure_cookies: bool = Field(False, description="Always mark web cookies Secure (behind a TLS proxy); "

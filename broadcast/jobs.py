@@ -1,45 +1,385 @@
-"""The background scheduler and its jobs. Jobs call services; they hold no logic of their own."""
+"""The background scheduler and its jobs. Jobs call services; they hold no logic of their own.
+
+APScheduler 3 keeps the jobs in the application database (``SQLAlchemyJobStore``), so a restart resumes
+them, and a run missed while the service was down is run late (within ``MISFIRE_GRACE_S``, coalesced
+into one run) or skipped and recorded as ``missed`` in the job-run ledger.
+
+Exactly one process runs the jobs per database, whatever the number of ``broadcast serve`` processes:
+
+* a **lease** (one ``schedulerlease`` row: holder + expiry) is taken and renewed by a small thread;
+  only the holder starts its APScheduler, a standby keeps trying and takes over once the lease expires
+  (``BROADCAST_SCHEDULER_LEASE_S``); a clean shutdown releases it at once;
+* every run is first **claimed** in the ``jobrun`` ledger under a unique (job, scheduled time) key, in a
+  transaction that also checks the lease, so even a holder that lost its lease without noticing cannot
+  fire a run twice.
+
+Job functions are module-level and take only a database key (APScheduler pickles jobs by reference);
+they find the running :class:`Jobs` through a small registry.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session, col, select
 
-from broadcast.services import synthesis
+from broadcast.db import session_scope
+from broadcast.models import JobRun, SchedulerLease, utcnow
+from broadcast.schedule.clock import Clock, clock_for
 
 if TYPE_CHECKING:
     from broadcast.runtime import Runtime
 
 log = logging.getLogger(__name__)
-SYNTHESIS_JOB = "synthesis-queue"
+LEASE_NAME = "scheduler"
+MISFIRE_GRACE_S = 120
+SYNTHESIS_JOB, PUBLISH_JOB, EXPIRY_JOB, PUSH_JOB, HOUSEKEEPING_JOB = (
+    "synthesis-queue", "publish", "expiry", "push", "housekeeping")
+BOUNDARY_JOB = "publish-boundary"
+LEDGER_KEEP = timedelta(days=2)
+SYNTHESIS_BUDGET_S = 50.0
+
+
+# --- the lease ------------------------------------------------------------------------------------------
+
+class Lease:
+    """The single-scheduler lease on one database. All methods are single atomic statements."""
+
+    def __init__(self, engine: Engine, holder: str, ttl_s: float) -> None:
+        self.engine, self.holder, self.ttl = engine, holder, timedelta(seconds=ttl_s)
+
+    def _ensure_row(self) -> None:
+        try:
+            with session_scope(self.engine) as session:
+                if session.get(SchedulerLease, LEASE_NAME) is None:
+                    session.add(SchedulerLease(name=LEASE_NAME, generation=0))
+        except IntegrityError:
+            pass
+
+    def acquire(self, now: datetime | None = None) -> bool:
+        """Take the lease if it is free, expired or already ours; renew it if ours. True when held."""
+        now = now or utcnow()
+        self._ensure_row()
+        with session_scope(self.engine) as session:
+            renewed = session.execute(
+                update(SchedulerLease).where(col(SchedulerLease.name) == LEASE_NAME,
+                                             col(SchedulerLease.holder) == self.holder)
+                .values(expires_at=now + self.ttl)).rowcount  # type: ignore[attr-defined]
+            if renewed:
+                return True
+            taken = session.execute(
+                update(SchedulerLease).where(
+                    col(SchedulerLease.name) == LEASE_NAME,
+                    col(SchedulerLease.holder).is_(None) | (col(SchedulerLease.expires_at) < now))
+                .values(holder=self.holder, acquired_at=now, expires_at=now + self.ttl,
+                        generation=SchedulerLease.generation + 1)).rowcount  # type: ignore[attr-defined]
+            return bool(taken)
+
+    def held(self, session: Session, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        lease = session.exec(select(SchedulerLease).where(SchedulerLease.name == LEASE_NAME)
+                             .execution_options(populate_existing=True)).first()
+        return bool(lease and lease.holder == self.holder and lease.expires_at and lease.expires_at > now)
+
+    def release(self) -> None:
+        with session_scope(self.engine) as session:
+            session.execute(update(SchedulerLease).where(col(SchedulerLease.name) == LEASE_NAME,
+                                                         col(SchedulerLease.holder) == self.holder)
+                            .values(holder=None, expires_at=utcnow()))
+
+
+# --- claiming runs --------------------------------------------------------------------------------------
+
+_local = threading.local()
+_registry: dict[str, Jobs] = {}
+_registry_lock = threading.Lock()
+
+
+def _context(db_key: str) -> Jobs:
+    """The Jobs instance a job function runs for: the executor's own, else the registered one."""
+    jobs = getattr(_local, "jobs", None) or _registry.get(db_key)
+    if jobs is None:
+        raise RuntimeError(f"no scheduler is running for database {db_key} in this process")
+    return jobs
+
+
+class GuardedExecutor(ThreadPoolExecutor):
+    """A thread pool that claims each run in the ledger (checking the lease) before running it."""
+
+    def __init__(self, jobs: Jobs, max_workers: int = 4) -> None:
+        super().__init__(max_workers)
+        self.jobs = jobs
+
+    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        def callback(future: Any) -> None:
+            exc = future.exception()
+            if exc:
+                self._run_job_error(job.id, exc, exc.__traceback__)
+            else:
+                self._run_job_success(job.id, future.result())
+
+        self._pool.submit(self._run, job, run_times).add_done_callback(callback)
+
+    def _run(self, job: Any, run_times: list[datetime]) -> list[JobExecutionEvent]:
+        events = []
+        alias = job._jobstore_alias
+        for run_time in run_times:
+            late = datetime.now(UTC) - run_time
+            missed = job.misfire_grace_time is not None and late > timedelta(seconds=job.misfire_grace_time)
+            run_id = self.jobs.claim(job.id, run_time, "missed" if missed else "running")
+            if run_id is None:
+                continue  # another process (or an earlier firing) owns this run
+            if missed:
+                log.warning("job %s missed its run at %s by %s", job.id, run_time, late)
+                events.append(JobExecutionEvent(EVENT_JOB_MISSED, job.id, alias, run_time))
+                continue
+            _local.jobs = self.jobs
+            try:
+                retval = job.func(*job.args, **job.kwargs)
+            except Exception as exc:
+                log.exception("job %s failed", job.id)
+                self.jobs.finish(run_id, "error", "".join(traceback.format_exception(exc))[-2000:])
+                events.append(JobExecutionEvent(EVENT_JOB_ERROR, job.id, alias, run_time, exception=exc,
+                                                traceback="".join(traceback.format_tb(exc.__traceback__))))
+            else:
+                self.jobs.finish(run_id, "done")
+                events.append(JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, alias, run_time, retval=retval))
+            finally:
+                _local.jobs = None
+        return events
+
+
+# --- the jobs -------------------------------------------------------------------------------------------
+
+def run_synthesis(db_key: str) -> None:
+    """Synthesise approved bulletins, then repack their occurrences with the real durations."""
+    from broadcast.services import placements, synthesis
+
+    jobs = _context(db_key)
+    rt = jobs.runtime
+    deadline = time.monotonic() + SYNTHESIS_BUDGET_S
+    while time.monotonic() < deadline:
+        outcomes = synthesis.run_queue(rt.engine, rt.speaker, rt.media, limit=5)
+        if not outcomes:
+            return
+        for outcome in outcomes:
+            log.info("bulletin %s → %s", outcome.bulletin_id, outcome.status)
+            if outcome.asset_sha256:
+                with session_scope(rt.engine) as session:
+                    placements.audio_changed(session, outcome.bulletin_id, rt.settings.play_grace_s,
+                                             jobs.clock.now())
+        jobs.wake(PUBLISH_JOB)
+
+
+def run_publish(db_key: str) -> None:
+    """Rebuild changed feeds and manifests, queue pushes; come back at the next boundary."""
+    from broadcast.distribute.publish import publish
+
+    jobs = _context(db_key)
+    rt = jobs.runtime
+    with session_scope(rt.engine) as session:
+        result = publish(session, rt.signing_key, rt.settings.public_url, jobs.clock.now(), rt.settings.play_grace_s)
+    if result.pushes_queued:
+        jobs.wake(PUSH_JOB)
+    jobs.publish_at(jobs.clock.to_real(result.next_change_at))
+
+
+def run_expiry(db_key: str) -> None:
+    """Close occurrences that can no longer play (missed / failed / skipped)."""
+    from broadcast.distribute.expiry import close_overdue
+
+    jobs = _context(db_key)
+    with session_scope(jobs.runtime.engine) as session:
+        counts = close_overdue(session, jobs.clock.now())
+    if counts:
+        log.info("closed overdue occurrences: %s", counts)
+
+
+def run_push(db_key: str) -> None:
+    from broadcast.distribute.push import deliver_due
+
+    jobs = _context(db_key)
+    deliver_due(jobs.runtime.engine, jobs.clock.now())
+
+
+def run_housekeeping(db_key: str) -> None:
+    """Forget old ledger rows (the unique key only matters around a run's own time)."""
+    jobs = _context(db_key)
+    with session_scope(jobs.runtime.engine) as session:
+        session.execute(delete(JobRun).where(col(JobRun.started_at) < utcnow() - LEDGER_KEEP))
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: Callable[[str], None]
+    every_s: float
+
+
+JOB_SPECS = (
+    JobSpec(SYNTHESIS_JOB, run_synthesis, 5),
+    JobSpec(PUBLISH_JOB, run_publish, 60),
+    JobSpec(EXPIRY_JOB, run_expiry, 60),
+    JobSpec(PUSH_JOB, run_push, 10),
+    JobSpec(HOUSEKEEPING_JOB, run_housekeeping, 3600),
+)
+
+
+def database_key(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 class Jobs:
-    """Owns the APScheduler instance for one running service."""
+    """Owns the lease keeper and, while this process holds the lease, the APScheduler instance."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, holder: str | None = None) -> None:
         self.runtime = runtime
-        self.scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
-                                                                         "misfire_grace_time": 30})
+        self.clock: Clock = clock_for(runtime.settings)
+        self.db_key = database_key(runtime.settings.db_url)
+        self.holder = holder or f"{uuid.uuid4().hex[:12]}@pid{_pid()}"
+        self.lease = Lease(runtime.engine, self.holder, runtime.settings.scheduler_lease_s)
+        self.scheduler: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def leader(self) -> bool:
+        return self.scheduler is not None and self.scheduler.running
 
     def start(self) -> None:
-        self.scheduler.add_job(self.run_synthesis, "interval", seconds=5, id=SYNTHESIS_JOB,
-                               next_run_time=datetime.now(UTC), replace_existing=True)
-        self.scheduler.start()
+        self._thread = threading.Thread(target=self._keep_lease, name="scheduler-lease", daemon=True)
+        self._thread.start()
 
     def shutdown(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._stop_scheduler(wait=True)
+        try:
+            self.lease.release()
+        except SQLAlchemyError:
+            log.exception("could not release the scheduler lease")
+
+    def _keep_lease(self) -> None:
+        interval = max(0.5, self.runtime.settings.scheduler_lease_s / 3)
+        while True:
+            try:
+                held = self.lease.acquire()
+            except SQLAlchemyError:
+                log.exception("scheduler lease check failed")
+                held = False
+            if held and not self.leader:
+                log.info("scheduler lease taken by %s: running the jobs", self.holder)
+                self._start_scheduler()
+            elif not held and self.leader:
+                log.warning("scheduler lease lost by %s: stopping the jobs", self.holder)
+                self._stop_scheduler(wait=False)
+            if self._stop.wait(interval):
+                return
+
+    def _start_scheduler(self) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
+            scheduler = BackgroundScheduler(
+                timezone=UTC,
+                jobstores={"default": SQLAlchemyJobStore(engine=self.runtime.engine, tablename="apscheduler_jobs")},
+                executors={"default": GuardedExecutor(self)},
+                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S})
+            scheduler.start(paused=True)
+            now = datetime.now(UTC)
+            for spec in JOB_SPECS:
+                existing = scheduler.get_job(spec.id)
+                scheduler.add_job(spec.func, "interval", seconds=spec.every_s, id=spec.id, name=spec.id,
+                                  args=[self.db_key], replace_existing=True,
+                                  next_run_time=existing.next_run_time if existing and existing.next_run_time
+                                  else now)
+            with _registry_lock:
+                _registry[self.db_key] = self
+            self.scheduler = scheduler
+            scheduler.resume()
+
+    def _stop_scheduler(self, wait: bool) -> None:
+        with self._lock:
+            scheduler, self.scheduler = self.scheduler, None
+            with _registry_lock:
+                if _registry.get(self.db_key) is self:
+                    del _registry[self.db_key]
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=wait)
+
+    def claim(self, job_id: str, run_time: datetime, status: str) -> int | None:
+        """Record a run under its unique key if this process holds the lease; None when it must not run."""
+        try:
+            with session_scope(self.runtime.engine) as session:
+                if not self.lease.held(session):
+                    log.warning("not running %s at %s: this process no longer holds the lease", job_id, run_time)
+                    return None
+                run = JobRun(job_id=job_id, run_time=run_time, holder=self.holder, status=status,
+                             started_at=utcnow())
+                session.add(run)
+                session.flush()
+                return run.id
+        except IntegrityError:
+            log.info("run of %s at %s was already fired; skipping the duplicate", job_id, run_time)
+            return None
+
+    def finish(self, run_id: int, status: str, error: str | None = None) -> None:
+        with session_scope(self.runtime.engine) as session:
+            session.execute(update(JobRun).where(col(JobRun.id) == run_id)
+                            .values(status=status, finished_at=utcnow(), error=error))
+
+    def wake(self, job_id: str) -> None:
+        """Run a job now instead of at its next tick; a no-op on a standby (its holder's tick will do)."""
+        with self._lock:
+            scheduler = self.scheduler
+            if scheduler is None or not scheduler.running:
+                return
+            try:
+                scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+            except Exception:  # noqa: BLE001 - a wake-up is an optimisation, never a reason to fail
+                log.exception("could not wake job %s", job_id)
+
+    def publish_at(self, when: datetime) -> None:
+        """Publish again at ``when`` (real clock) if that is before the next regular sweep: slot boundaries,
+        occurrences entering the horizon or reaching their latest start."""
+        with self._lock:
+            scheduler = self.scheduler
+            if scheduler is None or not scheduler.running:
+                return
+            regular = scheduler.get_job(PUBLISH_JOB)
+            if regular is not None and regular.next_run_time is not None and when >= regular.next_run_time:
+                return
+            scheduler.add_job(run_publish, "date", run_date=max(when, datetime.now(UTC)), id=BOUNDARY_JOB,
+                              name=BOUNDARY_JOB, args=[self.db_key], replace_existing=True)
 
     def wake_synthesis(self) -> None:
         """Run the synthesis queue now instead of at the next tick (after an approval)."""
-        if self.scheduler.running:
-            self.scheduler.modify_job(SYNTHESIS_JOB, next_run_time=datetime.now(UTC))
+        self.wake(SYNTHESIS_JOB)
 
-    def run_synthesis(self) -> None:
-        rt = self.runtime
-        for outcome in synthesis.run_queue(rt.engine, rt.speaker, rt.media):
-            log.info("bulletin %s → %s", outcome.bulletin_id, outcome.status)
+    def wake_publication(self) -> None:
+        """Publish now (after a placement or cancellation), so push stations hear of it at once."""
+        self.wake(PUBLISH_JOB)
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()

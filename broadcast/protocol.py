@@ -18,14 +18,14 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION = 1
 SIGNATURE_ALG = "Ed25519"
@@ -68,6 +68,81 @@ class Signature(BaseModel):
 class SignedManifest(BaseModel):
     manifest: dict[str, Any]
     signature: Signature
+
+
+class SignedManifestDocument(BaseModel):
+    """The envelope as documented (the JSON Schema): ``manifest`` is a :class:`Manifest`."""
+
+    model_config = ConfigDict(title="SignedManifest")
+    manifest: Manifest
+    signature: Signature
+
+
+class SigningKeyInfo(BaseModel):
+    """``GET /api/v1/receiver/signing-key``: the key to pin."""
+
+    alg: Literal["Ed25519"] = SIGNATURE_ALG
+    key_id: str = Field(description="First 16 hex digits of SHA-256 over the raw 32-byte public key")
+    public_key: str = Field(description="Base64 of the raw 32-byte Ed25519 public key")
+
+
+EVENT_KINDS = ("downloaded", "played", "failed", "skipped", "rejected")
+MAX_EVENTS_PER_REPORT = 500
+
+
+class ReportEvent(BaseModel):
+    """Something that happened on the receiver; ``event_id`` makes re-sending it harmless."""
+
+    model_config = ConfigDict(extra="ignore")
+    event_id: str = Field(min_length=1, max_length=64, description="Receiver-generated, unique per receiver")
+    item_id: int | None = Field(None, description="Manifest item id; null for kind 'rejected'")
+    kind: Literal["downloaded", "played", "failed", "skipped", "rejected"]
+    at: AwareDatetime = Field(description="When it happened, ISO 8601 with offset (receiver clock)")
+    detail: str = Field("", max_length=1000)
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+
+
+class Heartbeat(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    software_version: str = Field("", max_length=64)
+    free_disk_mb: float | None = Field(None, ge=0)
+    volume: int | None = Field(None, ge=0, le=100)
+    last_error: str | None = Field(None, max_length=1000)
+    clock_offset_s: float | None = Field(None, description="Server Date header minus receiver clock, seconds")
+    manifest_sequence: int | None = Field(None, ge=0, description="Sequence of the manifest the receiver runs")
+
+
+class ReportsRequest(BaseModel):
+    """``POST /api/v1/receiver/reports`` body."""
+
+    model_config = ConfigDict(extra="ignore")
+    events: list[ReportEvent] = Field(default_factory=list, max_length=MAX_EVENTS_PER_REPORT)
+    heartbeat: Heartbeat | None = None
+
+
+class ReportsReply(BaseModel):
+    """Both lists acknowledge: the receiver may delete every listed event from its queue."""
+
+    accepted: list[str]
+    duplicates: list[str]
+    ignored: list[str] = Field(default_factory=list, description="Accepted ids that changed nothing "
+                               "(e.g. an item of another station); a subset of ``accepted``")
+
+
+def json_schema() -> dict[str, Any]:
+    """The protocol's JSON Schema (docs/receiver-protocol.schema.json is generated from this)."""
+    from pydantic.json_schema import models_json_schema
+
+    _, defs = models_json_schema(
+        [(SignedManifestDocument, "serialization"), (ReportsRequest, "validation"),
+         (ReportsReply, "serialization"), (SigningKeyInfo, "serialization")],
+        ref_template="#/$defs/{model}")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://broadcast.invalid/receiver-protocol/v1.schema.json",
+            "title": f"broadcast receiver protocol v{PROTOCOL_VERSION}",
+            "description": "See docs/receiver-protocol.md. Use $defs/SignedManifest for GET /receiver/playlist, "
+                           "$defs/ReportsRequest and $defs/ReportsReply for POST /receiver/reports.",
+            **defs}
 
 
 class VerificationError(ValueError):
@@ -128,6 +203,21 @@ def verify(raw: bytes, public_key: Ed25519PublicKey) -> Manifest:
         return Manifest.model_validate(envelope.manifest)
     except ValueError as exc:
         raise VerificationError("malformed", f"manifest fields are invalid: {exc}") from exc
+
+
+def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, now: datetime,
+                   max_clock_skew: timedelta = timedelta(minutes=10)) -> None:
+    """The checks a receiver makes after the signature: identity, sequence, expiry, protocol version."""
+    if manifest.protocol != PROTOCOL_VERSION:
+        raise VerificationError("protocol", f"manifest protocol {manifest.protocol} is not {PROTOCOL_VERSION}")
+    if manifest.receiver_id != receiver_id:
+        raise VerificationError("wrong-receiver", f"manifest is for receiver {manifest.receiver_id}")
+    if manifest.sequence < last_sequence:
+        raise VerificationError("old-sequence", f"sequence {manifest.sequence} is older than {last_sequence}")
+    if manifest.valid_until <= now:
+        raise VerificationError("expired", f"manifest expired at {manifest.valid_until.isoformat()}")
+    if manifest.generated_at > now + max_clock_skew:
+        raise VerificationError("from-future", "manifest was generated in the future (check the clock)")
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from pydantic import BaseModel, Field
 from sqlmodel import Session, col
 
 from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
@@ -15,14 +13,12 @@ from broadcast.api.schemas import (
     BulletinCreate,
     BulletinPublic,
     BulletinUpdate,
-    PlaylistItemPublic,
     ReviewIn,
 )
 from broadcast.audio import AudioRejected
 from broadcast.errors import InvalidInput
-from broadcast.models import AudioAsset, Bulletin, BulletinStatus, PlacementMode, Priority, Station
+from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority
 from broadcast.services import bulletins as svc
-from broadcast.services import placements
 from broadcast.services.synthesis import store_asset
 
 router = APIRouter(prefix="/bulletins", tags=["bulletins"])
@@ -133,34 +129,3 @@ def retry(bulletin_id: int, user: CurrentUser, session: SessionDep, runtime: Run
         runtime.jobs.wake_synthesis()
     return to_public(session, bulletin)
 
-
-class PlacementCreate(BaseModel):
-    stations: list[str] = Field(min_length=1)
-    mode: PlacementMode
-    at: datetime | None = Field(None, description="For mode 'at': ISO 8601 with offset")
-    dates: list[date] = Field(default_factory=list, description="For mode 'slot': local dates")
-    slots: list[str] = Field(default_factory=list, description="For mode 'slot': slot names; empty = all")
-    repeat: int = Field(1, ge=1, le=20)
-    valid_until: datetime | None = None
-
-
-class PlacementPublic(BaseModel):
-    id: int
-    bulletin_id: int
-    mode: PlacementMode
-    items: list[PlaylistItemPublic]
-
-
-@router.post("/{bulletin_id}/placements", response_model=PlacementPublic, status_code=201)
-def place(bulletin_id: int, body: PlacementCreate, user: CurrentUser, session: SessionDep) -> PlacementPublic:
-    """Put an approved bulletin on stations: into slots on dates, at a time, or now."""
-    bulletin = svc.get_bulletin(session, user, bulletin_id)
-    placement, items = placements.place(session, user, bulletin, station_codes=body.stations, mode=body.mode,
-                                        at=body.at, dates=body.dates, slot_names=body.slots, repeat=body.repeat,
-                                        valid_until=body.valid_until)
-    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None
-    code_of = {s.id: s.code for s in (session.get(Station, i.station_id) for i in items) if s}
-    return PlacementPublic(id=placement.id or 0, bulletin_id=bulletin.id or 0, mode=placement.mode, items=[
-        PlaylistItemPublic(id=i.id or 0, station=code_of[i.station_id], bulletin_id=bulletin.id or 0,
-                           title=bulletin.title, priority=i.priority, play_at=i.play_at, status=i.status.value,
-                           audio=AudioPublic.of(asset) if asset else None) for i in items])

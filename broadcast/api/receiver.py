@@ -1,35 +1,103 @@
-"""Receiver protocol v1, device side: the signed playlist and the signing key."""
+"""Receiver protocol v1, device side: the signed playlist, the signing key and reports.
+
+See docs/receiver-protocol.md. The playlist poll is the hot path (every receiver, every minute): it
+authenticates with one indexed read that also returns the stored manifest's ETag and its station feed's
+version, and answers 304 without touching anything else when nothing changed.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
-from broadcast.distribute.manifests import current_manifest
-from broadcast.models import utcnow
+from broadcast.distribute.manifests import PollState, current_manifest, poll_state, stored_body
+from broadcast.distribute.reports import ingest
+from broadcast.models import Receiver
+from broadcast.protocol import ReportsReply, ReportsRequest, SigningKeyInfo
+from broadcast.runtime import Runtime
+from broadcast.schedule.clock import clock_for
+from broadcast.security import DeviceToken, secrets_match
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
+_device = HTTPBearer(auto_error=False, scheme_name="DeviceToken", description="The receiver's device token (rcv_…)")
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 
-def media_base(request: Request, configured: str) -> str:
-    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+def _unauthorised(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.get("/signing-key")
-def signing_key(runtime: RuntimeDep) -> dict[str, str]:
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+@router.get("/signing-key", response_model=SigningKeyInfo)
+def signing_key(runtime: RuntimeDep) -> SigningKeyInfo:
     """The Ed25519 public key receivers pin at enrolment (also printed by `broadcast keys show`)."""
     key = runtime.signing_key
-    return {"alg": "Ed25519", "key_id": key.key_id, "public_key": key.public_b64}
+    return SigningKeyInfo(key_id=key.key_id, public_key=key.public_b64)
 
 
-@router.get("/playlist", responses={200: {"description": "Signed manifest"}, 304: {"description": "Unchanged"}})
-def playlist(request: Request, receiver: CurrentReceiver, session: SessionDep, runtime: RuntimeDep) -> Response:
+def _rebuild(runtime: Runtime, receiver_id: int, now: datetime) -> tuple[bytes, str]:
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        receiver = session.get(Receiver, receiver_id)
+        assert receiver is not None
+        published = current_manifest(session, receiver, runtime.signing_key, runtime.settings.public_url, now)
+        session.commit()
+    return published.body, published.etag
+
+
+def _seen(runtime: Runtime, receiver_id: int, now: datetime) -> None:
+    with runtime.engine.begin() as connection:
+        connection.execute(update(Receiver).where(col(Receiver.id) == receiver_id).values(last_seen_at=now))
+
+
+@router.get("/playlist", responses={200: {"description": "Signed manifest (see the JSON Schema)"},
+                                    304: {"description": "Unchanged since the ETag sent in If-None-Match"},
+                                    401: {"description": "Missing, unknown or revoked device token"}})
+async def playlist(request: Request, runtime: RuntimeDep,
+                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_device)]) -> Response:
     """The receiver's signed manifest for the next 24 hours; send If-None-Match to get 304 when unchanged."""
-    receiver.last_seen_at = utcnow()
-    session.add(receiver)
-    published = current_manifest(session, receiver, runtime.signing_key,
-                                 media_base(request, runtime.settings.public_url))
-    headers = {"ETag": published.etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == published.etag:
+    token = DeviceToken.parse(credentials.credentials) if credentials else None
+    if token is None:
+        raise _unauthorised("send the device token: Authorization: Bearer rcv_…")
+    now = clock_for(runtime.settings).now()
+    key_id = runtime.signing_key.key_id
+    body: bytes | None = None
+    with runtime.engine.connect() as connection:
+        state: PollState | None = poll_state(connection, token.token_id)
+        if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
+            raise _unauthorised("unknown or revoked device token")
+        etag = state.etag or ""
+        current = state.is_current(now, key_id)
+        if current and not _etag_matches(request.headers.get("if-none-match"), etag):
+            body = stored_body(connection, state.receiver_id)
+    if not current:
+        body, etag = await run_in_threadpool(_rebuild, runtime, state.receiver_id, now)
+    if state.last_seen_at is None or now - state.last_seen_at > LAST_SEEN_RESOLUTION:
+        await run_in_threadpool(_seen, runtime, state.receiver_id, now)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return Response(published.body, media_type="application/json", headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post("/reports", response_model=ReportsReply)
+def reports(body: ReportsRequest, receiver: CurrentReceiver, session: SessionDep, runtime: RuntimeDep) -> ReportsReply:
+    """Events (downloaded / played / failed / skipped / rejected) and a heartbeat; idempotent by event_id.
+
+    Both ``accepted`` and ``duplicates`` acknowledge: the receiver deletes those events from its queue.
+    """
+    result = ingest(session, receiver, body, clock_for(runtime.settings).now())
+    return ReportsReply(accepted=result.accepted, duplicates=result.duplicates, ignored=result.ignored)

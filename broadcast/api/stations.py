@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from broadcast.api.deps import AdminUser, CurrentUser, SessionDep
+from broadcast.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
 from broadcast.api.schemas import AudioPublic, PlaylistItemPublic
 from broadcast.errors import Forbidden, InvalidInput
 from broadcast.models import Receiver, Station, StationSlot, utcnow
@@ -104,14 +104,14 @@ def read_station(code: str, user: CurrentUser, session: SessionDep) -> StationPu
 def playlist(code: str, user: CurrentUser, session: SessionDep,
              start: Annotated[datetime | None, Query(alias="from")] = None,
              hours: Annotated[int, Query(ge=1, le=24 * 31)] = 48) -> list[PlaylistItemPublic]:
-    """What the station will play from ``from`` (default: now − 1 h) for ``hours`` hours."""
+    """What the station will play from ``from`` (default: now − 1 h) for ``hours`` hours (planned starts)."""
     station = _visible_station(session, user, code)
     if start is not None and start.tzinfo is None:
         raise InvalidInput("'from' needs a UTC offset, e.g. 2026-11-22T00:00:00+07:00")
     begin = start or utcnow() - timedelta(hours=1)
     rows = station_playlist(session, station, begin, begin + timedelta(hours=hours))
     return [PlaylistItemPublic(id=item.id or 0, station=station.code, bulletin_id=bulletin.id or 0,
-                               title=bulletin.title, priority=item.priority, play_at=item.play_at,
+                               title=bulletin.title, priority=item.priority, play_at=item.starts_at,
                                status=item.status.value, audio=AudioPublic.of(asset) if asset else None)
             for item, bulletin, asset in rows]
 
@@ -131,3 +131,167 @@ def create_receiver(code: str, body: ReceiverCreate, user: AdminUser, session: S
     audit.record(session, user, "receiver.create", "receiver", receiver.id, receiver.name)
     return ReceiverCreated(id=receiver.id or 0, name=receiver.name, station=station.code, last_seen_at=None,
                            revoked=False, token=token)
+
+
+# --- schedule, quiet hours, health and push (issue 5) ----------------------------------------------------
+
+class QuietHoursIn(BaseModel):
+    start: str = Field(examples=["21:00"], description="Local HH:MM when quiet hours begin")
+    end: str = Field(examples=["05:30"], description="Local HH:MM when they end")
+
+
+@router.put("/{code}/quiet-hours", response_model=StationPublic)
+def set_quiet_hours(code: str, body: QuietHoursIn, user: AdminUser, session: SessionDep) -> StationPublic:
+    """No normal or priority content may be placed in quiet hours; emergencies are exempt."""
+    from broadcast.schedule.service import set_quiet_hours as set_hours
+
+    station = set_hours(session, stations.get_station(session, code), body.start, body.end)
+    audit.record(session, user, "station.quiet_hours", "station", station.id, f"{body.start}–{body.end}")
+    return _public(session, station)
+
+
+class SlotIn(BaseModel):
+    name: str = Field("", max_length=64)
+    start: str = Field(examples=["06:00"])
+    end: str = Field(examples=["06:30"])
+    weekdays: str = Field("0123456", description="Digits 0 (Monday) … 6 (Sunday)")
+    valid_from: str | None = Field(None, description="YYYY-MM-DD, inclusive")
+    valid_to: str | None = Field(None, description="YYYY-MM-DD, inclusive")
+
+
+class ScheduleIn(BaseModel):
+    templates: list[str] = Field(default_factory=list, description="Names from GET /schedule-templates")
+    slots: list[SlotIn] = Field(default_factory=list)
+
+
+@router.put("/{code}/schedule", response_model=StationPublic)
+def set_schedule(code: str, body: ScheduleIn, user: AdminUser, session: SessionDep,
+                 runtime: RuntimeDep) -> StationPublic:
+    """Replace the station's broadcast slots (templates and/or explicit slots); placed occurrences stay."""
+    from broadcast.schedule.service import set_schedule as replace
+    from broadcast.services.stations import SlotSpec, load_templates
+
+    templates = load_templates(runtime.settings.schedules_dir)
+    unknown = [t for t in body.templates if t not in templates]
+    if unknown:
+        raise InvalidInput(f"unknown template(s) {', '.join(unknown)}; known: {', '.join(sorted(templates))}")
+    station = stations.get_station(session, code)
+    replace(session, station, [templates[t] for t in body.templates],
+            [SlotSpec(s.name, s.start, s.end, s.weekdays, s.valid_from, s.valid_to) for s in body.slots])
+    audit.record(session, user, "station.schedule", "station", station.id,
+                 f"templates {body.templates}, {len(body.slots)} explicit slot(s)")
+    return _public(session, station)
+
+
+class ReceiverStatus(BaseModel):
+    id: int
+    name: str
+    status: str
+    problems: list[str]
+    last_seen_at: datetime | None
+    software_version: str | None
+    free_disk_mb: float | None
+    volume: int | None
+    clock_offset_s: float | None
+    manifest_sequence: int | None
+    current_sequence: int | None
+
+
+class StationStatus(BaseModel):
+    station: str
+    status: str = Field(description="ok | warning | error | offline | unknown: the worst receiver's")
+    receivers: list[ReceiverStatus]
+
+
+@router.get("/{code}/status", response_model=StationStatus)
+def station_status(code: str, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> StationStatus:
+    """The station's health from its receivers' heartbeats and reports."""
+    from broadcast.distribute.reports import station_health
+    from broadcast.models import ManifestState
+    from broadcast.schedule.clock import clock_for
+
+    station = _visible_station(session, user, code)
+    overall, healths = station_health(session, station.id or 0, clock_for(runtime.settings).now())
+    rows = []
+    for health in healths:
+        receiver = session.get(Receiver, health.receiver_id)
+        state = session.get(ManifestState, health.receiver_id)
+        assert receiver is not None
+        rows.append(ReceiverStatus(
+            id=health.receiver_id, name=health.name, status=health.status, problems=health.problems,
+            last_seen_at=health.last_seen_at, software_version=receiver.software_version,
+            free_disk_mb=receiver.free_disk_mb, volume=receiver.volume, clock_offset_s=receiver.clock_offset_s,
+            manifest_sequence=state.receiver_sequence if state else None,
+            current_sequence=state.sequence if state else None))
+    return StationStatus(station=station.code, status=overall, receivers=rows)
+
+
+class PushIn(BaseModel):
+    url: str | None = Field(None, description="Gateway URL (http/https); null turns pushing off")
+    secret: str | None = Field(None, min_length=16, max_length=200, description="HMAC secret; default: generated")
+
+
+class PushConfig(BaseModel):
+    station: str
+    url: str | None
+    secret: str | None = Field(None, description="Shown only when set or generated")
+
+
+@router.put("/{code}/push", response_model=PushConfig)
+def set_push(code: str, body: PushIn, user: AdminUser, session: SessionDep) -> PushConfig:
+    """Make the server POST each new signed manifest to the station's gateway (HMAC-signed)."""
+    from broadcast.security import new_secret
+
+    station = stations.get_station(session, code)
+    if body.url is None:
+        station.push_url = station.push_secret = None
+    else:
+        if not body.url.startswith(("http://", "https://")) or len(body.url) > 500:
+            raise InvalidInput("the push URL must be http:// or https:// (at most 500 characters)")
+        station.push_url, station.push_secret = body.url, body.secret or new_secret()
+    session.add(station)
+    audit.record(session, user, "station.push", "station", station.id, station.push_url or "off")
+    return PushConfig(station=station.code, url=station.push_url, secret=station.push_secret)
+
+
+class PushAttemptPublic(BaseModel):
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class PushDeliveryPublic(BaseModel):
+    id: int
+    receiver_id: int
+    sequence: int
+    url: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    tries: list[PushAttemptPublic]
+
+
+@router.get("/{code}/push-deliveries", response_model=list[PushDeliveryPublic])
+def push_deliveries(code: str, user: CurrentUser, session: SessionDep,
+                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[PushDeliveryPublic]:
+    """Recent push deliveries, newest first, with every attempt."""
+    from broadcast.models import PushAttempt, PushDelivery
+
+    station = _visible_station(session, user, code)
+    rows = session.exec(select(PushDelivery).where(PushDelivery.station_id == station.id)
+                        .order_by(col(PushDelivery.id).desc()).limit(limit)).all()
+    result = []
+    for d in rows:
+        tries = session.exec(select(PushAttempt).where(PushAttempt.delivery_id == d.id)
+                             .order_by(col(PushAttempt.id))).all()
+        result.append(PushDeliveryPublic(
+            id=d.id or 0, receiver_id=d.receiver_id, sequence=d.sequence, url=d.url, status=d.status.value,
+            attempts=d.attempts, next_attempt_at=d.next_attempt_at, last_error=d.last_error,
+            created_at=d.created_at, delivered_at=d.delivered_at,
+            tries=[PushAttemptPublic(at=t.at, status_code=t.status_code, error=t.error, duration_ms=t.duration_ms)
+                   for t in tries]))
+    return result

@@ -1,24 +1,28 @@
 """Build, sign and cache each receiver's manifest.
 
-A manifest is rebuilt only when what it would contain changes (or it is half-way to expiry); otherwise
-the stored bytes and ETag are served again, so a poll that finds nothing new is cheap and a receiver's
-``sequence`` moves only when there is something new.
+A receiver's manifest is its station's feed (see :mod:`broadcast.distribute.feeds`) wrapped with the
+receiver's id, a ``sequence`` and a validity window, and signed. It is re-signed (and the sequence moves
+on) only when the feed's content changed, the signing key changed or the manifest is half-way to
+expiry. An unchanged poll reads one row (:func:`poll_state`) and compares ETags; nothing is rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import Connection, update
+from sqlmodel import Session, col, select
 
-from broadcast.models import ItemStatus, ManifestState, Priority, Receiver, Station, utcnow
-from broadcast.protocol import Manifest, ManifestItem, SigningKey, canonical_bytes, sign
-from broadcast.services.placements import station_playlist
+from broadcast.distribute.feeds import HORIZON, fresh_feed, insert_ignore
+from broadcast.models import ManifestState, Receiver, Station, StationFeed
+from broadcast.protocol import Manifest, SigningKey, sign
 
-HORIZON = timedelta(hours=24)
-LOOKBACK = timedelta(minutes=30)
+POLL_INTERVAL_S = 60
+EMERGENCY_POLL_INTERVAL_S = 15
 
 
 @dataclass(frozen=True)
@@ -28,45 +32,97 @@ class PublishedManifest:
     sequence: int
 
 
-def manifest_items(session: Session, station: Station, media_base: str, now: datetime) -> list[ManifestItem]:
-    """Ready, still-valid occurrences of the next 24 hours (and the last half hour, for late starts)."""
-    items = []
-    for item, bulletin, asset in station_playlist(session, station, now - LOOKBACK, now + HORIZON):
-        if asset is None or item.status != ItemStatus.scheduled:
-            continue
-        if item.valid_until is not None and item.valid_until <= now:
-            continue
-        items.append(ManifestItem(id=item.id or 0, title=bulletin.title, priority=item.priority.value,
-                                  play_at=item.play_at, valid_until=item.valid_until,
-                                  duration_ms=round(asset.duration_s * 1000),
-                                  media_url=f"{media_base}/api/v1/media/{asset.sha256}.mp3",
-                                  sha256=asset.sha256, bytes=asset.bytes))
-    return items
+@dataclass(frozen=True)
+class PollState:
+    """Everything an unchanged poll needs, read in one query by the receiver's public token id."""
+
+    receiver_id: int
+    station_id: int
+    token_hash: str
+    revoked: bool
+    last_seen_at: datetime | None
+    sequence: int | None
+    etag: str | None
+    manifest_hash: str | None
+    manifest_key_id: str | None
+    manifest_valid_until: datetime | None
+    feed_version: int | None
+    feed_built_version: int | None
+    feed_hash: str | None
+    feed_next_change_at: datetime | None
+
+    def is_current(self, now: datetime, key_id: str) -> bool:
+        """True when the stored manifest is still the one to serve (no rebuild needed)."""
+        return bool(
+            self.sequence and self.feed_version is not None and self.feed_built_version == self.feed_version
+            and self.feed_next_change_at is not None and now < self.feed_next_change_at
+            and self.manifest_hash == self.feed_hash and self.manifest_key_id == key_id
+            and self.manifest_valid_until is not None and self.manifest_valid_until - now > HORIZON / 2)
 
 
-def current_manifest(session: Session, receiver: Receiver, key: SigningKey, media_base: str,
-                     now: datetime | None = None) -> PublishedManifest:
-    """The receiver's signed manifest, rebuilt and re-sequenced only when its content changed."""
-    now = now or utcnow()
-    station = session.get(Station, receiver.station_id)
-    assert station is not None
-    items = manifest_items(session, station, media_base, now)
-    content = [i.model_dump(mode="json") for i in items]
-    content_hash = hashlib.sha256(canonical_bytes({"station": station.code, "items": content,
-                                                   "key": key.key_id})).hexdigest()
-    state = session.get(ManifestState, receiver.id, with_for_update=True)
-    if state is None:
-        state = ManifestState(receiver_id=receiver.id or 0)
-    fresh_enough = state.valid_until - now > HORIZON / 2
-    if state.sequence and state.content_hash == content_hash and fresh_enough:
-        return PublishedManifest(state.body.encode(), state.etag, state.sequence)
-    manifest = Manifest(receiver_id=receiver.id or 0, station=station.code, sequence=state.sequence + 1,
-                        generated_at=now, valid_until=now + HORIZON, items=items,
-                        emergency=any(i.priority == Priority.emergency.value for i in items))
-    body = sign(manifest, key.private_key)
-    state.sequence, state.content_hash = manifest.sequence, content_hash
-    state.body, state.etag = body.decode(), f'"{receiver.id}-{manifest.sequence}"'
-    state.generated_at, state.valid_until = now, manifest.valid_until
-    session.add(state)
-    session.flush()
-    return PublishedManifest(body, state.etag, state.sequence)
+_POLL_QUERY = (
+    select(Receiver.id, Receiver.station_id, Receiver.token_hash, Receiver.revoked_at, Receiver.last_seen_at,
+           ManifestState.sequence, ManifestState.etag, ManifestState.content_hash, ManifestState.key_id,
+           ManifestState.valid_until, StationFeed.version, StationFeed.built_version, StationFeed.content_hash,
+           StationFeed.next_change_at)
+    .select_from(Receiver)
+    .outerjoin(ManifestState, col(ManifestState.receiver_id) == Receiver.id)
+    .outerjoin(StationFeed, col(StationFeed.station_id) == Receiver.station_id)
+)
+
+
+def poll_state(connection: Connection, token_id: str) -> PollState | None:
+    row = connection.execute(_POLL_QUERY.where(Receiver.token_id == token_id)).first()
+    if row is None:
+        return None
+    values: list[Any] = list(row)
+    values[3] = values[3] is not None
+    return PollState(*values)
+
+
+def stored_body(connection: Connection, receiver_id: int) -> bytes:
+    body = connection.execute(select(ManifestState.body).where(ManifestState.receiver_id == receiver_id)).scalar_one()
+    return body.encode()
+
+
+def _etag(receiver_id: int, sequence: int, body: bytes) -> str:
+    return f'"{receiver_id}-{sequence}-{hashlib.sha256(body).hexdigest()[:16]}"'
+
+
+def current_manifest(session: Session, receiver: Receiver, key: SigningKey, public_url: str,
+                     now: datetime) -> PublishedManifest:
+    """The receiver's signed manifest, rebuilt and re-sequenced only when something changed.
+
+    Safe against concurrent builders (other requests, the publication job, another process): the new
+    state is written with a compare-and-set on the sequence, and the loser serves the winner's manifest.
+    """
+    receiver_id = receiver.id or 0
+    for _ in range(5):
+        feed = fresh_feed(session, receiver.station_id, now, public_url)
+        state = session.exec(select(ManifestState).where(ManifestState.receiver_id == receiver_id)
+                             .execution_options(populate_existing=True)).first()
+        if state is None:
+            insert_ignore(session, ManifestState, receiver_id=receiver_id, sequence=0, content_hash="", key_id="",
+                          etag="", body="", generated_at=now, valid_until=now)
+            continue
+        if (state.sequence and state.content_hash == feed.content_hash and state.key_id == key.key_id
+                and state.valid_until - now > HORIZON / 2):
+            return PublishedManifest(state.body.encode(), state.etag, state.sequence)
+        station = session.get(Station, receiver.station_id)
+        assert station is not None
+        items = json.loads(feed.items_json)
+        emergency = any(i["priority"] == "emergency" for i in items)
+        manifest = Manifest(receiver_id=receiver_id, station=station.code, sequence=state.sequence + 1,
+                            generated_at=now, valid_until=now + HORIZON, items=items, emergency=emergency,
+                            poll_interval_s=EMERGENCY_POLL_INTERVAL_S if emergency else POLL_INTERVAL_S)
+        body = sign(manifest, key.private_key)
+        etag = _etag(receiver_id, manifest.sequence, body)
+        result = session.execute(
+            update(ManifestState).where(col(ManifestState.receiver_id) == receiver_id,
+                                        col(ManifestState.sequence) == state.sequence)
+            .values(sequence=manifest.sequence, content_hash=feed.content_hash, key_id=key.key_id, etag=etag,
+                    body=body.decode(), generated_at=now, valid_until=manifest.valid_until))
+        if result.rowcount:  # type: ignore[attr-defined]
+            session.expire(state)
+            return PublishedManifest(body, etag, manifest.sequence)
+    raise RuntimeError(f"receiver {receiver_id}: the manifest kept changing while being rebuilt")

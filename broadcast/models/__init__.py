@@ -12,12 +12,17 @@ from .core import (
     User,
     UserStation,
 )
-from .distribute import ManifestState
+from .distribute import ManifestState, StationFeed
+from .events import EventKind, ReceiverEvent, StationHealth
+from .push import DeliveryStatus, PushAttempt, PushDelivery
 from .schedule import ItemStatus, Placement, PlacementMode, PlaylistItem, StationSlot
+from .scheduler import JobRun, SchedulerLease
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "ItemStatus",
-    "LexiconEntry", "LoginAttempt", "ManifestState", "Placement", "PlacementMode", "PlaylistItem", "Priority",
-    "Receiver", "Role", "Station", "StationSlot", "UTCDateTime", "User", "UserStation", "utcnow",
+    "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "DeliveryStatus",
+    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "Placement",
+    "PlacementMode", "PlaylistItem", "Priority", "PushAttempt", "PushDelivery", "Receiver", "ReceiverEvent", "Role",
+    "SchedulerLease", "Station", "StationFeed", "StationHealth", "StationSlot", "UTCDateTime", "User", "UserStation",
+    "utcnow",
 ]

@@ -1,4 +1,4 @@
-"""What has been published to each receiver."""
+"""What has been published: each station's playlist feed and each receiver's last signed manifest."""
 
 from __future__ import annotations
 
@@ -9,13 +9,35 @@ from sqlmodel import Field, SQLModel
 from .types import UTCDateTime, utcnow
 
 
+class StationFeed(SQLModel, table=True):
+    """A station's publishable playlist, rebuilt only when something changed.
+
+    Writers (placements, cancellations, synthesis, expiry, reports) bump ``version``; the feed is rebuilt
+    when ``built_version`` lags behind it or when ``next_change_at`` (an item entering the 24-hour horizon
+    or leaving it) has passed. ``content_hash`` identifies the items, so receivers' manifests are re-signed
+    only when the content really changed. An unchanged poll therefore costs one indexed read.
+    """
+
+    station_id: int = Field(foreign_key="station.id", primary_key=True)
+    version: int = 1
+    built_version: int = 0
+    content_hash: str = Field(default="", max_length=64)
+    items_json: str = Field(default="[]", max_length=10_000_000)
+    next_change_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    built_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class ManifestState(SQLModel, table=True):
     """The last signed manifest of a receiver; ``sequence`` only ever grows."""
 
     receiver_id: int = Field(foreign_key="receiver.id", primary_key=True)
     sequence: int = 0
-    content_hash: str = Field(default="", max_length=64)
+    content_hash: str = Field(default="", max_length=64, description="StationFeed.content_hash it was built from")
+    key_id: str = Field(default="", max_length=32)
     etag: str = Field(default="", max_length=80)
     body: str = Field(default="", max_length=10_000_000)
     generated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     valid_until: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    receiver_sequence: int | None = Field(default=None, description="Sequence the receiver last said it runs")
+    receiver_reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

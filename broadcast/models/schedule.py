@@ -40,6 +40,7 @@ class Placement(SQLModel, table=True):
     priority: Priority = Field(default=Priority.normal, sa_type=enum_type(Priority))
     repeat: int = Field(default=1, ge=1, le=20)
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    on_clash: str = Field(default="refuse", max_length=16, description="refuse | queue | replace")
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -55,10 +56,14 @@ class ItemStatus(StrEnum):
 
 
 class PlaylistItem(SQLModel, table=True):
-    """One concrete occurrence: this bulletin plays on this station at this UTC instant.
+    """One concrete occurrence: this bulletin plays on this station around this UTC instant.
 
-    The unique key (placement, station, play_at, repeat_index) makes re-expansion idempotent, so
-    restarts and duplicate jobs cannot create a second occurrence.
+    ``play_at`` is the anchor (the slot's start, or the exact time asked for) and, with the placement,
+    station and repeat index, the occurrence's unique key: re-expansion, restarts and duplicate jobs cannot
+    create a second occurrence. ``starts_at`` is the planned start after packing the slot (priority items
+    first, then normal ones, then those queued past a clash) and moves when the slot's content changes.
+    ``latest_start`` is the last instant a receiver may still start it (planned start + grace, capped by
+    the placement's ``valid_until``); after it, an occurrence nobody reported playing is marked missed.
     """
 
     __table_args__ = (UniqueConstraint("placement_id", "station_id", "play_at", "repeat_index"),)
@@ -70,7 +75,13 @@ class PlaylistItem(SQLModel, table=True):
     play_at: datetime = Field(sa_type=UTCDateTime, index=True)
     repeat_index: int = 0
     priority: Priority = Field(default=Priority.normal, sa_type=enum_type(Priority))
+    lane: int = Field(default=1, description="Order inside the slot: 0 priority, 1 normal, 2 queued after a clash")
+    slot_end: datetime | None = Field(default=None, sa_type=UTCDateTime, description="Nominal end of the slot")
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    duration_ms: int = Field(default=0, description="Actual once the audio exists, estimated from the text before")
+    latest_start: datetime = Field(sa_type=UTCDateTime, index=True)
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: ItemStatus = Field(default=ItemStatus.scheduled, sa_type=enum_type(ItemStatus), index=True)
     status_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status_detail: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

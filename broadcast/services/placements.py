@@ -1,18 +1,28 @@
-"""Placing approved bulletins on stations: slots on dates, an exact time, or now.
+"""Placing approved bulletins on stations: into slots on dates, at an exact time, or now.
 
-Recurring slots are kept in the station's local clock time; every concrete occurrence is computed
-here and stored in UTC, under a unique key so that placing or expanding twice cannot duplicate it.
+Recurring slots are kept in the station's local clock time; every concrete occurrence is computed here
+and stored in UTC under a unique key (placement, station, anchor instant, repeat), so placing, repacking
+or a duplicate job can never create a second occurrence.
+
+Priorities follow Circular 39/2020/TT-BTTTT: *normal* fills the station's slots, *priority* goes to the
+front of the slot, *emergency* plays at once, interrupting, and is exempt from quiet hours and clashes.
+A slot that would overflow (or an exact time that would overlap other content) is a clash: the placement
+is refused naming the conflicting occurrences, unless staff choose ``queue`` (after them) or ``replace``
+(cancel them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from broadcast.errors import InvalidInput
+from broadcast.distribute.feeds import touch
+from broadcast.errors import Conflict, InvalidInput
 from broadcast.models import (
     AudioAsset,
     Bulletin,
@@ -27,126 +37,404 @@ from broadcast.models import (
     User,
     utcnow,
 )
+from broadcast.schedule.packing import GAP, LANE_NORMAL, LANE_PRIORITY, LANE_QUEUED, Entry, overflowing, pack
+from broadcast.schedule.timeplan import (
+    estimate_duration_ms,
+    fmt_local,
+    in_quiet_hours,
+    interval_in_quiet_hours,
+    local_time,
+    slot_occurrences,
+)
 from broadcast.services import audit
 from broadcast.services.bulletins import _stations
 
 PLACEABLE = {BulletinStatus.approved, BulletinStatus.ready}
+DEFAULT_GRACE_S = 900
+MAX_REPEAT = 20
+ACTIVE = (ItemStatus.scheduled, ItemStatus.played)
+
+__all__ = ["OnClash", "cancel_placement", "in_quiet_hours", "local_time", "place", "slot_occurrences",
+           "station_playlist"]
 
 
-def local_time(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
+class OnClash(StrEnum):
+    refuse = "refuse"
+    queue = "queue"
+    replace = "replace"
 
 
-def in_quiet_hours(station: Station, instant: datetime) -> bool:
-    """True when ``instant`` falls in the station's quiet hours (which may wrap past midnight)."""
-    local = instant.astimezone(ZoneInfo(station.timezone)).time()
-    start, end = local_time(station.quiet_start), local_time(station.quiet_end)
-    if start <= end:
-        return start <= local < end
-    return local >= start or local < end
+def bulletin_duration_ms(session: Session, bulletin: Bulletin) -> int:
+    """The real length once the audio exists; an estimate from the text before."""
+    if bulletin.asset_id is not None:
+        asset = session.get(AudioAsset, bulletin.asset_id)
+        if asset is not None:
+            return round(asset.duration_s * 1000)
+    return estimate_duration_ms(bulletin.text)
 
 
-def slot_occurrences(station: Station, slots: Sequence[StationSlot], day: date
-                     ) -> list[tuple[StationSlot, datetime]]:
-    """The UTC start instants of a station's slots on a local calendar date."""
-    zone = ZoneInfo(station.timezone)
-    found = []
-    for slot in slots:
-        if str(day.weekday()) not in slot.weekdays:
-            continue
-        iso = day.isoformat()
-        if (slot.valid_from and iso < slot.valid_from) or (slot.valid_to and iso > slot.valid_to):
-            continue
-        start = datetime.combine(day, local_time(slot.start_local), tzinfo=zone).astimezone(UTC)
-        found.append((slot, start))
-    return sorted(found, key=lambda pair: pair[1])
+def _latest_start(starts_at: datetime, valid_until: datetime | None, grace_s: int) -> datetime:
+    latest = starts_at + timedelta(seconds=grace_s)
+    return min(latest, valid_until) if valid_until is not None else latest
+
+
+def _lane(priority: Priority) -> int:
+    return LANE_PRIORITY if priority == Priority.priority else LANE_NORMAL
+
+
+def _packs_in_slot(item: PlaylistItem) -> bool:
+    return item.slot_id is not None and item.priority != Priority.emergency
+
+
+def _describe(session: Session, item: PlaylistItem, station: Station) -> dict[str, Any]:
+    bulletin = session.get(Bulletin, item.bulletin_id)
+    return {"item_id": item.id, "placement_id": item.placement_id, "bulletin_id": item.bulletin_id,
+            "title": bulletin.title if bulletin else "", "station": station.code, "priority": item.priority.value,
+            "starts_at": item.starts_at.isoformat(), "duration_s": round(item.duration_ms / 1000, 1),
+            "local_time": fmt_local(item.starts_at, station.timezone)}
+
+
+@dataclass
+class _Target:
+    """Where one placement lands on one station: a slot occurrence, or an exact instant."""
+
+    station: Station
+    anchor: datetime
+    slot: StationSlot | None = None
+    slot_end: datetime | None = None
+
+
+@dataclass
+class _Plan:
+    target: _Target
+    starts: list[datetime]
+    lane: int
+    replaced: list[PlaylistItem]
+
+
+def _slot_group(session: Session, station_id: int, slot_id: int, anchor: datetime) -> list[PlaylistItem]:
+    return list(session.exec(select(PlaylistItem).where(
+        PlaylistItem.station_id == station_id, PlaylistItem.slot_id == slot_id, PlaylistItem.play_at == anchor,
+        col(PlaylistItem.status).in_(ACTIVE), PlaylistItem.priority != Priority.emergency)).all())
+
+
+def _entries(items: Sequence[PlaylistItem]) -> list[Entry[int]]:
+    return [Entry(item.id or 0, item.lane, (item.placement_id, item.repeat_index), item.duration_ms) for item in items]
+
+
+def _plan_slot(session: Session, target: _Target, priority: Priority, duration_ms: int, repeat: int,
+               on_clash: OnClash, now: datetime) -> tuple[_Plan | None, list[PlaylistItem]]:
+    """Fit ``repeat`` plays into a slot occurrence; returns the plan, or None and the conflicting items."""
+    assert target.slot is not None and target.slot_end is not None
+    existing = _slot_group(session, target.station.id or 0, target.slot.id or 0, target.anchor)
+    lane = _lane(priority)
+
+    def try_pack(lane: int, keep: Sequence[PlaylistItem]) -> tuple[list[datetime], bool]:
+        new = [Entry(-(i + 1), lane, (2**62, i), duration_ms) for i in range(repeat)]
+        packed = pack(target.anchor, _entries(keep) + new)
+        starts = sorted(p.start for p in packed if p.entry.key < 0)
+        return starts, bool(overflowing(packed, target.slot_end))  # type: ignore[arg-type]
+
+    starts, overflow = try_pack(lane, existing)
+    if not overflow:
+        return _Plan(target, starts, lane, []), []
+    # Which existing items stand in the way: those of no higher priority that have not started, latest first.
+    rank = {LANE_PRIORITY: 0, LANE_NORMAL: 1, LANE_QUEUED: 1}
+    movable = [i for i in existing if i.status == ItemStatus.scheduled and i.starts_at > now
+               and rank[i.lane] >= rank[lane]]
+    movable.sort(key=lambda i: (i.lane, i.placement_id, i.repeat_index), reverse=True)
+    removed: list[PlaylistItem] = []
+    fits = False
+    for victim in movable:
+        removed.append(victim)
+        keep = [i for i in existing if i not in removed]
+        starts_r, overflow_r = try_pack(lane, keep)
+        if not overflow_r:
+            fits = True
+            break
+    conflicts = removed if fits else (movable or existing)
+    if on_clash == OnClash.queue:
+        starts, _ = try_pack(LANE_QUEUED, existing)
+        return _Plan(target, starts, LANE_QUEUED, []), conflicts
+    if on_clash == OnClash.replace and fits:
+        return _Plan(target, starts_r, lane, removed), conflicts
+    return None, conflicts
+
+
+def _overlapping(session: Session, station_id: int, start: datetime, end: datetime) -> list[PlaylistItem]:
+    """Scheduled normal/priority occurrences of a station whose planned time overlaps [start, end)."""
+    candidates = session.exec(select(PlaylistItem).where(
+        PlaylistItem.station_id == station_id, PlaylistItem.status == ItemStatus.scheduled,
+        PlaylistItem.priority != Priority.emergency, PlaylistItem.starts_at < end,
+        PlaylistItem.starts_at > start - timedelta(hours=6))).all()
+    return [i for i in candidates if i.starts_at + timedelta(milliseconds=i.duration_ms) > start]
+
+
+def _plan_at(session: Session, target: _Target, priority: Priority, duration_ms: int, repeat: int,
+             on_clash: OnClash, now: datetime) -> tuple[_Plan | None, list[PlaylistItem]]:
+    """Plays back to back from an exact instant; a non-emergency may not overlap other content."""
+    lane = _lane(priority)
+
+    def starts_from(anchor: datetime) -> list[datetime]:
+        step = timedelta(milliseconds=duration_ms) + GAP
+        return [anchor + i * step for i in range(repeat)]
+
+    def span(anchor: datetime) -> tuple[datetime, datetime]:
+        starts = starts_from(anchor)
+        return starts[0], starts[-1] + timedelta(milliseconds=duration_ms)
+
+    if priority == Priority.emergency:
+        return _Plan(target, starts_from(target.anchor), lane, []), []
+    conflicts = _overlapping(session, target.station.id or 0, *span(target.anchor))
+    if not conflicts:
+        return _Plan(target, starts_from(target.anchor), lane, []), []
+    if on_clash == OnClash.replace:
+        if any(i.starts_at <= now for i in conflicts):
+            return None, conflicts
+        return _Plan(target, starts_from(target.anchor), lane, conflicts), conflicts
+    if on_clash == OnClash.queue:
+        anchor, found = target.anchor, conflicts
+        for _ in range(200):
+            anchor = max(i.starts_at + timedelta(milliseconds=i.duration_ms) for i in found) + GAP
+            found = _overlapping(session, target.station.id or 0, *span(anchor))
+            if not found:  # the occurrence is keyed (and repacked) from its new instant
+                moved = _Target(target.station, anchor, target.slot, target.slot_end)
+                return _Plan(moved, starts_from(anchor), LANE_QUEUED, []), conflicts
+    return None, conflicts
+
+
+def _targets(session: Session, stations: Sequence[Station], mode: PlacementMode, at: datetime | None,
+             dates: Sequence[date], slot_names: Sequence[str], now: datetime) -> list[_Target]:
+    if mode == PlacementMode.now:
+        return [_Target(s, now) for s in stations]
+    if mode == PlacementMode.at:
+        if at is None or at.tzinfo is None:
+            raise InvalidInput("give the time to play as ISO 8601 with a UTC offset, e.g. 2026-11-22T06:00:00+07:00")
+        if at < now - timedelta(minutes=1):
+            raise InvalidInput("that time has already passed")
+        return [_Target(s, at.astimezone(UTC)) for s in stations]
+    if not dates:
+        raise InvalidInput("choose at least one date for slot placement")
+    targets: list[_Target] = []
+    for station in stations:
+        slots = list(session.exec(select(StationSlot).where(StationSlot.station_id == station.id)).all())
+        if slot_names:
+            unknown = sorted(set(slot_names) - {s.name for s in slots})
+            if unknown:
+                known = ", ".join(sorted({s.name for s in slots})) or "none"
+                raise InvalidInput(f"station {station.code} has no slot named {', '.join(unknown)} (it has: {known})")
+            slots = [s for s in slots if s.name in slot_names]
+        found = [_Target(station, occ.start, occ.slot, occ.end)  # type: ignore[arg-type]
+                 for day in sorted(set(dates)) for occ in slot_occurrences(station.timezone, slots, day)
+                 if occ.start >= now]
+        if not found:
+            raise InvalidInput(f"station {station.code} has no upcoming slot on the chosen dates")
+        targets.extend(found)
+    return targets
+
+
+def _quiet_message(station: Station, start: datetime) -> str:
+    return (f"{station.code} at {fmt_local(start, station.timezone)} "
+            f"(quiet hours {station.quiet_start}–{station.quiet_end})")
 
 
 def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: Iterable[str],
           mode: PlacementMode, at: datetime | None = None, dates: Sequence[date] = (),
           slot_names: Sequence[str] = (), repeat: int = 1, valid_until: datetime | None = None,
-          now: datetime | None = None) -> tuple[Placement, list[PlaylistItem]]:
-    """Create a placement and its playlist items, or raise with a message naming what is wrong."""
+          on_clash: OnClash | str = OnClash.refuse, now: datetime | None = None,
+          grace_s: int = DEFAULT_GRACE_S) -> tuple[Placement, list[PlaylistItem]]:
+    """Create a placement and its occurrences, or raise (writing nothing) with a message naming the problem.
+
+    Raises InvalidInput (422) for bad input and quiet hours, Conflict (409, with ``conflicts``) for clashes.
+    """
     now = now or utcnow()
+    on_clash = OnClash(on_clash)
+    mode = PlacementMode(mode)
     if bulletin.status not in PLACEABLE:
-        raise InvalidInput(f"only an approved bulletin can be placed (this one is {bulletin.status})")
-    if not 1 <= repeat <= 20:
-        raise InvalidInput("repeat must be between 1 and 20")
+        raise InvalidInput(f"only an approved bulletin can be placed (this one is {bulletin.status.value})")
+    if not 1 <= repeat <= MAX_REPEAT:
+        raise InvalidInput(f"repeat must be between 1 and {MAX_REPEAT}")
     if valid_until is not None and (valid_until.tzinfo is None or valid_until <= now):
         raise InvalidInput("valid_until must be a future time with a UTC offset")
+    priority = bulletin.priority
     stations = _stations(session, user, station_codes)
-    instants: list[tuple[Station, StationSlot | None, datetime]] = []
-    if mode == PlacementMode.now:
-        instants = [(s, None, now) for s in stations]
-    elif mode == PlacementMode.at:
-        if at is None or at.tzinfo is None:
-            raise InvalidInput("give the time to play as ISO 8601 with a UTC offset, e.g. 2026-11-22T06:00:00+07:00")
-        if at < now - timedelta(minutes=1):
-            raise InvalidInput("that time has already passed")
-        instants = [(s, None, at.astimezone(UTC)) for s in stations]
-    else:
-        if not dates:
-            raise InvalidInput("choose at least one date for slot placement")
-        for station in stations:
-            slots = session.exec(select(StationSlot).where(StationSlot.station_id == station.id)).all()
-            if slot_names:
-                slots = [s for s in slots if s.name in slot_names]
-            matched = [(station, slot, start) for day in dates for slot, start in slot_occurrences(station, slots, day)
-                       if start >= now]
-            if not matched:
-                raise InvalidInput(f"station {station.code} has no upcoming slot on the chosen dates")
-            instants.extend(matched)
-    if bulletin.priority != Priority.emergency:
-        quiet = [f"{s.code} at {i.astimezone(ZoneInfo(s.timezone)):%H:%M %d/%m}" for s, _, i in instants
-                 if in_quiet_hours(s, i)]
-        if quiet:
-            raise InvalidInput("this falls in quiet hours (only emergencies may play then): " + "; ".join(quiet))
+    targets = _targets(session, stations, mode, at, dates, slot_names, now)
     if valid_until is not None:
-        instants = [t for t in instants if t[2] <= valid_until]
-        if not instants:
+        targets = [t for t in targets if t.anchor <= valid_until]
+        if not targets:
             raise InvalidInput("every occurrence would be after valid_until")
-    placement = Placement(bulletin_id=bulletin.id, mode=mode, priority=bulletin.priority, repeat=repeat,
-                          valid_until=valid_until, created_by=user.id)
+    duration_ms = bulletin_duration_ms(session, bulletin)
+    if priority != Priority.emergency:
+        quiet = [_quiet_message(t.station, t.anchor) for t in targets if in_quiet_hours(t.station, t.anchor)]
+        if quiet:
+            raise InvalidInput("this falls in quiet hours, when only emergencies may play: " + "; ".join(quiet))
+    plans: list[_Plan] = []
+    clashes: list[dict[str, Any]] = []
+    for target in targets:
+        planner = _plan_slot if target.slot is not None and priority != Priority.emergency else _plan_at
+        plan, conflicts = planner(session, target, priority, duration_ms, repeat, on_clash, now)
+        if plan is None:
+            where = (f"slot {target.slot.name or target.slot.start_local} " if target.slot else "") + \
+                fmt_local(target.anchor, target.station.timezone)
+            clashes.append({"station": target.station.code, "where": where,
+                            "conflicts": [_describe(session, i, target.station) for i in conflicts]})
+        else:
+            plans.append(plan)
+    if clashes:
+        names = "; ".join(f"{c['station']} {c['where']}: " + ", ".join(
+            f"#{i['item_id']} “{i['title']}” {i['local_time']}" for i in c["conflicts"]) for c in clashes)
+        raise Conflict("this clashes with content already placed (" + names + "). Choose on_clash='queue' to play "
+                       "it after them or on_clash='replace' to cancel them.", conflicts=clashes)
+    if priority != Priority.emergency:
+        quiet = [_quiet_message(p.target.station, s) for p in plans for s in p.starts
+                 if interval_in_quiet_hours(p.target.station, s, s + timedelta(milliseconds=duration_ms))]
+        if quiet:
+            raise InvalidInput("it would run into quiet hours, when only emergencies may play: " + "; ".join(quiet))
+
+    placement = Placement(bulletin_id=bulletin.id, mode=mode, priority=priority, repeat=repeat,
+                          valid_until=valid_until, on_clash=on_clash.value, created_by=user.id, created_at=now)
     session.add(placement)
     session.flush()
-    items = [PlaylistItem(placement_id=placement.id, station_id=station.id, bulletin_id=bulletin.id,
-                          slot_id=slot.id if slot else None, play_at=instant, repeat_index=index,
-                          priority=bulletin.priority, valid_until=valid_until)
-             for station, slot, instant in instants for index in range(repeat)]
+    items: list[PlaylistItem] = []
+    replaced: list[PlaylistItem] = []
+    for plan in plans:
+        t = plan.target
+        for victim in plan.replaced:
+            victim.status, victim.status_at = ItemStatus.cancelled, now
+            victim.status_detail = f"replaced by placement {placement.id}"
+            session.add(victim)
+        replaced.extend(plan.replaced)
+        for index, start in enumerate(plan.starts):
+            items.append(PlaylistItem(
+                placement_id=placement.id, station_id=t.station.id, bulletin_id=bulletin.id,
+                slot_id=t.slot.id if t.slot else None, play_at=t.anchor, repeat_index=index, priority=priority,
+                lane=plan.lane, slot_end=t.slot_end, starts_at=start, duration_ms=duration_ms,
+                latest_start=_latest_start(start, valid_until, grace_s), valid_until=valid_until, created_at=now))
     session.add_all(items)
     session.flush()
-    audit.record(session, user, "placement.create", "bulletin", bulletin.id,
-                 f"{mode.value} on {', '.join(s.code for s in stations)}: {len(items)} occurrence(s)")
+    repack(session, items + replaced, grace_s=grace_s)
+    touch(session, [i.station_id for i in items + replaced], now)
+    detail = f"{mode.value} on {', '.join(s.code for s in stations)}: {len(items)} occurrence(s)"
+    if replaced:
+        detail += f"; replaced {', '.join(f'#{i.id}' for i in replaced)}"
+    if on_clash == OnClash.queue and any(p.lane == LANE_QUEUED for p in plans):
+        detail += "; queued after clashing content"
+    audit.record(session, user, "placement.create", "bulletin", bulletin.id, detail)
     return placement, items
+
+
+def repack(session: Session, touched: Iterable[PlaylistItem], grace_s: int = DEFAULT_GRACE_S) -> int:
+    """Recompute planned starts of every group the given occurrences belong to; returns how many moved.
+
+    Called after anything that changes a group: new or cancelled occurrences, or real durations replacing
+    estimates once the audio exists. Occurrences that already played or were missed keep their times.
+    """
+    slot_groups: set[tuple[int, int, datetime]] = set()
+    exact_groups: set[tuple[int, int, datetime]] = set()
+    for item in touched:
+        if _packs_in_slot(item):
+            slot_groups.add((item.station_id, item.slot_id or 0, item.play_at))
+        else:
+            exact_groups.add((item.placement_id, item.station_id, item.play_at))
+    moved = 0
+    placements: dict[int, Placement | None] = {}
+    durations: dict[int, int] = {}
+
+    def duration_of(item: PlaylistItem) -> int:
+        if item.bulletin_id not in durations:
+            bulletin = session.get(Bulletin, item.bulletin_id)
+            durations[item.bulletin_id] = bulletin_duration_ms(session, bulletin) if bulletin else item.duration_ms
+        return durations[item.bulletin_id]
+
+    def apply(anchor: datetime, group: Sequence[PlaylistItem]) -> None:
+        nonlocal moved
+        for item in group:
+            item.duration_ms = duration_of(item)
+        by_id = {item.id: item for item in group}
+        for packed in pack(anchor, _entries(group)):
+            item = by_id[packed.entry.key]
+            if item.status != ItemStatus.scheduled:
+                continue
+            if item.placement_id not in placements:
+                placements[item.placement_id] = session.get(Placement, item.placement_id)
+            placement = placements[item.placement_id]
+            latest = _latest_start(packed.start, placement.valid_until if placement else None, grace_s)
+            if item.starts_at != packed.start or item.latest_start != latest:
+                item.starts_at, item.latest_start = packed.start, latest
+                moved += 1
+            session.add(item)
+
+    for station_id, slot_id, anchor in slot_groups:
+        apply(anchor, _slot_group(session, station_id, slot_id, anchor))
+    for placement_id, station_id, anchor in exact_groups:
+        group = session.exec(select(PlaylistItem).where(
+            PlaylistItem.placement_id == placement_id, PlaylistItem.station_id == station_id,
+            PlaylistItem.play_at == anchor, col(PlaylistItem.status).in_(ACTIVE))).all()
+        apply(anchor, list(group))
+    session.flush()
+    return moved
+
+
+def audio_changed(session: Session, bulletin_id: int, grace_s: int = DEFAULT_GRACE_S,
+                  now: datetime | None = None) -> int:
+    """A bulletin's audio was made (or replaced): repack its pending occurrences with the real duration
+    and mark their stations' feeds changed. Returns the number of occurrences concerned."""
+    items = list(session.exec(select(PlaylistItem).where(PlaylistItem.bulletin_id == bulletin_id,
+                                                         PlaylistItem.status == ItemStatus.scheduled)).all())
+    if items:
+        repack(session, items, grace_s=grace_s)
+        touch(session, [i.station_id for i in items], now)
+    return len(items)
+
+
+def reconcile_durations(session: Session, grace_s: int = DEFAULT_GRACE_S, now: datetime | None = None) -> int:
+    """Repack pending occurrences whose stored duration differs from their audio's (self-healing after a
+    crash between synthesis and repacking). Returns how many bulletins were repacked."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(PlaylistItem.bulletin_id, PlaylistItem.duration_ms, AudioAsset.duration_s)
+        .join(Bulletin, col(Bulletin.id) == PlaylistItem.bulletin_id)
+        .join(AudioAsset, col(AudioAsset.id) == Bulletin.asset_id)
+        .where(PlaylistItem.status == ItemStatus.scheduled, PlaylistItem.latest_start > now)
+    ).all()
+    stale = {bid for bid, stored, seconds in rows if stored != round(seconds * 1000)}
+    for bulletin_id in sorted(stale):
+        audio_changed(session, bulletin_id, grace_s, now)
+    return len(stale)
 
 
 def station_playlist(session: Session, station: Station, start: datetime, end: datetime
                      ) -> list[tuple[PlaylistItem, Bulletin, AudioAsset | None]]:
-    """What a station plays between two instants, in play order (emergencies first at equal times)."""
+    """What a station plays between two instants, in planned order (cancelled occurrences left out)."""
     rows = session.exec(
         select(PlaylistItem, Bulletin, AudioAsset)
-        .join(Bulletin, Bulletin.id == PlaylistItem.bulletin_id)
-        .join(AudioAsset, AudioAsset.id == Bulletin.asset_id, isouter=True)
-        .where(PlaylistItem.station_id == station.id, PlaylistItem.play_at >= start, PlaylistItem.play_at < end,
+        .join(Bulletin, col(Bulletin.id) == PlaylistItem.bulletin_id)
+        .join(AudioAsset, col(AudioAsset.id) == Bulletin.asset_id, isouter=True)
+        .where(PlaylistItem.station_id == station.id, PlaylistItem.starts_at >= start, PlaylistItem.starts_at < end,
                col(PlaylistItem.status).not_in([ItemStatus.cancelled]))
-        .order_by(PlaylistItem.play_at, PlaylistItem.id)
+        .order_by(col(PlaylistItem.starts_at), col(PlaylistItem.id))
     ).all()
     return [(item, bulletin, asset) for item, bulletin, asset in rows]
 
 
-def cancel_placement(session: Session, user: User, placement: Placement, reason: str = "") -> int:
+def cancel_placement(session: Session, user: User, placement: Placement, reason: str = "",
+                     now: datetime | None = None, grace_s: int = DEFAULT_GRACE_S) -> int:
     """Cancel a placement's occurrences that have not played yet; returns how many were cancelled."""
     if placement.cancelled_at is not None:
         raise InvalidInput("this placement is already cancelled")
-    now = utcnow()
+    now = now or utcnow()
     placement.cancelled_at = now
     session.add(placement)
-    items = session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
-                                                    PlaylistItem.status == ItemStatus.scheduled)).all()
+    items = list(session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
+                                                         PlaylistItem.status == ItemStatus.scheduled)).all())
     for item in items:
         item.status, item.status_at = ItemStatus.cancelled, now
+        item.status_detail = f"placement cancelled{': ' + reason.strip() if reason.strip() else ''}"[:500]
         session.add(item)
+    session.flush()
+    repack(session, items, grace_s=grace_s)
+    touch(session, [i.station_id for i in items], now)
     audit.record(session, user, "placement.cancel", "bulletin", placement.bulletin_id,
                  f"placement {placement.id}: {len(items)} occurrence(s) cancelled. {reason}".strip())
     return len(items)
+

@@ -1,0 +1,124 @@
+"""Each station's publishable playlist ("feed"), rebuilt only when something changed.
+
+Writers call :func:`touch` (one UPDATE) whenever a station's occurrences may have changed: placements,
+cancellations, finished synthesis, repacking. The feed is rebuilt lazily (by a poll or by the publication
+job) when its ``built_version`` lags ``version`` or its ``next_change_at`` has passed (an occurrence
+entering the 24-hour horizon or reaching its latest start). Rebuilds are compare-and-set updates, so two
+processes rebuilding at once cannot interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from broadcast.models import AudioAsset, Bulletin, BulletinStatus, ItemStatus, PlaylistItem, StationFeed, utcnow
+from broadcast.protocol import ManifestItem, canonical_bytes
+
+HORIZON = timedelta(hours=24)
+MAX_FEED_AGE = timedelta(hours=1)
+LIVE_STATUSES = (ItemStatus.scheduled, ItemStatus.played)
+
+
+def insert_ignore(session: Session, model: type, **values: Any) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(**values)
+    session.execute(stmt.on_conflict_do_nothing())
+
+
+def touch(session: Session, station_ids: Iterable[int], now: datetime | None = None) -> None:
+    """Mark stations' feeds as possibly changed, so the next poll or publication rebuilds them."""
+    now = now or utcnow()
+    for station_id in sorted(set(station_ids)):
+        result = session.execute(update(StationFeed).where(col(StationFeed.station_id) == station_id)
+                                 .values(version=StationFeed.version + 1, changed_at=now))
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            insert_ignore(session, StationFeed, station_id=station_id, version=1, built_version=0,
+                          content_hash="", items_json="[]", changed_at=now)
+
+
+def media_url(public_url: str, sha256: str) -> str:
+    """Absolute when the service knows its public URL, otherwise relative to the server's root."""
+    return f"{public_url.rstrip('/')}/api/v1/media/{sha256}.mp3"
+
+
+@dataclass(frozen=True)
+class FeedContent:
+    items: list[dict[str, Any]]
+    content_hash: str
+    next_change_at: datetime
+
+
+def build_content(session: Session, station_id: int, now: datetime, public_url: str) -> FeedContent:
+    """The occurrences a receiver needs now: ready audio, planned within 24 h, not past their latest start."""
+    rows = session.exec(
+        select(PlaylistItem, Bulletin, AudioAsset)
+        .join(Bulletin, col(Bulletin.id) == PlaylistItem.bulletin_id)
+        .join(AudioAsset, col(AudioAsset.id) == Bulletin.asset_id)
+        .where(PlaylistItem.station_id == station_id, col(PlaylistItem.status).in_(LIVE_STATUSES),
+               PlaylistItem.starts_at < now + HORIZON, PlaylistItem.latest_start > now,
+               Bulletin.status == BulletinStatus.ready)
+        .order_by(col(PlaylistItem.starts_at), col(PlaylistItem.id))
+    ).all()
+    items, next_change = [], now + MAX_FEED_AGE
+    for item, bulletin, asset in rows:
+        if item.latest_start < item.starts_at:
+            continue  # pushed past its valid_until: it can never start
+        next_change = min(next_change, item.latest_start)
+        items.append(ManifestItem(
+            id=item.id or 0, title=bulletin.title, priority=item.priority.value, play_at=item.starts_at,
+            valid_until=item.latest_start, duration_ms=round(asset.duration_s * 1000),
+            media_url=media_url(public_url, asset.sha256), sha256=asset.sha256, bytes=asset.bytes,
+        ).model_dump(mode="json"))
+    entering = session.exec(select(func.min(PlaylistItem.starts_at)).where(
+        PlaylistItem.station_id == station_id, PlaylistItem.status == ItemStatus.scheduled,
+        PlaylistItem.starts_at >= now + HORIZON)).first()
+    if entering is not None:
+        next_change = min(next_change, entering - HORIZON)
+    digest = hashlib.sha256(canonical_bytes(items)).hexdigest()
+    return FeedContent(items, digest, max(next_change, now + timedelta(seconds=1)))
+
+
+def _needs_build(feed: StationFeed, now: datetime) -> bool:
+    return (feed.built_version != feed.version or feed.built_at is None or feed.next_change_at is None
+            or now >= feed.next_change_at)
+
+
+def fresh_feed(session: Session, station_id: int, now: datetime, public_url: str) -> StationFeed:
+    """The station's feed, rebuilt first if it is stale; safe against concurrent rebuilds."""
+    for _ in range(5):
+        feed = session.exec(select(StationFeed).where(StationFeed.station_id == station_id)
+                            .execution_options(populate_existing=True)).first()
+        if feed is None:
+            insert_ignore(session, StationFeed, station_id=station_id, version=1, built_version=0,
+                          content_hash="", items_json="[]", changed_at=now)
+            continue
+        if not _needs_build(feed, now):
+            return feed
+        version, old_built, old_hash = feed.version, feed.built_version, feed.content_hash
+        content = build_content(session, station_id, now, public_url)
+        values: dict[str, Any] = {"built_version": version, "content_hash": content.content_hash,
+                                  "next_change_at": content.next_change_at, "built_at": now}
+        if content.content_hash != old_hash:
+            values.update(items_json=json.dumps(content.items, ensure_ascii=False), changed_at=now)
+        result = session.execute(
+            update(StationFeed).where(col(StationFeed.station_id) == station_id,
+                                      col(StationFeed.built_version) == old_built,
+                                      col(StationFeed.content_hash) == old_hash,
+                                      col(StationFeed.version) == version)
+            .values(**values))
+        if result.rowcount:  # type: ignore[attr-defined]
+            session.expire(feed)
+            session.refresh(feed)
+            return feed
+    raise RuntimeError(f"station {station_id}: the feed kept changing while being rebuilt")

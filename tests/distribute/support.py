@@ -1,0 +1,71 @@
+"""Helpers for scheduling and distribution tests: real MP3 assets and ready bulletins, without synthesis."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from datetime import datetime
+
+import imageio_ffmpeg
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from broadcast.db import session_scope
+from broadcast.media import MediaStore
+from broadcast.models import AudioAsset, Bulletin, BulletinStation, BulletinStatus, Priority, Station, User
+
+
+@functools.cache
+def make_mp3(seconds: float, frequency: int = 440) -> bytes:
+    """A real MP3 (sine tone) of the given length, made with ffmpeg."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+               f"sine=frequency={frequency}:duration={seconds}:sample_rate=8000", "-ac", "1", "-ar", "8000",
+               "-b:a", "8k", "-f", "mp3", "-"]
+    return subprocess.run(command, check=True, capture_output=True).stdout
+
+
+def ready_bulletin(engine: Engine, media: MediaStore, title: str, stations: list[str], *,
+                   priority: Priority = Priority.normal, seconds: float = 30.0, author: str = "editor",
+                   frequency: int = 440) -> int:
+    """An approved bulletin with real audio (status ready), as synthesis would leave it; returns its id."""
+    data = make_mp3(seconds, frequency)
+    stored = media.put(data, ".mp3")
+    with session_scope(engine) as session:
+        asset = session.exec(select(AudioAsset).where(AudioAsset.sha256 == stored.sha256)).first()
+        if asset is None:
+            asset = AudioAsset(sha256=stored.sha256, path=stored.path, bytes=stored.size, duration_s=seconds,
+                               engine="test-tone")
+            session.add(asset)
+            session.flush()
+        bulletin = _bulletin(session, title, stations, priority, author)
+        bulletin.asset_id, bulletin.status = asset.id, BulletinStatus.ready
+        session.add(bulletin)
+        session.flush()
+        return bulletin.id or 0
+
+
+def approved_bulletin(engine: Engine, title: str, text: str, stations: list[str], *,
+                      priority: Priority = Priority.normal, author: str = "editor") -> int:
+    """An approved text bulletin waiting for synthesis; returns its id."""
+    with session_scope(engine) as session:
+        bulletin = _bulletin(session, title, stations, priority, author, text)
+        return bulletin.id or 0
+
+
+def _bulletin(session: Session, title: str, stations: list[str], priority: Priority, author: str,
+              text: str = "Thông báo thử.") -> Bulletin:
+    user = session.exec(select(User).where(User.username == author)).one()
+    approver = session.exec(select(User).where(User.username == "admin")).one()
+    bulletin = Bulletin(title=title, text=text, priority=priority, status=BulletinStatus.approved,
+                        created_by=user.id, approved_by=approver.id, approved_at=datetime.now().astimezone())
+    session.add(bulletin)
+    session.flush()
+    for code in stations:
+        station = session.exec(select(Station).where(Station.code == code)).one()
+        session.add(BulletinStation(bulletin_id=bulletin.id, station_id=station.id))
+    session.flush()
+    return bulletin
+
+
+def get_user(session: Session, username: str) -> User:
+    return session.exec(select(User).where(User.username == username)).one()
