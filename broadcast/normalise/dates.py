@@ -17,7 +17,7 @@ DATE_BEFORE = frozenset(
     {
         "ngày", "mùng", "mồng", "sáng", "chiều", "tối", "trưa", "đêm", "hôm", "rạng", "từ", "đến", "tới",
         "trước", "sau", "vào", "lúc", "và", "hoặc", "hết", "đầu", "cuối", "giữa", "qua", "nay", "kể",
-        "tính", "hạn", "dịp", "niệm", "lễ", "tết", "nhật", "hai", "ba", "tư", "năm", "sáu", "bảy",
+        "hạn", "dịp", "niệm", "lễ", "tết", "nhật", "hai", "ba", "tư", "năm", "sáu", "bảy",
     }
 )  # fmt: skip
 # Words after "d/m" that are typical after a date (otherwise a following noun means a count).
@@ -29,6 +29,8 @@ DATE_AFTER = frozenset(
     }
 )  # fmt: skip
 MONTH_BEFORE = frozenset({"tháng", "quý"})
+# Times of day before "d-m" make it a date ("Chiều 14-10"), not a range.
+DAY_PARTS = frozenset({"sáng", "chiều", "tối", "trưa", "đêm", "rạng"})
 
 
 def month(text: str) -> str:
@@ -127,8 +129,18 @@ def date_rule(s: Sentence, i: int) -> int | None:
     if sep == "/":
         return _slash_date(s, i, text, second, third, sep2)
     if third is None or sep2 is None or not _small(second):
-        return None
+        return _dash_day_month(s, i, text, second)
     return _dash_date(s, i, text, second, third, sep2)
+
+
+def _dash_day_month(s: Sentence, i: int, day: str, mon: str) -> int | None:
+    """``Chiều 14-10`` is a date; ``ngày 14-10`` too (a range would go upwards); ``15-20`` is a range."""
+    if len(mon) > 2 or not _valid(day, mon):
+        return None
+    prev = s.prev_word(i)
+    if prev in DAY_PARTS or (prev == "ngày" and int(day) > int(mon)):
+        return s.say(i, i + 3, _date(s, i, day, mon, None), "date", NUMERIC)
+    return None
 
 
 def time_rule(s: Sentence, i: int) -> int | None:

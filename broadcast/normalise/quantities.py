@@ -6,12 +6,13 @@ glued tokens ("°" + "C", "m" + "2", "km²"), so new units are data, not code.
 
 from __future__ import annotations
 
-from .numbers import number_token, ordinal
+from .numbers import decimal, number_token, ordinal
 from .spelling import spell
-from .state import NUM, NUMERIC, WORD, WS, Sentence
+from .state import NUM, NUMERIC, WORD, WORDY, WS, Sentence
 
 _MONEY = frozenset({"đ", "đồng", "VNĐ", "VND", "USD", "$"})
 _MAX_UNIT_TOKENS = 3
+MAGNITUDES = frozenset({"nghìn", "ngàn", "triệu", "tỷ", "tỉ"})
 
 
 def unit_at(s: Sentence, j: int, spaced: bool) -> tuple[int, str, str] | None:
@@ -50,6 +51,14 @@ def _unit_after(s: Sentence, i: int) -> tuple[int, str, str] | None:
     return unit_at(s, j, spaced)
 
 
+def _is_point_decimal(s: Sentence, i: int, text: str) -> bool:
+    """``3.5`` (not a thousands group) followed by a magnitude word or a unit."""
+    head, dot, tail = text.partition(".")
+    if not dot or "." in tail or "," in text or not 1 <= len(tail) <= 2 or (head[0] == "0" and len(head) > 1):
+        return False
+    return s.next_word(i) in MAGNITUDES or _unit_after(s, i) is not None
+
+
 def _is_minutes(s: Sentence, i: int, text: str) -> bool:
     """ "14 giờ 30": the number right after "giờ" that follows an hour."""
     if not text.isdigit() or len(text) > 2 or int(text) > 59 or s.prev_word(i) != "giờ":
@@ -64,7 +73,13 @@ def quantity_rule(s: Sentence, i: int) -> int:
     """Read a number plus an optional unit / % / letter suffix."""
     text = s.texts[i]
     prev = s.prev_word(i)
-    spoken = ordinal(text) if prev == "thứ" and text.isdigit() else number_token(text)
+    if prev == "thứ" and text.isdigit():
+        spoken = ordinal(text)
+    elif _is_point_decimal(s, i, text):
+        head, _, tail = text.partition(".")
+        spoken = decimal(head, tail)  # "3.5 tỷ đồng": a decimal point, not a version number
+    else:
+        spoken = number_token(text)
     rule = "number"
     end = i + 1
     if _is_minutes(s, i, text):
@@ -80,4 +95,4 @@ def quantity_rule(s: Sentence, i: int) -> int:
             spoken += " " + spell(letters, s.lex)  # "Quốc lộ 1A", "lớp 10A"
             end = i + 2
             rule = "code"
-    return s.say(i, end, spoken, rule, NUMERIC)
+    return s.say(i, end, spoken, rule, WORDY if rule == "code" else NUMERIC)

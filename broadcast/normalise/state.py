@@ -122,7 +122,7 @@ class Sentence:
         return j
 
     def _verbatim(self, text: str) -> None:
-        if self.need_space and (text[0].isalnum() or text[0] == "("):
+        if self.need_space and (text[0].isalnum() or text[0] in "(-–—"):
             self.out.append(" ")
         self.out.append(text)
         self.need_space = False

@@ -61,6 +61,8 @@ def symbol_rule(s: Sentence, i: int) -> int:
         return s.say(i, i + 1, simple[0], simple[1], kind)
     if text in "°º":
         return _degree(s, i)
+    if text == "." and s.glued(i - 1, WORD) is not None and s.glued(i + 1, NUM) is not None:
+        return s.say(i, i + 1, "", "symbol", OTHER)  # "QL.4B", "Km.15": the dot is not read
     if text == "+" and s.last_kind == NUMERIC and s.glued(i + 1, NUM) is not None:
         return s.say(i, i + 1, "cộng", "symbol", OTHER)  # "Km 25+500"
     if text == "~" and s.next_solid(i) > 0 and s.kinds[s.next_solid(i)] == NUM:
