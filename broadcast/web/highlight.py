@@ -27,7 +27,12 @@ def highlighted(text: str, changes: list[Change]) -> list[Markup]:
         if change.start < position or change.end > len(text) or change.start > change.end:
             continue
         parts.append(escape(text[position:change.start]))
+        # "đồng/hộ" → "đồng trên hộ": the spoken form needs the spaces the written one did without.
+        if change.start > 0 and text[change.start - 1].isalnum() and change.spoken[:1].isalnum():
+            parts.append(Markup(" "))
         parts.append(_mark(change))
+        if change.end < len(text) and text[change.end].isalnum() and change.spoken[-1:].isalnum():
+            parts.append(Markup(" "))
         position = change.end
     parts.append(escape(text[position:]))
     html = Markup("").join(parts)

@@ -24,7 +24,8 @@ RULE = {"number": "số", "date": "ngày tháng", "time": "giờ", "abbreviation
         "override": "từ điển của tỉnh", "unit": "đơn vị", "roman": "số La Mã", "document": "số hiệu văn bản",
         "letters": "đánh vần", "letter": "đánh vần", "spell": "đánh vần", "phone": "số điện thoại",
         "email": "thư điện tử", "url": "địa chỉ web", "foreign": "từ nước ngoài", "tone": "dấu thanh",
-        "org": "tên cơ quan", "place": "địa danh", "range": "khoảng", "percent": "phần trăm"}
+        "org": "tên cơ quan", "place": "địa danh", "range": "khoảng", "percent": "phần trăm",
+        "per-unit": "đơn vị"}
 
 ACTIONS = {
     "bulletin.create": "Tạo bản tin", "bulletin.edit": "Sửa bản tin", "bulletin.submit": "Gửi duyệt",

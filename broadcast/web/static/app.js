@@ -29,7 +29,7 @@
     if (voice) body.append("voice", voice.value);
     button.disabled = true;
     var label = button.textContent;
-    button.textContent = "⏳ Đang tạo âm thanh…";
+    button.textContent = "Đang tạo âm thanh…";
     post("/bulletins/preview", body).then(function (reply) {
       return reply.text().then(function (html) { target.innerHTML = html; });
     }).catch(function () {
@@ -41,26 +41,39 @@
     var button = event.target.closest("[data-preview]");
     if (button) { event.preventDefault(); runPreview(); }
     var mark = event.target.closest("mark.exp");
-    if (mark) {
-      var form = document.querySelector("[data-lexicon-fix]");
-      if (form) { form.written.value = mark.dataset.written; form.spoken.value = mark.dataset.spoken; form.spoken.focus(); }
+    var fix = document.querySelector("[data-lexicon-fix]");
+    if (mark && fix) {
+      fix.querySelector("[name=written]").value = mark.dataset.written;
+      var spoken = fix.querySelector("[name=spoken]");
+      spoken.value = mark.dataset.spoken;
+      spoken.focus();
     }
+    if (event.target.closest("[data-lexicon-save]")) { event.preventDefault(); saveLexicon(); }
   });
+
+  // Enter in the fix-a-word boxes saves the reading instead of submitting the bulletin around them.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.closest("[data-lexicon-fix]")) { event.preventDefault(); saveLexicon(); }
+  });
+
+  function saveLexicon() {
+    var fix = document.querySelector("[data-lexicon-fix]");
+    if (!fix) return;
+    var message = fix.querySelector(".lexicon-message");
+    var body = new FormData();
+    body.append("written", fix.querySelector("[name=written]").value);
+    body.append("spoken", fix.querySelector("[name=spoken]").value);
+    post("/lexicon/quick", body).then(function (reply) {
+      return reply.json().then(function (data) {
+        if (!reply.ok) { setMessage(message, data.error || "Không lưu được.", true); return; }
+        setMessage(message, data.message, false);
+        runPreview();
+      });
+    }).catch(function () { setMessage(message, "Không kết nối được máy chủ.", true); });
+  }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.matches("[data-lexicon-fix]")) {
-      event.preventDefault();
-      var message = form.querySelector(".lexicon-message");
-      post("/lexicon/quick", new FormData(form)).then(function (reply) {
-        return reply.json().then(function (data) {
-          if (!reply.ok) { setMessage(message, data.error || "Không lưu được.", true); return; }
-          setMessage(message, data.message, false);
-          runPreview();
-        });
-      }).catch(function () { setMessage(message, "Không kết nối được máy chủ.", true); });
-      return;
-    }
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); return; }
     var buttons = form.querySelectorAll("button[type=submit]");
@@ -79,7 +92,7 @@
       }
       var body = new FormData();
       body.append("file", file);
-      setMessage(message, "⏳ Đang đọc tệp…", false);
+      setMessage(message, "Đang đọc tệp…", false);
       post("/bulletins/extract", body).then(function (reply) {
         return reply.json().then(function (data) {
           if (!reply.ok) { setMessage(message, data.error || "Không đọc được tệp.", true); return; }
