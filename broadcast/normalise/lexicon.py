@@ -201,8 +201,8 @@ class Lexicon:
         return lexicon
 
     # ------------------------------------------------------------------ lookups
-    def match(self, kinds: Sequence[int], texts: Sequence[str], i: int) -> tuple[int, str, str] | None:
-        """Longest lexicon entry starting at token ``i`` as (end index, spoken, rule)."""
+    def match(self, kinds: Sequence[int], texts: Sequence[str], i: int) -> tuple[int, str, str, str] | None:
+        """Longest lexicon entry starting at token ``i`` as (end index, spoken, rule, written key)."""
         text = texts[i]
         if text not in self._starters and text.lower() not in self._starters:
             return None
@@ -212,7 +212,7 @@ class Lexicon:
             best = base
         if best is None:
             return None
-        return best[0], best[1].spoken, best[1].rule
+        return best[0], best[1].spoken, best[1].rule, best[1].written
 
     def starts_entry(self, text: str) -> bool:
         """True if some entry's first token is ``text`` (cheap pre-check before :meth:`match`)."""

@@ -24,11 +24,13 @@ def lexicon_rule(s: Sentence, i: int) -> int | None:
     found = s.lex.match(s.kinds, s.texts, i)
     if found is None:
         return None
-    j, spoken, rule = found
+    j, spoken, rule, written = found
+    if spoken == written:
+        return s.keep(i, j)  # an entry that only marks a known word ("Zalo"): keep the official's spelling
     if s.texts[j - 1] == "." and s.next_solid(j - 1) == -1:
         spoken += "."  # "TP." or "v.v." ending the sentence: the dot is also the full stop
     original = s.span(i, j)
-    if original[:1].isupper() and spoken[:1].islower() and not original.isupper():
+    if original[:1].isupper() and not written[:1].isupper() and spoken[:1].islower() and not original.isupper():
         spoken = spoken[:1].upper() + spoken[1:]  # "Đ/c" → "Đồng chí"
     kind = NUMERIC if rule == "unit" or s.kinds[i] == NUM else WORDY
     return s.say(i, j, spoken, rule, kind)
