@@ -137,6 +137,7 @@ def json_schema() -> dict[str, Any]:
         [(SignedManifestDocument, "serialization"), (ReportsRequest, "validation"),
          (ReportsReply, "serialization"), (SigningKeyInfo, "serialization")],
         ref_template="#/$defs/{model}")
+    defs["$defs"]["SignedManifest"] = defs["$defs"].pop("SignedManifestDocument")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://broadcast.invalid/receiver-protocol/v1.schema.json",
             "title": f"broadcast receiver protocol v{PROTOCOL_VERSION}",
@@ -260,3 +261,7 @@ class SigningKey:
         finally:
             Path(tmp).unlink(missing_ok=True)
         return cls.load_or_create(path)
+
+
+if __name__ == "__main__":  # python -m broadcast.protocol > docs/receiver-protocol.schema.json
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

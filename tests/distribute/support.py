@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import functools
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import imageio_ffmpeg
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from broadcast.config import Settings
 from broadcast.db import session_scope
 from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, Bulletin, BulletinStation, BulletinStatus, Priority, Station, User
@@ -69,3 +74,34 @@ def _bulletin(session: Session, title: str, stations: list[str], priority: Prior
 
 def get_user(session: Session, username: str) -> User:
     return session.exec(select(User).where(User.username == username)).one()
+
+
+# --- a service clock pinned to a fixed local morning --------------------------------------------------
+
+FIXED_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+def offset_for(instant: datetime) -> float:
+    """The clock offset that makes the service's "now" equal ``instant`` (at the moment of the call)."""
+    return (instant - datetime.now(UTC)).total_seconds()
+
+
+def pinned_settings(tmp_path: Path, db_url: str, **overrides: Any) -> Settings:
+    return Settings(data_dir=tmp_path / "var", database_url=db_url, demo=False, scheduler=False,
+                    clock_offset_s=offset_for(FIXED_NOW), _env_file=None, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return pinned_settings(tmp_path, db_url)
+
+
+def advance(runtime: Any, delta: timedelta) -> None:
+    """Move the running service's clock forward."""
+    runtime.settings.clock_offset_s += delta.total_seconds()
+
+
+def service_now(runtime: Any) -> datetime:
+    from broadcast.schedule.clock import clock_for
+
+    return clock_for(runtime.settings).now()

@@ -1,0 +1,97 @@
+"""Station feeds and manifests: cheap unchanged polls, the 24-hour horizon, concurrent builders."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from broadcast.protocol import verify
+from tests.conftest import World
+from tests.distribute.support import FIXED_NOW, advance, ready_bulletin
+from tests.protocol.test_receiver_api import place_at, poll, public_key
+
+
+def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    token = world.receiver_tokens["xa-a"]
+    bid = ready_bulletin(runtime.engine, runtime.media, "Tin", ["xa-a"], seconds=10)
+    place_at(app_client, bid, FIXED_NOW + timedelta(hours=1))
+    etag = poll(app_client, token).headers["ETag"]
+    poll(app_client, token, etag)  # settles last_seen_at
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        assert poll(app_client, token, etag).status_code == 304
+        assert poll(app_client, token).status_code == 200
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+    assert statements == ["SELECT", "SELECT", "SELECT"], statements  # 304: one read; 200: + the stored body
+
+
+def test_items_enter_the_horizon_as_time_passes(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    token = world.receiver_tokens["xa-a"]
+    key = public_key(app_client)
+    bid = ready_bulletin(runtime.engine, runtime.media, "Ngày kia", ["xa-a"], seconds=10)
+    place_at(app_client, bid, FIXED_NOW + timedelta(hours=30))
+    before = verify(poll(app_client, token).content, key)
+    assert before.items == []
+    advance(runtime, timedelta(hours=5, minutes=59))
+    assert verify(poll(app_client, token).content, key).sequence == before.sequence
+    advance(runtime, timedelta(minutes=2))
+    after = verify(poll(app_client, token).content, key)
+    assert [i.title for i in after.items] == ["Ngày kia"] and after.sequence == before.sequence + 1
+
+
+def test_manifest_is_resigned_half_way_to_expiry(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    token = world.receiver_tokens["xa-b"]
+    key = public_key(app_client)
+    first = verify(poll(app_client, token).content, key)
+    advance(runtime, timedelta(hours=11))
+    assert verify(poll(app_client, token).content, key).sequence == first.sequence
+    advance(runtime, timedelta(hours=1, minutes=1))
+    renewed = verify(poll(app_client, token).content, key)
+    assert renewed.sequence == first.sequence + 1 and renewed.valid_until > first.valid_until
+
+
+def test_concurrent_polls_and_placements_never_move_a_sequence_backwards(app_client: TestClient, world: World,
+                                                                          runtime) -> None:  # type: ignore[no-untyped-def]
+    token = world.receiver_tokens["xa-a"]
+    key = public_key(app_client)
+    seen: list[list[tuple[int, bytes]]] = [[] for _ in range(4)]
+    stop = threading.Event()
+    errors: list[str] = []
+
+    def poller(index: int) -> None:
+        while not stop.is_set():
+            reply = poll(app_client, token)
+            if reply.status_code != 200:
+                errors.append(f"{reply.status_code} {reply.text}")
+                return
+            seen[index].append((verify(reply.content, key).sequence, reply.content))
+
+    threads = [threading.Thread(target=poller, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(6):
+            bid = ready_bulletin(runtime.engine, runtime.media, f"Tin {n}", ["xa-a"], seconds=5, frequency=500 + n)
+            place_at(app_client, bid, FIXED_NOW + timedelta(hours=1, minutes=n))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not errors
+    by_sequence: dict[int, bytes] = {}
+    for polls in seen:
+        sequences = [s for s, _ in polls]
+        assert sequences == sorted(sequences), sequences
+        for sequence, body in polls:
+            assert by_sequence.setdefault(sequence, body) == body, "one sequence, two different manifests"
+    final = verify(poll(app_client, token).content, key)
+    assert len(final.items) == 6
