@@ -128,11 +128,11 @@ def world(runtime) -> World:  # type: ignore[no-untyped-def]
             station = create_station(session, code, name, province="Lạng Sơn", district="Văn Lãng")
             apply_template(session, station, template)
             tokens[code] = create_receiver(session, station, f"Cụm loa {name}")[1]
-        create_user(session, "admin", PASSWORD, Role.admin)
+        create_user(session, "province-admin", PASSWORD, Role.admin)
         create_user(session, "editor", PASSWORD, Role.editor, station_codes=["xa-a", "xa-b"])
         create_user(session, "approver", PASSWORD, Role.approver, station_codes=["xa-a", "xa-b"])
         create_user(session, "editor-c", PASSWORD, Role.editor, station_codes=["xa-c"])
-    return World("admin", "editor", "approver", "editor-c", ["xa-a", "xa-b", "xa-c"], tokens)
+    return World("province-admin", "editor", "approver", "editor-c", ["xa-a", "xa-b", "xa-c"], tokens)
 
 
 def login(client: TestClient | httpx.Client, username: str, password: str = PASSWORD) -> dict[str, str]:

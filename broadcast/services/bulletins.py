@@ -127,10 +127,10 @@ def submit(session: Session, user: User, bulletin: Bulletin) -> Bulletin:
 
 
 def _check_reviewer(user: User, bulletin: Bulletin) -> None:
-    if user.role not in (Role.approver, Role.admin):
-        raise Forbidden("only an approver or an admin can review bulletins")
     if bulletin.created_by == user.id:
         raise Forbidden("the author cannot approve or reject their own bulletin")
+    if user.role not in (Role.approver, Role.admin):
+        raise Forbidden("only an approver or an admin can review bulletins")
     if bulletin.status != BulletinStatus.submitted:
         raise InvalidInput(f"only a submitted bulletin can be reviewed (this one is {bulletin.status})")
 

@@ -41,13 +41,13 @@ def test_first_start_demo_and_one_bulletin_end_to_end(live_server_factory, db_ur
     demo_playlist = client.get(f"/api/v1/stations/{stations[0]['code']}/playlist", headers=admin).json()
     assert demo_playlist, "the demo bulletin should be on the demo stations' playlist"
 
+    code = stations[0]["code"]
     created = run_cli("admin", "create-user", "duyet", "--role", "approver", "--password", "mat-khau-duyet",
-                      data_dir=server.data_dir, env=env)
+                      "--station", code, data_dir=server.data_dir, env=env)
     assert created.returncode == 0, created.stderr
     approver_token = client.post("/api/v1/auth/token", data={"username": "duyet", "password": "mat-khau-duyet"})
     approver = {"Authorization": f"Bearer {approver_token.json()['access_token']}"}
 
-    code = stations[0]["code"]
     bulletin = client.post("/api/v1/bulletins", headers=admin, json={
         "title": "Thông báo tiêm chủng", "stations": [code], "submit": True,
         "text": "UBND xã thông báo: ngày 12/5 tổ chức tiêm chủng tại trạm y tế, từ 7h30 đến 11h."}).json()
