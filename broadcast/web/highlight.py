@@ -27,6 +27,9 @@ def highlighted(text: str, changes: list[Change]) -> list[Markup]:
         if change.start < position or change.end > len(text) or change.start > change.end:
             continue
         parts.append(escape(text[position:change.start]))
+        if not change.spoken.strip():  # a symbol that is not read at all
+            position = change.end
+            continue
         # "đồng/hộ" → "đồng trên hộ": the spoken form needs the spaces the written one did without.
         if change.start > 0 and text[change.start - 1].isalnum() and change.spoken[:1].isalnum():
             parts.append(Markup(" "))
@@ -45,7 +48,7 @@ def expansion_list(changes: list[Change]) -> list[Change]:
     found = []
     for change in sorted(changes, key=lambda c: c.start):
         key = (change.original, change.spoken)
-        if key not in seen and change.original.strip() != change.spoken.strip():
+        if key not in seen and change.spoken.strip() and change.original.strip() != change.spoken.strip():
             seen.add(key)
             found.append(change)
     return found

@@ -25,7 +25,7 @@ RULE = {"number": "số", "date": "ngày tháng", "time": "giờ", "abbreviation
         "letters": "đánh vần", "letter": "đánh vần", "spell": "đánh vần", "phone": "số điện thoại",
         "email": "thư điện tử", "url": "địa chỉ web", "foreign": "từ nước ngoài", "tone": "dấu thanh",
         "org": "tên cơ quan", "place": "địa danh", "range": "khoảng", "percent": "phần trăm",
-        "per-unit": "đơn vị"}
+        "per-unit": "đơn vị", "symbol": "ký hiệu"}
 
 ACTIONS = {
     "bulletin.create": "Tạo bản tin", "bulletin.edit": "Sửa bản tin", "bulletin.submit": "Gửi duyệt",

@@ -46,10 +46,10 @@ def web_client(app_client: TestClient) -> Iterator:  # type: ignore[type-arg]
     """Make extra browsers-without-a-browser (own cookie jars) on the same running app."""
     clients: list[TestClient] = []
 
-    def factory(username: str) -> tuple[TestClient, str]:
+    def factory(username: str, password: str = PASSWORD) -> tuple[TestClient, str]:
         client = TestClient(app_client.app)
         clients.append(client)
-        return client, web_login(client, username)
+        return client, web_login(client, username, password)
 
     yield factory
     for client in clients:
