@@ -31,7 +31,7 @@ def document_rule(s: Sentence, i: int) -> int | None:
     if sep is None or sep not in _SEPARATORS:
         return None
     k = i + 2
-    words = [integer(text)]
+    words: list[str] = []
     year = s.glued(k, NUM)
     if year is not None and len(year) == 4 and year.isdigit():
         after = s.glued(k + 1, SYM)
@@ -42,6 +42,7 @@ def document_rule(s: Sentence, i: int) -> int | None:
     first = s.glued(k, WORD)
     if first is None or not is_code(first):
         return None
+    words.insert(0, integer(text))
     parts = 0
     while k < s.n and parts < _MAX_PARTS:
         kind, tok = s.kinds[k], s.texts[k]

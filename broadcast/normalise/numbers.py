@@ -8,6 +8,8 @@ digit by digit, which is also what an announcer would do with it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 DIGIT_WORDS: tuple[str, ...] = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 
 #: Longest integer read as a cardinal (below 10^15, i.e. up to "nghìn tỷ").
@@ -79,11 +81,20 @@ def cardinal(text: str) -> str:
 
     Over-long runs are read digit by digit (see module docstring).
     """
+    if len(text) <= MAX_CARDINAL_DIGITS:
+        return _short_cardinal(text)
+    stripped = text.lstrip("0")
+    if len(stripped) > MAX_CARDINAL_DIGITS:
+        return digits(text)
+    return _short_cardinal(stripped)
+
+
+@lru_cache(maxsize=8192)
+def _short_cardinal(text: str) -> str:
+    """Cached: bulletins repeat the same years, days and small counts (keys are at most 15 digits)."""
     stripped = text.lstrip("0")
     if not stripped:
         return "không"
-    if len(stripped) > MAX_CARDINAL_DIGITS:
-        return digits(text)
     return " ".join(_cardinal_words(int(stripped)))
 
 
