@@ -24,10 +24,14 @@ DATE_BEFORE = frozenset(
 DATE_AFTER = frozenset(
     {
         "đến", "tới", "và", "hoặc", "tại", "năm", "vừa", "đã", "sẽ", "lúc", "hằng", "hàng", "là", "của",
-        "nhằm", "để", "cho", "với", "về", "theo", "trên", "ở", "này", "sáng", "chiều", "tối",
-        "trưa", "đêm", "có", "được", "đoàn", "ban", "các", "tỉnh", "huyện", "xã", "thành", "ông", "bà",
+        "nhằm", "để", "cho", "với", "về", "theo", "trên", "ở", "này", "sáng", "chiều", "tối", "trưa",
+        "đêm", "có", "được", "diễn", "tổ", "khai", "bế",
     }
 )  # fmt: skip
+# Words before "d/m" that make it a count ("tỷ lệ 1/3", "đạt 8/10").
+COUNT_BEFORE = frozenset(
+    {"lệ", "có", "đạt", "gồm", "chiếm", "khoảng", "hơn", "gần", "còn", "bằng", "tăng", "giảm", "thứ", "được"}
+)
 MONTH_BEFORE = frozenset({"tháng", "quý"})
 # Times of day before "d-m" make it a date ("Chiều 14-10"), not a range.
 DAY_PARTS = frozenset({"sáng", "chiều", "tối", "trưa", "đêm", "rạng"})
@@ -60,7 +64,7 @@ def _date(s: Sentence, i: int, day: str, mon: str, year: str | None) -> str:
 
 def _looks_like_count(s: Sentence, i: int, end: int) -> bool:
     prev = s.prev_word(i)
-    if prev == "thứ":
+    if prev in COUNT_BEFORE:
         return True
     if prev in DATE_BEFORE:
         return False
