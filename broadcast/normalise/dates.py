@@ -33,8 +33,8 @@ COUNT_BEFORE = frozenset(
     {"lệ", "có", "đạt", "gồm", "chiếm", "khoảng", "hơn", "gần", "còn", "bằng", "tăng", "giảm", "thứ", "được"}
 )
 MONTH_BEFORE = frozenset({"tháng", "quý"})
-# Times of day before "d-m" make it a date ("Chiều 14-10"), not a range.
-DAY_PARTS = frozenset({"sáng", "chiều", "tối", "trưa", "đêm", "rạng"})
+# Words before "d-m" that make it a date ("Chiều 14-10", "ngày 2-9", "Quốc khánh 2-9"), not a range.
+DASH_DATE_CUES = frozenset({"sáng", "chiều", "tối", "trưa", "đêm", "rạng", "ngày", "khánh", "lễ", "tết", "dịp"})
 
 
 def month(text: str) -> str:
@@ -138,11 +138,10 @@ def date_rule(s: Sentence, i: int) -> int | None:
 
 
 def _dash_day_month(s: Sentence, i: int, day: str, mon: str) -> int | None:
-    """``Chiều 14-10`` is a date; ``ngày 14-10`` too (a range would go upwards); ``15-20`` is a range."""
+    """``Chiều 14-10`` and ``ngày 2-9`` are dates; ``cấp 6-7`` and ``ngày 14-15`` are ranges."""
     if len(mon) > 2 or not _valid(day, mon):
         return None
-    prev = s.prev_word(i)
-    if prev in DAY_PARTS or (prev == "ngày" and int(day) > int(mon)):
+    if s.prev_word(i) in DASH_DATE_CUES:
         return s.say(i, i + 3, _date(s, i, day, mon, None), "date", NUMERIC)
     return None
 

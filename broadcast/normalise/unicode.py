@@ -93,8 +93,8 @@ class NfcText:
 
 @lru_cache(maxsize=65536)
 def fix_tone(word: str) -> str:
-    """Old-style tone placement for one word ("hoà" → "hòa", "thuỷ" → "thủy") via underthesea."""
-    if len(word) > _MAX_TONE_WORD or word.isascii():
+    """Old-style tone placement for one word ("hoà" → "hòa", "thuỷ" → "thủy", "qui" → "quy") via underthesea."""
+    if len(word) > _MAX_TONE_WORD:
         return word
     fixed = text_normalize(word)
     if not fixed or any(ch.isspace() for ch in fixed):

@@ -79,7 +79,7 @@ def is_plain(lex: Lexicon, text: str) -> bool:
     cache = lex.plain_words
     plain = cache.get(text)
     if plain is None:
-        plain = not (text.isupper() or lex.starts_entry(text) or (not text.isascii() and fix_tone(text) != text))
+        plain = not (text.isupper() or lex.starts_entry(text) or fix_tone(text) != text)
         if len(cache) >= _PLAIN_CACHE_SIZE:
             cache.clear()
         cache[text] = plain
