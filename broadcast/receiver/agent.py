@@ -45,6 +45,7 @@ log = logging.getLogger("broadcast.receiver")
 DEFAULT_PLAYER = "mpg123 -q {file}"
 MAX_BATCH = 500
 LEDGER_KEEP = timedelta(days=2)
+ERROR_MEMORY = timedelta(hours=1)  # a heartbeat carries an error this long; the server flags the station meanwhile
 
 
 @dataclass
@@ -114,13 +115,13 @@ class Agent:
             if item is not None and ledger is not None:
                 state.ledger[item.id] = LedgerEntry(state=ledger, at=now, play_at=item.play_at)  # type: ignore[arg-type]
             if kind in ("failed", "rejected"):
-                state.last_error = f"{now:%Y-%m-%dT%H:%M:%SZ} {kind}: {detail}"[:1000]
+                state.last_error, state.last_error_at = f"{kind}: {detail}"[:1000], now
         log.info("%s item=%s %s", kind, item.id if item else "-", detail)
 
     def note_error(self, message: str) -> None:
         log.warning("%s", message)
         with self.store.lock:
-            self.store.state.last_error = f"{self.clock.now():%Y-%m-%dT%H:%M:%SZ} {message}"[:1000]
+            self.store.state.last_error, self.store.state.last_error_at = message[:1000], self.clock.now()
 
     # ---- start-up ------------------------------------------------------------------------------------
 
@@ -256,10 +257,11 @@ class Agent:
     def heartbeat(self) -> dict[str, Any]:
         offset = self.clock.measured_offset_s
         with self.store.lock:
-            last_error = self.clock.problem() or self.store.state.last_error
-            if self.store.state.dropped_events:
-                last_error = f"{self.store.state.dropped_events} reports dropped (queue full); {last_error or ''}"
-            sequence = self.store.state.sequence
+            state = self.store.state
+            recent = state.last_error_at is not None and self.clock.now() - state.last_error_at < ERROR_MEMORY
+            last_error = self.clock.problem() or (
+                f"{state.last_error_at:%Y-%m-%dT%H:%M:%SZ} {state.last_error}" if recent else None)
+            sequence = state.sequence
         return {"software_version": SOFTWARE_VERSION, "free_disk_mb": round(self.media.free_bytes() / 2**20, 1),
                 "volume": self.options.volume, "last_error": last_error[:1000] if last_error else None,
                 "clock_offset_s": round(offset, 1) if offset is not None else None, "manifest_sequence": sequence}

@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -113,6 +113,7 @@ class AgentState(BaseModel):
     clock_boot_id: str | None = None
     high_water: datetime | None = None
     last_error: str | None = None
+    last_error_at: datetime | None = None
 
 
 def load_config(state_dir: Path) -> ReceiverConfig:
@@ -159,6 +160,8 @@ class StateStore:
                 excess = len(self.state.outbox) - MAX_OUTBOX
                 del self.state.outbox[:excess]
                 self.state.dropped_events += excess
+                self.state.last_error = f"report queue full: dropped the {excess} oldest reports"
+                self.state.last_error_at = datetime.now(UTC)
             atomic_write(self.path, self.state.model_dump_json().encode())
 
     def read_manifest(self) -> bytes | None:

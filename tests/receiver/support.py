@@ -304,6 +304,13 @@ def enrol(server_url: str, token: str, state: Path, *extra: str) -> subprocess.C
                           capture_output=True, text=True, env=receiver_env(), cwd=REPO, timeout=60)
 
 
+def enrol_process(server_url: str, token: str, state: Path) -> subprocess.Popen[str]:
+    """``enrol`` started in the background (several receivers enrol side by side)."""
+    return subprocess.Popen([sys.executable, "-m", "broadcast.receiver", "enrol", "--server", server_url,
+                             "--token", token, "--state", str(state)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=receiver_env(), cwd=REPO)
+
+
 @dataclass
 class ReceiverProcess:
     """One ``broadcast receiver run`` process with a recording player; restartable on the same state."""
