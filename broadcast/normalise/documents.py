@@ -9,7 +9,7 @@ what the number means).
 from __future__ import annotations
 
 from .numbers import cardinal, integer
-from .spelling import spell
+from .spelling import roman_value, spell
 from .state import NUM, SYM, WORD, WORDY, Sentence
 
 _SEPARATORS = frozenset("/-")
@@ -40,8 +40,8 @@ def document_rule(s: Sentence, i: int) -> int | None:
         words += ["năm", cardinal(year)]
         k += 2
     first = s.glued(k, WORD)
-    if first is None or not is_code(first):
-        return None
+    if first is None or not is_code(first) or roman_value(first) is not None:
+        return None  # "95-III" is a grade and a Roman numeral, not a document code
     words.insert(0, integer(text))
     parts = 0
     while k < s.n and parts < _MAX_PARTS:

@@ -14,8 +14,22 @@ _SERVICE_PREFIXES = ("1800", "1900")
 _MAX_DIGITS = 12
 
 
+_CONNECTORS = frozenset({"và", "hoặc", ",", "/", ";"})
+
+
+def _after_phone(s: Sentence, i: int) -> bool:
+    """ "115 và 114", "113, 114": a number listed right after a phone number is one too."""
+    end = s.last_rule_end.get("phone")
+    if end is None:
+        return False
+    between = [t.lower() for k, t in zip(s.kinds[end:i], s.texts[end:i], strict=True) if k != WS]
+    return len(between) == 1 and between[0] in _CONNECTORS
+
+
 def _phone_context(s: Sentence, i: int) -> bool:
     """True if the words before token ``i`` (skipping ":" and "số") announce a phone number."""
+    if _after_phone(s, i):
+        return True
     words: list[str] = []
     j = s.prev_solid(i)
     steps = 0

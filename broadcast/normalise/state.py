@@ -25,7 +25,8 @@ class Sentence:
     """Tokens of one sentence and the spoken output being built for it."""
 
     __slots__ = (
-        "changes", "kinds", "last_char", "last_kind", "lex", "n", "need_space", "out", "starts", "text", "texts",
+        "changes", "kinds", "last_char", "last_kind", "last_rule_end", "lex", "n", "need_space", "out", "starts",
+        "text", "texts",
     )  # fmt: skip
 
     def __init__(self, text: str, lex: Lexicon) -> None:
@@ -38,6 +39,7 @@ class Sentence:
         self.last_kind = NOTHING
         self.need_space = False
         self.last_char = ""
+        self.last_rule_end: dict[str, int] = {}  # rule name → token index after its latest use
 
     # ------------------------------------------------------------- navigation
     def glued(self, i: int, kind: int | None = None, text: str | None = None) -> str | None:
@@ -105,6 +107,7 @@ class Sentence:
             self.last_kind = kind
             return j
         self.changes.append((start, end, original, spoken, rule))
+        self.last_rule_end[rule] = j
         if spoken:
             if not self.last_char:
                 if not original[:1].islower():

@@ -13,6 +13,13 @@ _SIMPLE = {
     "@": ("a còng", "symbol"),
 }
 _NEGATIVE_AFTER = frozenset("([:;,=")
+# Words after "/" that make it "per" even with no number nearby ("nước sạch/ngày").
+PER_WORDS = frozenset(
+    {
+        "ngày", "đêm", "tháng", "năm", "tuần", "quý", "vụ", "giờ", "phút", "giây", "người", "hộ", "khẩu",
+        "lượt", "ca", "chuyến", "suất", "lần", "xã", "thôn", "học", "lớp", "trường", "con", "cây",
+    }
+)  # fmt: skip
 
 
 def _dash(s: Sentence, i: int) -> int:
@@ -32,7 +39,13 @@ def _slash(s: Sentence, i: int) -> int:
     if s.kinds[prev] == SYM and s.texts[prev] not in "%‰)":
         return s.say(i, i + 1, "", "symbol", OTHER)
     unit = unit_at(s, nxt, spaced=False) if nxt == i + 1 else None
-    numeric = s.last_kind == NUMERIC or s.kinds[nxt] == NUM or unit is not None or s.number_before(i)
+    numeric = (
+        s.last_kind == NUMERIC
+        or s.kinds[nxt] == NUM
+        or unit is not None
+        or s.texts[nxt].lower() in PER_WORDS
+        or s.number_before(i, 10)
+    )
     if not numeric:
         return s.say(i, i + 1, ",", "slash", OTHER)  # "xã/phường": read as a list
     if unit is not None:

@@ -22,3 +22,7 @@ import pytest
 )
 def test_document_numbers(say, text: str, spoken: str) -> None:
     assert say(text) == spoken
+
+
+def test_roman_numeral_after_dash_is_not_a_document_code(say) -> None:
+    assert say("Xăng RON 95-III.") == "xăng ron chín mươi lăm - ba."

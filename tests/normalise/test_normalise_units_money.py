@@ -47,3 +47,7 @@ def test_money(say, text: str, spoken: str) -> None:
 
 def test_slash_between_plain_words_is_a_pause(say) -> None:
     assert say("Các xã/phường báo cáo.") == "các xã, phường báo cáo."
+
+
+def test_slash_before_a_time_word_is_per(say) -> None:
+    assert say("Cấp 2.000 lít nước sạch/ngày.") == "cấp hai nghìn lít nước sạch trên ngày."

@@ -73,6 +73,8 @@ def test_roman_numerals(say, text: str, spoken: str) -> None:
         ("Hotline 1800 1091.", "hotline một tám không không một không chín một."),
         ("Điện thoại 0205.3812.345.", "điện thoại không hai không năm ba tám một hai ba bốn năm."),
         ("Liên hệ 0987 654 321.", "liên hệ không chín tám bảy sáu năm bốn ba hai một."),
+        ("Gọi 113, 114 hoặc 115.", "gọi một một ba, một một bốn hoặc một một năm."),
+        ("Có 114 hộ và 115 người.", "có một trăm mười bốn hộ và một trăm mười lăm người."),
     ],
 )
 def test_phones(say, text: str, spoken: str) -> None:
