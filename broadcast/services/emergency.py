@@ -89,8 +89,11 @@ class ActiveEmergency:
 def active(session: Session, user: User) -> list[ActiveEmergency]:
     """Emergency placements not cancelled with an occurrence still waiting to play, on the user's stations."""
     allowed = station_ids_for(session, user)
+    waiting = select(PlaylistItem.placement_id).where(PlaylistItem.status == ItemStatus.scheduled,
+                                                      PlaylistItem.priority == Priority.emergency)
     query = (select(Placement, Bulletin).join(Bulletin, Bulletin.id == Placement.bulletin_id)
-             .where(Placement.priority == Priority.emergency, col(Placement.cancelled_at).is_(None))
+             .where(Placement.priority == Priority.emergency, col(Placement.cancelled_at).is_(None),
+                    col(Placement.id).in_(waiting))
              .order_by(col(Placement.created_at).desc()))
     found = []
     for placement, bulletin in session.exec(query).all():
