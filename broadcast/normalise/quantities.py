@@ -6,6 +6,7 @@ glued tokens ("°" + "C", "m" + "2", "km²"), so new units are data, not code.
 
 from __future__ import annotations
 
+from .dates import month
 from .numbers import decimal, number_token, ordinal
 from .spelling import spell
 from .state import NUM, NUMERIC, WORD, WORDY, WS, Sentence
@@ -31,7 +32,7 @@ def unit_at(s: Sentence, j: int, spaced: bool) -> tuple[int, str, str] | None:
         if spaced and scope == "glued":
             continue
         if s.glued(end, WORD) is not None:
-            continue  # "m" in "5 mét"? no: a unit must end at a word boundary
+            continue  # "m2" in "m2x" is not a unit: it must end at a word boundary
         rule = "percent" if written in ("%", "‰") else "money" if written in _MONEY else "unit"
         return end, spoken, rule
     return None
@@ -60,7 +61,7 @@ def _is_point_decimal(s: Sentence, i: int, text: str) -> bool:
 
 
 def _is_minutes(s: Sentence, i: int, text: str) -> bool:
-    """ "14 giờ 30": the number right after "giờ" that follows an hour."""
+    """Minutes in "14 giờ 30": a number right after "giờ" that follows an hour (adds "phút")."""
     if not text.isdigit() or len(text) > 2 or int(text) > 59 or s.prev_word(i) != "giờ":
         return False
     hour = s.prev_solid(s.prev_solid(i))
@@ -75,6 +76,8 @@ def quantity_rule(s: Sentence, i: int) -> int:
     prev = s.prev_word(i)
     if prev == "thứ" and text.isdigit():
         spoken = ordinal(text)
+    elif prev == "tháng" and text.isdigit() and len(text) <= 2 and 1 <= int(text) <= 12:
+        spoken = month(text)  # "tháng 4" → tháng tư, "tháng 04" → tháng tư
     elif _is_point_decimal(s, i, text):
         head, _, tail = text.partition(".")
         spoken = decimal(head, tail)  # "3.5 tỷ đồng": a decimal point, not a version number

@@ -45,6 +45,8 @@ def test_day_ranges(say, text: str, spoken: str) -> None:
         ("Trong quý II/2024.", "trong quý hai năm hai nghìn không trăm hai mươi tư."),
         ("Trong quý 3/2024.", "trong quý ba năm hai nghìn không trăm hai mươi tư."),
         ("Năm 2022 tăng.", "năm hai nghìn không trăm hai mươi hai tăng."),
+        ("Trong tháng 4 và tháng 04.", "trong tháng tư và tháng tư."),
+        ("Sau 4 tháng.", "sau bốn tháng."),
     ],
 )
 def test_months_quarters_years(say, text: str, spoken: str) -> None:
