@@ -326,7 +326,8 @@ class Agent:
             items = pending(self.manifest, self.store.state.ledger)
         seen, result = set(), []
         for item in sorted(items, key=lambda i: (i.priority != "emergency", i.play_at, i.id)):
-            if item.sha256 in seen or now - item.play_at > self.late_tolerance:
+            if item.sha256 in seen or now - item.play_at > self.late_tolerance or (
+                    item.valid_until is not None and item.valid_until <= now):
                 continue
             seen.add(item.sha256)
             if not self.media.ready(item.sha256, item.bytes):

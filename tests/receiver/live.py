@@ -75,11 +75,12 @@ class LiveWorld:
     bank: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, data_dir: Path, db_url: str) -> LiveWorld:
+    def start(cls, data_dir: Path, db_url: str, bank: list[str] | None = None) -> LiveWorld:
+        """Seed, serve, and submit the bulletins of ``bank`` (default: all) for synthesis."""
         world = cls(data_dir, db_url, seed(data_dir, db_url))
         world.start_server()
         world.engine = make_engine(db_url)
-        world.bank = {key: world.submit(*spec) for key, spec in BANK.items()}
+        world.bank = {key: world.submit(*BANK[key]) for key in (bank or BANK)}
         return world
 
     @property

@@ -2,49 +2,25 @@
 
 Time is compressed by configuration, not by sleeping through minutes: receivers poll every second,
 bulletins are placed a few seconds ahead, the recording player plays at 0.3× the audio's duration (or
-holds an item as long as a test needs). One server serves the whole module (its start-up is the slow
-part); each test has its own station, so tests cannot see each other's items.
+holds an item as long as a test needs). One server per database backend serves the whole session (its
+start-up is the slow part; see conftest.py); each test has its own station, so tests cannot see each
+other's items. The happy path also runs on PostgreSQL when it is configured.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import create_engine, text
 
 from broadcast.protocol import SigningKey
-from tests.conftest import BACKENDS, _pg_url
 from tests.receiver.live import LiveWorld, Receiver, parse_time, settle
 from tests.receiver.support import Proxy, resign, tamper, throttled, wait_for
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWorld]:
-    data_dir = tmp_path_factory.mktemp("e2e-server")
-    name = None
-    if request.param == "sqlite":
-        db_url = f"sqlite:///{data_dir / 'broadcast.db'}"
-    else:
-        template = request.getfixturevalue("_pg_template")
-        name = f"bc_e2e_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        db_url = _pg_url(name)
-    world = LiveWorld.start(data_dir, db_url)
-    yield world
-    world.close()
-    if name is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -65,8 +41,9 @@ def _no_partials(receiver: Receiver) -> bool:
     return not list((receiver.process.state / "media" / ".partial").glob("*"))
 
 
-def test_a_scheduled_bulletin_plays_once_at_its_time_on_every_receiver(live: LiveWorld, tmp_path: Path,
+def test_a_scheduled_bulletin_plays_once_at_its_time_on_every_receiver(live_any: LiveWorld, tmp_path: Path,
                                                                       receivers: list[Receiver]) -> None:
+    live = live_any
     station = "e2e-happy"
     receivers += live.receivers(tmp_path, (station, 0), (station, 1), ("e2e-other", 0))
     bystander = receivers[2]

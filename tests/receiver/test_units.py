@@ -327,3 +327,12 @@ def test_throttled_helper_and_tamper_helper_behave() -> None:
     assert b"".join(throttled(b"abcdef", 4, 0)) == b"abcdef"
     body = sign(_manifest(), KEY.private_key)
     assert json.loads(tamper(body, sequence=99))["manifest"]["sequence"] == 99
+
+
+def test_the_agent_imports_only_the_protocol_from_the_server_package() -> None:
+    """A device installs the receiver alone: nothing of the server (web, database, audio) may load."""
+    script = ("import sys, broadcast.receiver.cli, broadcast.receiver.agent\n"
+              "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('broadcast', 'fastapi', 'sqlalchemy', 'sqlmodel', 'numpy', 'scipy', 'uvicorn', 'apscheduler'))))")
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert {m for m in loaded if not m.startswith("broadcast.receiver")} == {"broadcast", "broadcast.protocol"}, loaded
