@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +113,7 @@ def _interleaved_f32(samples: np.ndarray) -> bytes:
     return np.ascontiguousarray(samples, dtype="<f4").tobytes()
 
 
-def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 5) -> bytes:
+def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 7) -> bytes:
     """Encode float samples (1-D mono or (n, channels)) to CBR MP3 without tags; same input, same bytes."""
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     mp3, _ = _run(_encode_args(sample_rate, channels, bitrate_kbps, quality), _interleaved_f32(samples))
@@ -123,12 +123,17 @@ def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality
 
 
 def encode_and_decode(
-    samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 5
-) -> tuple[bytes, np.ndarray]:
+    samples: np.ndarray,
+    sample_rate: int,
+    bitrate_kbps: int,
+    quality: int = 7,
+    on_decoded: Callable[[bytes], None] | None = None,
+) -> tuple[bytes, np.ndarray | None]:
     """Encode to MP3 and decode that MP3 again, both ffmpeg processes running at once.
 
-    The decoded copy is what the measurements are taken from; streaming the encoder's output straight
-    into a decoder uses the second core instead of decoding after encoding.
+    The decoded copy is what measurements are taken from. Streaming the encoder's output straight into a
+    decoder, and handing decoded float32 bytes to ``on_decoded`` as they arrive, keeps the second core
+    busy while the encoder works. Without ``on_decoded`` the decoded samples are returned.
     """
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     exe = ffmpeg_exe()
@@ -148,6 +153,7 @@ def encode_and_decode(
     assert encoder.stdin and encoder.stdout and decoder.stdin and decoder.stdout
     mp3_parts: list[bytes] = []
     decoded_parts: list[bytes] = []
+    consume = on_decoded or decoded_parts.append
     errors: dict[str, bytes] = {}
     payload = _interleaved_f32(samples)
 
@@ -181,8 +187,8 @@ def encode_and_decode(
     for thread in threads:
         thread.start()
     try:
-        while chunk := decoder.stdout.read1(_CHUNK):
-            decoded_parts.append(chunk)
+        while chunk := decoder.stdout.read1(_CHUNK * 4):
+            consume(chunk)
         for thread in threads:
             thread.join(FFMPEG_TIMEOUT_S)
         encoder_rc = encoder.wait(FFMPEG_TIMEOUT_S)
@@ -201,4 +207,6 @@ def encode_and_decode(
     mp3 = b"".join(mp3_parts)
     if not mp3:
         raise FfmpegError("ffmpeg produced an empty MP3")
+    if on_decoded is not None:
+        return mp3, None
     return mp3, _as_frames(b"".join(decoded_parts), channels)

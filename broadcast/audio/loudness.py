@@ -183,8 +183,43 @@ def peak_envelope(samples: np.ndarray, threshold: float = 0.0) -> np.ndarray:
     return envelope
 
 
+_FINE_TAPS = 64
+_FINE_STEPS = 32
+_FINE_LIMIT = 50_000
+
+
+@functools.cache
+def _fine_kernel() -> np.ndarray:
+    """(64, 32) Kaiser-windowed sinc: row j weighs x[n - 31 + j] for the point n + k/32, column k."""
+    offsets = np.arange(_FINE_TAPS)[:, None] - (_FINE_TAPS // 2 - 1) - np.arange(_FINE_STEPS)[None, :] / _FINE_STEPS
+    window = np.kaiser(2 * _FINE_TAPS + 1, 9.0)
+    centre = _FINE_TAPS
+    positions = np.clip(np.round(offsets * 2).astype(int) + centre, 0, 2 * _FINE_TAPS)
+    return (np.sinc(offsets) * window[positions]).astype(np.float64)
+
+
+def _fine_peak(x: np.ndarray, positions: np.ndarray) -> float:
+    """Largest |x| reconstructed (windowed sinc, 32 points per sample interval) after ``positions``."""
+    half = _FINE_TAPS // 2 - 1
+    padded = np.zeros(x.shape[0] + _FINE_TAPS, dtype=np.float64)
+    padded[half : half + x.shape[0]] = x
+    best = 0.0
+    span = np.arange(_FINE_TAPS)
+    for start in range(0, positions.shape[0], 4096):
+        chunk = positions[start : start + 4096]
+        windows = padded[chunk[:, None] + span[None, :]]
+        best = max(best, float(np.abs(windows @ _fine_kernel()).max()))
+    return best
+
+
 def true_peak(samples: np.ndarray) -> float:
-    """True peak (linear) over all channels, by 4x oversampling as BS.1770-4 Annex 2 describes."""
+    """True peak (linear) over all channels.
+
+    BS.1770-4 Annex 2's 4x interpolation finds the candidates; because 4x of a 22.05 kHz signal is
+    well under the 192 kHz the Annex asks for (a 4x grid can miss a peak by several tenths of a dB),
+    every sample interval whose 4x value lies within 0.6 dB of the maximum is then evaluated 32x
+    finer with a 64-tap windowed sinc. The result agrees with heavy oversampling to about 0.01 dB.
+    """
     frames = _channels(samples)
     if frames.shape[0] == 0:
         return 0.0
@@ -195,9 +230,111 @@ def true_peak(samples: np.ndarray) -> float:
         sample_peak = float(magnitude.max())
         if sample_peak == 0.0:
             continue
-        peak = max(peak, sample_peak, float(interpolated_max(column, sample_peak).max()))
+        coarse = np.maximum(magnitude, interpolated_max(column, sample_peak))
+        coarse_peak = float(coarse.max())
+        candidates = np.flatnonzero(coarse >= coarse_peak * 0.93)
+        if candidates.shape[0] > _FINE_LIMIT:  # keep the highest
+            candidates = candidates[np.argpartition(coarse[candidates], -_FINE_LIMIT)[-_FINE_LIMIT:]]
+        # a peak near n can sit in the interval before n as well as after it
+        candidates = np.unique(np.concatenate([candidates, np.maximum(candidates - 1, 0)]))
+        peak = max(peak, coarse_peak, _fine_peak(column, candidates))
     return peak
 
 
 def true_peak_dbtp(samples: np.ndarray) -> float:
     return gain_to_db(true_peak(samples))
+
+
+class StreamMeter:
+    """Measures decoded audio while it arrives: K-weighting and the 4x peak scan run chunk by chunk, so
+    the measurement of an encoded file overlaps its encoding; :meth:`finish` gates the loudness and
+    refines the true peak (see :func:`true_peak`)."""
+
+    _CONTEXT = _TAPS - 1  # samples carried between chunks for the interpolation filter
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self.rate = sample_rate
+        self.channels = channels
+        self.step = step_length(sample_rate)
+        self._sos = _k_weighting_sos(sample_rate)
+        self._zi = [np.zeros((self._sos.shape[0], 2)) for _ in range(channels)]
+        self._pending = np.zeros(0)
+        self._steps: list[np.ndarray] = []
+        self._buffer = bytearray()
+        self._frames: list[np.ndarray] = []
+        self._coarse: list[list[np.ndarray]] = [[] for _ in range(channels)]
+        self._carry = np.zeros((0, channels), dtype=np.float32)
+        self._done = 0
+        self._frame_bytes = 4 * channels
+
+    def feed(self, data: bytes, flush_bytes: int = 1 << 19) -> None:
+        """Raw little-endian float32 interleaved samples, in any slicing."""
+        self._buffer += data
+        if len(self._buffer) >= flush_bytes:
+            self._drain()
+
+    def _drain(self) -> None:
+        usable = len(self._buffer) - len(self._buffer) % self._frame_bytes
+        if usable == 0:
+            return
+        frames = np.frombuffer(bytes(self._buffer[:usable]), dtype="<f4").reshape(-1, self.channels)
+        del self._buffer[:usable]
+        self._frames.append(frames)
+        self._loudness(frames)
+        self._peaks(frames, final=False)
+
+    def _loudness(self, frames: np.ndarray) -> None:
+        power = np.zeros(frames.shape[0])
+        for channel in range(min(self.channels, 3)):
+            weighted, self._zi[channel] = signal.sosfilt(
+                self._sos, frames[:, channel].astype(np.float64), zi=self._zi[channel]
+            )
+            power += weighted * weighted
+        power = np.concatenate([self._pending, power])
+        whole = power.shape[0] // self.step
+        if whole:
+            self._steps.append(power[: whole * self.step].reshape(whole, self.step).sum(axis=1))
+        self._pending = power[whole * self.step :]
+
+    def _peaks(self, frames: np.ndarray, final: bool) -> None:
+        """Coarse (4x) peak values for every position whose filter window (5 before, 6 after) is known.
+
+        ``_carry`` holds the samples from 5 before the first unfinished position on; at the very start the
+        zeros before the signal are its real context, and at the end the zeros after it.
+        """
+        extended = np.concatenate([self._carry, frames]) if self._carry.shape[0] else frames
+        length = extended.shape[0]
+        first = 0 if self._done == 0 else 5
+        last = length if final else length - 6
+        if last <= first:
+            self._carry = extended
+            return
+        for channel in range(self.channels):
+            column = np.ascontiguousarray(extended[:, channel], dtype=np.float32)
+            coarse = np.maximum(np.abs(column), interpolated_max(column))
+            self._coarse[channel].append(coarse[first:last])
+        self._done += last - first
+        self._carry = extended[last - 5 :]
+
+    def finish(self) -> tuple[np.ndarray, float, float]:
+        """(decoded samples as (n, channels), integrated loudness in LUFS, true peak as linear gain)."""
+        self._drain()
+        self._peaks(np.zeros((0, self.channels), np.float32), final=True)
+        frames = np.concatenate(self._frames) if self._frames else np.zeros((0, self.channels), np.float32)
+        steps = np.concatenate(self._steps) if self._steps else np.zeros(0)
+        lufs = loudness_from_step_energy(steps, self.step)
+        peak = 0.0
+        for channel in range(self.channels):
+            if not self._coarse[channel]:
+                continue
+            coarse = np.concatenate(self._coarse[channel])
+            coarse_peak = float(coarse.max())
+            if coarse_peak == 0.0:
+                continue
+            candidates = np.flatnonzero(coarse >= coarse_peak * 0.93)
+            if candidates.shape[0] > _FINE_LIMIT:
+                candidates = candidates[np.argpartition(coarse[candidates], -_FINE_LIMIT)[-_FINE_LIMIT:]]
+            candidates = np.unique(np.concatenate([candidates, np.maximum(candidates - 1, 0)]))
+            column = np.ascontiguousarray(frames[:, channel], dtype=np.float32)
+            peak = max(peak, coarse_peak, _fine_peak(column, candidates))
+        return frames, lufs, peak

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from broadcast.audio.dynamics import SilentAudio
+from broadcast.audio.dynamics import SilentAudio, analyse
 from broadcast.audio.ffmpeg import FfmpegError, decode
 from broadcast.audio.loudness import integrated_loudness
 from broadcast.audio.master import Programme, master
@@ -245,22 +245,22 @@ def decode_upload(data: bytes, filename: str, settings: AudioSettings) -> np.nda
 def render_recording(data: bytes, filename: str, settings: AudioSettings) -> RenderedAudio:
     """Check, trim, loudness-normalise and encode an uploaded recording (raises AudioRejected)."""
     samples = decode_upload(data, filename, settings)
-    loudness = integrated_loudness(samples, settings.sample_rate)
+    trimmed = trim(samples, settings.sample_rate)
+    loudness = integrated_loudness(samples, settings.sample_rate) if trimmed.size else -math.inf
+    if trimmed.size and trimmed.shape[0] < settings.min_upload_seconds * settings.sample_rate:
+        raise AudioRejected(
+            f"The recording has less than {settings.min_upload_seconds:g} s of sound.",
+            f"Bản ghi có ít hơn {settings.min_upload_seconds:g} giây âm thanh.",
+            code="too_short",
+        )
     if not math.isfinite(loudness) or loudness < SILENCE_LUFS:
         raise AudioRejected(
             "The recording is silent (or too quiet to use).",
             "Bản ghi không có tiếng (hoặc quá nhỏ để sử dụng).",
             code="silent",
         )
-    trimmed = trim(samples, settings.sample_rate)
-    if trimmed.shape[0] < settings.min_upload_seconds * settings.sample_rate:
-        raise AudioRejected(
-            f"The recording has less than {settings.min_upload_seconds:g} s of sound.",
-            f"Bản ghi có ít hơn {settings.min_upload_seconds:g} giây âm thanh.",
-            code="too_short",
-        )
     try:
-        return master(Programme(speech=np.ascontiguousarray(trimmed)), settings, ["upload"])
+        return master(Programme(speech=analyse(trimmed, settings.sample_rate)), settings, ["upload"])
     except SilentAudio as exc:
         raise AudioRejected(
             "The recording is silent (or too quiet to use).",

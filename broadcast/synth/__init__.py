@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from broadcast.synth.base import Engine, EngineError
 from broadcast.synth.cache import SentenceCache, cache_key
-from broadcast.synth.chain import ChainState, Spoken, speak_all, speak_sentence
+from broadcast.synth.chain import ChainState, Spoken, iter_spoken, speak_all, speak_sentence
 from broadcast.synth.espeak import EspeakEngine
 from broadcast.synth.gtts_engine import GttsEngine
 from broadcast.synth.pcm import Pcm
@@ -50,6 +50,7 @@ __all__ = [
     "build_engines",
     "cache_key",
     "default_voices_dir",
+    "iter_spoken",
     "load_profile",
     "load_profiles",
     "speak_all",

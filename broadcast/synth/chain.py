@@ -9,7 +9,7 @@ and the rest of the bulletin comes from espeak-ng, each sentence recording which
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -81,16 +81,32 @@ def speak_sentence(
     raise EngineError(f"no engine could speak {sentence[:60]!r}: " + "; ".join(problems))
 
 
+def iter_spoken(
+    sentences: list[str],
+    profile: VoiceProfile,
+    engines: Mapping[str, Engine],
+    cache: SentenceCache | None,
+) -> Iterator[Spoken]:
+    """Speak sentences, yielding each as soon as it (and all before it) is ready, in order.
+
+    The caller can process a sentence while the next is being spoken; network engines are asked
+    several sentences at a time.
+    """
+    state = ChainState()
+    networked = any(getattr(engines.get(name), "concurrent", False) for name in profile.engines)
+    if not networked or len(sentences) < 2:
+        for sentence in sentences:
+            yield speak_sentence(sentence, profile, engines, cache, state)
+        return
+    with ThreadPoolExecutor(max_workers=NETWORK_WORKERS, thread_name_prefix="tts") as pool:
+        yield from pool.map(lambda s: speak_sentence(s, profile, engines, cache, state), sentences)
+
+
 def speak_all(
     sentences: list[str],
     profile: VoiceProfile,
     engines: Mapping[str, Engine],
     cache: SentenceCache | None,
 ) -> list[Spoken]:
-    """Speak sentences in order; network engines are asked several at a time."""
-    state = ChainState()
-    networked = any(getattr(engines.get(name), "concurrent", False) for name in profile.engines)
-    if not networked or len(sentences) < 2:
-        return [speak_sentence(s, profile, engines, cache, state) for s in sentences]
-    with ThreadPoolExecutor(max_workers=NETWORK_WORKERS, thread_name_prefix="tts") as pool:
-        return list(pool.map(lambda s: speak_sentence(s, profile, engines, cache, state), sentences))
+    """Speak sentences in order (see :func:`iter_spoken`)."""
+    return list(iter_spoken(sentences, profile, engines, cache))

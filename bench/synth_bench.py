@@ -1,0 +1,212 @@
+"""Benchmark: a realistic 600-word bulletin through the whole offline path, against a raw baseline.
+
+    .venv/bin/python bench/synth_bench.py [--runs 3] [--check]
+
+Measured in this one script, each best of ``--runs``:
+
+* baseline - the raw path: the whole text through the same libespeak-ng to a WAV file, then one ffmpeg
+  MP3 encode of that WAV at 64 kbps (ffmpeg's default LAME quality, as a plain ``ffmpeg -i x.wav
+  -b:a 64k x.mp3`` would do; a second figure uses the pipeline's own LAME quality setting);
+* pipeline - ``render_speech`` with the default profile and a fresh (cold) sentence cache: per-sentence
+  synthesis, trimming, pauses, intro/outro, loudness and true-peak limiting, encoding, and decoding the
+  MP3 again to measure it;
+* warm edit - the same bulletin with one sentence changed, cache warm: one sentence is re-spoken.
+
+Prints the ratio pipeline/baseline, the real-time factor and CPU seconds (this process and its ffmpeg
+children). ``--check`` exits non-zero unless pipeline < 3 s and ratio <= 2.0. Wall times depend on
+what else the machine is doing; run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from broadcast.audio import AudioSettings, render_speech  # noqa: E402
+from broadcast.audio.ffmpeg import ffmpeg_exe  # noqa: E402
+from broadcast.synth import EspeakEngine, SentenceCache, load_profiles  # noqa: E402
+
+#: A commune bulletin as the normaliser hands it over: spoken words only (numbers, dates and units
+#: already written out), paragraphs separated by blank lines. 601 words (syllables), 23 sentences.
+BULLETIN = """\
+Kính thưa toàn thể nhân dân trong xã. Sau đây là bản tin của Đài truyền thanh xã Tân Phong phát sóng
+vào buổi sáng thứ hai, ngày mười lăm tháng sáu năm hai nghìn không trăm hai mươi sáu. Bản tin hôm
+nay gồm các nội dung về tiêm chủng cho trẻ em, phòng chống mưa bão, sản xuất nông nghiệp vụ mùa, an
+ninh trật tự và hoạt động văn hóa thể thao ở địa phương.
+
+Thực hiện kế hoạch của Trung tâm y tế huyện, trạm y tế xã sẽ tổ chức tiêm chủng mở rộng cho trẻ em
+dưới năm tuổi vào sáng thứ bảy tuần này, bắt đầu từ bảy giờ ba mươi phút. Các gia đình có con trong
+độ tuổi tiêm chủng đề nghị mang theo sổ tiêm chủng và giấy khai sinh của trẻ. Sau khi tiêm, phụ
+huynh cho trẻ ở lại trạm y tế ít nhất ba mươi phút để theo dõi phản ứng. Ủy ban nhân dân xã đề nghị
+trưởng các thôn thông báo rộng rãi đến từng hộ gia đình để không trẻ nào bị bỏ sót.
+
+Theo bản tin của Trung tâm dự báo khí tượng thủy văn quốc gia, trong ba ngày tới khu vực tỉnh ta có
+mưa vừa đến mưa to, có nơi mưa rất to kèm theo giông lốc. Ban chỉ huy phòng chống thiên tai và tìm
+kiếm cứu nạn xã yêu cầu các thôn kiểm tra lại hệ thống kênh mương, khơi thông dòng chảy và gia cố bờ
+bao. Các hộ gia đình sống ven sông và ở khu vực trũng thấp cần chủ động kê cao tài sản, chuẩn bị
+lương thực, nước uống và đèn pin. Khi có tình huống khẩn cấp, nhân dân báo ngay cho trưởng thôn hoặc
+gọi điện đến Ủy ban nhân dân xã để được hỗ trợ kịp thời.
+
+Về sản xuất nông nghiệp, hiện nay lúa vụ mùa đang ở giai đoạn đẻ nhánh. Qua kiểm tra đồng ruộng, cán
+bộ khuyến nông phát hiện rầy nâu và sâu cuốn lá nhỏ xuất hiện với mật độ cao ở cánh đồng thôn Đông
+và thôn Bắc. Bà con nông dân cần thường xuyên thăm đồng, phát hiện sớm và phòng trừ kịp thời theo
+hướng dẫn của cán bộ bảo vệ thực vật. Hợp tác xã nông nghiệp sẽ mở lớp tập huấn kỹ thuật chăm sóc
+lúa tại nhà văn hóa thôn Đông vào chiều thứ năm, mời bà con đến tham dự đầy đủ.
+
+Về công tác an ninh trật tự, thời gian gần đây trên địa bàn huyện đã xảy ra một số vụ lừa đảo qua
+điện thoại và mạng xã hội. Các đối tượng thường giả danh cán bộ công an, nhân viên ngân hàng hoặc
+nhân viên điện lực để yêu cầu chuyển tiền hoặc cung cấp mã xác thực. Công an xã khuyến cáo nhân dân
+tuyệt đối không cung cấp thông tin cá nhân, không bấm vào đường link lạ và không chuyển tiền cho
+người không quen biết.
+
+Cuối cùng, nhân dịp kỷ niệm ngày thành lập Đoàn thanh niên, Ban chấp hành đoàn xã phối hợp với các
+thôn tổ chức giải bóng đá thanh niên tại sân vận động trung tâm xã. Lễ khai mạc sẽ diễn ra vào lúc
+ba giờ chiều chủ nhật tuần này. Bản tin của Đài truyền thanh xã Tân Phong đến đây là kết thúc. Cảm
+ơn bà con đã chú ý lắng nghe. Xin chào và hẹn gặp lại trong bản tin lần sau.
+"""
+
+EDITED_FROM = "Lễ khai mạc sẽ diễn ra vào lúc ba giờ chiều chủ nhật tuần này."
+EDITED_TO = "Lễ khai mạc sẽ diễn ra vào lúc bốn giờ chiều chủ nhật tuần này, mời bà con đến sớm."
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    return [
+        [s.strip() for s in re.split(r"(?<=[.!?])\s+", " ".join(block.split())) if s.strip()]
+        for block in text.split("\n\n")
+        if block.strip()
+    ]
+
+
+def cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def timed(function: Callable[[], object], runs: int) -> tuple[float, float, float, object]:
+    """(best wall, median wall, median CPU, last result) over ``runs`` calls."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    result: object = None
+    for _ in range(runs):
+        cpu = cpu_seconds()
+        started = time.perf_counter()
+        result = function()
+        walls.append(time.perf_counter() - started)
+        cpus.append(cpu_seconds() - cpu)
+    return min(walls), statistics.median(walls), statistics.median(cpus), result
+
+
+def baseline(text: str, workdir: Path, quality: int | None) -> float:
+    """espeak-ng text -> WAV through the same library, then one ffmpeg MP3 encode of that WAV."""
+    profile = load_profiles()["mien-bac"]
+    pcm = EspeakEngine().synthesize(text, profile)
+    wav = workdir / "baseline.wav"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(pcm.sample_rate)
+        out.writeframes(pcm.samples.tobytes())
+    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(wav), "-b:a", "64k"]
+    if quality is not None:
+        args += ["-compression_level", str(quality)]
+    subprocess.run([*args, str(workdir / "baseline.mp3")], check=True)
+    return pcm.duration_s
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--check", action="store_true", help="fail unless < 3 s and ratio <= 2.0")
+    options = parser.parse_args()
+    runs = max(1, options.runs)
+
+    text = " ".join(" ".join(p) for p in paragraphs(BULLETIN))
+    bulletin = paragraphs(BULLETIN)
+    words = sum(len(s.split()) for p in bulletin for s in p)
+    sentences = sum(len(p) for p in bulletin)
+    profiles = load_profiles()
+    profile = profiles["mien-bac"]
+    settings = AudioSettings()
+    engine = EspeakEngine()
+    engines = {"espeak": engine}
+
+    with tempfile.TemporaryDirectory(prefix="synth-bench-") as tmp:
+        workdir = Path(tmp)
+        # warm-up: library load, codec calibration, imports (once per process in the service)
+        cold_started = time.perf_counter()
+        render_speech([bulletin[0][:1]], profile, engines, None, settings)
+        cold_start = time.perf_counter() - cold_started
+        baseline(bulletin[0][0], workdir, None)
+
+        base_best, base_median, base_cpu, _ = timed(lambda: baseline(text, workdir, None), runs)
+        same_best, _, _, _ = timed(lambda: baseline(text, workdir, settings.mp3_quality), runs)
+
+        counter = iter(range(1000))
+
+        def pipeline() -> object:
+            cache = SentenceCache(workdir / f"cache-{next(counter)}", 256 * 1024 * 1024)
+            return render_speech(bulletin, profile, engines, cache, settings)
+
+        pipe_best, pipe_median, pipe_cpu, audio = timed(pipeline, runs)
+
+        warm_cache = SentenceCache(workdir / "warm", 256 * 1024 * 1024)
+        render_speech(bulletin, profile, engines, warm_cache, settings)
+        edited = [[EDITED_TO if s == EDITED_FROM else s for s in p] for p in bulletin]
+        assert edited != bulletin
+        misses_before = warm_cache.misses
+        edit_best, edit_median, edit_cpu, _ = timed(
+            lambda: render_speech(edited, profile, engines, warm_cache, settings), 1
+        )
+        respoken = warm_cache.misses - misses_before
+        shutil.rmtree(workdir / "warm", ignore_errors=True)
+
+    duration = audio.duration_s  # type: ignore[attr-defined]
+    ratio = pipe_best / base_best
+    print(f"bulletin            {words} words, {sentences} sentences, {duration:.1f} s of audio")
+    print(
+        f"  loudness          {audio.lufs:.2f} LUFS, true peak {audio.true_peak_dbtp:.2f} dBTP, "  # type: ignore[attr-defined]
+        f"{len(audio.mp3) / 1024:.0f} KiB MP3 at {audio.bitrate_kbps} kbps"
+    )  # type: ignore[attr-defined]
+    print(f"cold start          {cold_start:.2f} s (first render in a process: library, codec calibration)")
+    print(
+        f"baseline            best {base_best:.2f} s, median {base_median:.2f} s, CPU {base_cpu:.2f} s"
+        f"  (espeak-ng -> WAV -> ffmpeg MP3, LAME default quality)"
+    )
+    print(f"baseline, q{settings.mp3_quality}       best {same_best:.2f} s  (same, with the pipeline's LAME quality)")
+    print(
+        f"pipeline            best {pipe_best:.2f} s, median {pipe_median:.2f} s, CPU {pipe_cpu:.2f} s"
+        f"  (cold sentence cache)"
+    )
+    quality = settings.mp3_quality
+    same = pipe_best / same_best
+    print(f"ratio               {ratio:.2f}  pipeline/baseline  ({same:.2f} against the q{quality} baseline)")
+    print(f"real-time factor    {pipe_best / duration:.4f}  ({duration / pipe_best:.0f}x faster than real time)")
+    print(f"warm edit           {edit_best:.2f} s, CPU {edit_cpu:.2f} s, {respoken} of {sentences} sentences re-spoken")
+    if options.check:
+        failures = []
+        if pipe_best >= 3.0:
+            failures.append(f"pipeline {pipe_best:.2f} s >= 3 s")
+        if ratio > 2.0:
+            failures.append(f"ratio {ratio:.2f} > 2.0")
+        if respoken != 1:
+            failures.append(f"warm edit re-spoke {respoken} sentences")
+        for failure in failures:
+            print(f"FAIL: {failure}")
+        return 1 if failures else 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
