@@ -32,7 +32,7 @@ DATE_AFTER = frozenset(
 COUNT_BEFORE = frozenset(
     {"lệ", "có", "đạt", "gồm", "chiếm", "khoảng", "hơn", "gần", "còn", "bằng", "tăng", "giảm", "thứ", "được"}
 )
-MONTH_BEFORE = frozenset({"tháng", "quý"})
+MONTH_BEFORE = frozenset({"tháng", "quý", "số"})  # no "tháng" inserted after these ("số 8/2024")
 # Words before "d-m" that make it a date ("Chiều 14-10", "ngày 2-9", "Quốc khánh 2-9"), not a range.
 DASH_DATE_CUES = frozenset({"sáng", "chiều", "tối", "trưa", "đêm", "rạng", "ngày", "khánh", "lễ", "tết", "dịp"})
 

@@ -6,7 +6,7 @@ from .numbers import digits, is_thousands
 from .state import NUM, NUMERIC, WORD, WS, Sentence
 
 # One word before the number that announces a phone number ("gọi 115", "hotline 1900 ...").
-PHONE_WORDS = frozenset({"hotline", "gọi", "fax", "sđt", "đt", "zalo", "sms", "nhắn"})
+PHONE_WORDS = frozenset({"hotline", "gọi", "fax", "sđt", "đt", "zalo", "sms", "nhắn", "cứu", "nạn", "hỏa", "hoả"})
 # Two-word phrases ending just before the number ("tổng đài 1022", "điện thoại 0205...").
 PHONE_PHRASES = frozenset({("tổng", "đài"), ("điện", "thoại"), ("dây", "nóng"), ("số", "máy")})
 _SKIPPABLE = frozenset({":", "số"})
