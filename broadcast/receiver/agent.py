@@ -85,6 +85,7 @@ class Agent:
         self.failures = 0
         self.retry_at: dict[str, float] = {}
         self.retry_count: dict[str, int] = {}
+        self.media_problem: dict[str, str] = {}  # why a file is not here yet, for skip reports
         self.last_heartbeat = 0.0
         self.last_saved = time.monotonic()
         self.one_by_one = False
@@ -116,12 +117,16 @@ class Agent:
                 state.ledger[item.id] = LedgerEntry(state=ledger, at=now, play_at=item.play_at)  # type: ignore[arg-type]
             if kind in ("failed", "rejected"):
                 state.last_error, state.last_error_at = f"{kind}: {detail}"[:1000], now
+                state.last_error_transient = False
         log.info("%s item=%s %s", kind, item.id if item else "-", detail)
 
-    def note_error(self, message: str) -> None:
+    def note_error(self, message: str, transient: bool = False) -> None:
+        """Remember an error for the heartbeat; a transient one (the link) is forgotten once the link is back."""
         log.warning("%s", message)
         with self.store.lock:
-            self.store.state.last_error, self.store.state.last_error_at = message[:1000], self.clock.now()
+            state = self.store.state
+            state.last_error, state.last_error_at = message[:1000], self.clock.now()
+            state.last_error_transient = transient
 
     # ---- start-up ------------------------------------------------------------------------------------
 
@@ -217,9 +222,13 @@ class Agent:
                 self.poll_once()
                 self.upload_reports()
                 self.failures = 0
+                with self.store.lock:
+                    if self.store.state.last_error_transient:
+                        self.store.state.last_error = self.store.state.last_error_at = None
+                        self.store.state.last_error_transient = False
             except ServerError as exc:
                 self.failures += 1
-                self.note_error(str(exc))
+                self.note_error(str(exc), transient=True)
             self.save_clock()
             self._sleep(self.wake_sync, self.next_poll_delay())
 
@@ -282,7 +291,10 @@ class Agent:
                 continue
             if reply.status_code != 200:
                 raise ServerError(f"reports: HTTP {reply.status_code}: {reply.text[:200]}")
-            body = reply.json()
+            try:
+                body = reply.json()
+            except ValueError:
+                raise ServerError(f"reports: the reply is not JSON: {reply.text[:200]}") from None
             acked = set(body.get("accepted", [])) | set(body.get("duplicates", []))
             with self.update() as state:
                 state.outbox = [e for e in state.outbox if e.event_id not in acked]
@@ -365,6 +377,7 @@ class Agent:
         if result.kind == "ok":
             self.retry_at.pop(job.sha256, None)
             self.retry_count.pop(job.sha256, None)
+            self.media_problem.pop(job.sha256, None)
             self.record("downloaded", job, result.detail, event_id=f"dl-{job.sha256[:40]}-{uuid.uuid4().hex[:8]}")
             self.wake_playout.set()
             return
@@ -374,8 +387,9 @@ class Agent:
         count = self.retry_count[job.sha256] = self.retry_count.get(job.sha256, 0) + 1
         step = max(1.0, min(self.base_interval(), 10.0))
         self.retry_at[job.sha256] = time.monotonic() + min(self.options.max_backoff_s, step * 2 ** (count - 1))
+        self.media_problem[job.sha256] = result.detail
         if result.kind == "network":
-            self.note_error(f"download of {job.sha256[:12]}: {result.detail}")
+            self.note_error(f"download of {job.sha256[:12]}: {result.detail}", transient=True)
         else:
             self.record("failed", job, f"download of {job.sha256[:12]} failed ({result.detail}); "
                                        f"not kept, will fetch again (attempt {count})")
@@ -395,15 +409,24 @@ class Agent:
         return self.media.ready(item.sha256, item.bytes)
 
     def playout_loop(self) -> None:
+        held = False
         while not self.stopping.is_set():
             if self.clock.suspect():
+                if not held:
+                    log.warning("%s", self.clock.problem())
+                held = True
                 self._sleep(self.wake_playout, 1.0)
                 continue
+            if held:
+                log.info("the clock is trusted again (%s); playout resumes", self.clock.now().isoformat())
+                held = False
             now = self.clock.now()
             with self.store.lock:
                 manifest = self.manifest
                 decided = plan(manifest, self.store.state.ledger, now, self.late_tolerance, self.is_ready)
             for item, reason in decided.skips:
+                if not self.is_ready(item):
+                    reason += f"; its audio never arrived ({self.media_problem.get(item.sha256, 'not downloaded')})"
                 self.record("skipped", item, reason, event_id=f"skipped-{item.id}", ledger="skipped")
             if decided.play is not None:
                 self.play(decided.play, manifest)

@@ -114,6 +114,7 @@ class AgentState(BaseModel):
     high_water: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    last_error_transient: bool = False  # a network error, forgotten at the next successful poll
 
 
 def load_config(state_dir: Path) -> ReceiverConfig:

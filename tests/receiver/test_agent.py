@@ -222,3 +222,24 @@ def test_audio_damaged_on_disk_is_not_played_but_fetched_again(contract: Contrac
     failure = next(e for e in contract.events.values() if e["kind"] == "failed")
     assert "failed its check before playing" in failure["detail"]
     assert [k for k in contract.kinds(RID) if k[0] == "downloaded"] == [("downloaded", 1)] * 2
+
+
+def test_a_clock_set_back_by_a_reboot_holds_playout_until_the_server_gives_the_time(contract: ContractServer,
+                                                                                     receiver) -> None:  # type: ignore[no-untyped-def]
+    sha = contract.add_media(os.urandom(4000))
+    r1 = receiver(poll_interval=0.3)
+    at = _now() + timedelta(seconds=5)
+    contract.publish(RID, [contract.item(1, sha, at, duration_ms=200)])
+    wait_for(lambda: ("downloaded", 1) in contract.kinds(RID), 10)
+    r1.stop()
+    contract.stop()
+    state = r1.state_json()  # as if the board had rebooted and its clock came back an hour behind
+    state.update(high_water=(_now() + timedelta(hours=1)).isoformat(), clock_boot_id="another boot")
+    (r1.state / "state.json").write_text(json.dumps(state))
+    r1.start()
+    wait_for(lambda: "playout held" in r1.output(), 10, what="the agent noticed its clock is behind")
+    time.sleep(max(0.0, at.timestamp() - time.time()) + 1)
+    assert r1.plays() == [], "played by a clock known to be wrong"
+    contract.start()
+    wait_for(lambda: _words(r1) == [("start", 1), ("end", 1)], 15, what="played once the time was known")
+    assert "playout resumes" in r1.output()
