@@ -98,3 +98,9 @@ def test_thread_safe() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda line: normalise_line(line, lexicon.with_overrides({"xã": "xã"})), lines * 5))
     assert results == expected * 5
+
+
+def test_overrides_match_whole_tokens_and_phrases() -> None:
+    staff = default_lexicon().with_overrides({"Bản Chắt": "Bản Chắt thôn", "ha": "hếch ta", "An": "Ân"})
+    assert normalise_line("Thôn Bản Chắt có 5 ha.", staff) == "Thôn Bản Chắt thôn có năm hếch ta."
+    assert normalise_line("Hòa An, Bản Chắtx.", staff) == "Hòa Ân, Bản Chắtx."
