@@ -19,6 +19,7 @@ is cheap to call per request. A :class:`Lexicon` is immutable and thread-safe.
 
 from __future__ import annotations
 
+import copy
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -126,6 +127,7 @@ class Lexicon:
         self._units = dict(units)
         self._letters = dict(letters)
         self._web = dict(web)
+        self._longest_web = max(map(len, self._web), default=0)
         self._overrides = _Table({k: (v, "override") for k, v in (overrides or {}).items()})
         self._starters = self._base.starters | self._overrides.starters
         self._cache: OrderedDict[frozenset[tuple[str, str]], Lexicon] = OrderedDict()
@@ -184,11 +186,7 @@ class Lexicon:
                 return hit
         merged = dict(self._overrides.entries)
         merged.update({w: (s, "override") for w, s in clean})
-        lexicon = Lexicon.__new__(Lexicon)
-        lexicon._base = self._base
-        lexicon._units = self._units
-        lexicon._letters = self._letters
-        lexicon._web = self._web
+        lexicon = copy.copy(self)  # shares the (read-only) file tables
         lexicon._overrides = _Table(merged)
         lexicon._starters = self._base.starters | lexicon._overrides.starters
         lexicon._cache = OrderedDict()
@@ -236,7 +234,8 @@ class Lexicon:
 
     @property
     def longest_web_word(self) -> int:
-        return max(map(len, self._web), default=0)
+        """Length of the longest ``web.tsv`` label (bounds the address segmentation)."""
+        return self._longest_web
 
     def items(self) -> list[tuple[str, str, str]]:
         """All word entries as (written, spoken, rule), overrides included."""
