@@ -73,7 +73,10 @@ def phone_rule(s: Sentence, i: int) -> int | None:
     context = _phone_context(s, i)
     if not shaped and not context:
         return None
-    end, total = _groups(s, i, len(raw)) if shaped or context else (i + 1, len(raw))
+    if raw[0] == "0" and len(raw) <= 4 and s.glued(i - 1) == "(" and s.glued(i + 1) == ")":
+        end, total = _groups(s, i + 1, len(raw))  # "(0205) 3812 345": area code in brackets
+    else:
+        end, total = _groups(s, i, len(raw))
     if raw[0] == "0" and total < 9 and not context:
         return None  # "06", "0205" alone: a zero-padded number, not a phone
     if raw.startswith(_SERVICE_PREFIXES) and total != 8 and not context:

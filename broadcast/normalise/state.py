@@ -108,6 +108,8 @@ class Sentence:
             return j
         self.changes.append((start, end, original, spoken, rule))
         self.last_rule_end[rule] = j
+        if spoken and spoken[0] in ",;:" and self.out and self.out[-1].isspace():
+            self.out.pop()  # "113 / 114" → "113, 114": no space before the comma
         if spoken:
             if not self.last_char:
                 if not original[:1].islower():

@@ -38,6 +38,8 @@ def _slash(s: Sentence, i: int) -> int:
         return s.say(i, i + 1, "", "symbol", OTHER)
     if s.kinds[prev] == SYM and s.texts[prev] not in "%‰)":
         return s.say(i, i + 1, "", "symbol", OTHER)
+    if s.last_rule_end.get("phone") in (i, i - 1) and s.kinds[nxt] == NUM:
+        return s.say(i, i + 1, ",", "slash", OTHER)  # "113/114/115": alternatives, not a ratio
     unit = unit_at(s, nxt, spaced=False) if nxt == i + 1 else None
     numeric = (
         s.last_kind == NUMERIC

@@ -75,6 +75,9 @@ def test_roman_numerals(say, text: str, spoken: str) -> None:
         ("Liên hệ 0987 654 321.", "liên hệ không chín tám bảy sáu năm bốn ba hai một."),
         ("Gọi 113, 114 hoặc 115.", "gọi một một ba, một một bốn hoặc một một năm."),
         ("Có 114 hộ và 115 người.", "có một trăm mười bốn hộ và một trăm mười lăm người."),
+        ("Gọi số 113 / 114.", "gọi số một một ba, một một bốn."),
+        ("Gọi 113/114.", "gọi một một ba, một một bốn."),
+        ("Điện thoại (0205) 3812 345.", "điện thoại (không hai không năm ba tám một hai ba bốn năm."),
     ],
 )
 def test_phones(say, text: str, spoken: str) -> None:
