@@ -75,10 +75,12 @@ def _dotted(text: str, lex: Lexicon) -> str:
 
 
 def read_email(local: str, domain: str, lex: Lexicon) -> str:
+    """ "vanthu@langson.gov.vn" → "văn thư a còng lạng sơn chấm gốp chấm vê en"."""
     return f"{_dotted(local, lex)} a còng {_dotted(domain, lex)}"
 
 
 def read_url(host: str, path: str, lex: Lexicon) -> str:
+    """Host labels joined by "chấm"; path segments after "gạch chéo"; the scheme is not read."""
     spoken = _dotted(host, lex)
     for segment in path.split("/")[1:]:
         spoken += " gạch chéo"

@@ -114,6 +114,7 @@ def _dash_date(s: Sentence, i: int, first: str, second: str, third: str, sep2: s
 
 
 def date_rule(s: Sentence, i: int) -> int | None:
+    """Dates starting at number token ``i``: d.m.yyyy, d/m/y, m/yyyy, d/m, d1-d2/m[/y], d-m[-yyyy]."""
     text = s.texts[i]
     if text.count(".") == 2:  # 12.5.2023
         d, m, y = text.split(".")

@@ -24,6 +24,7 @@ def is_code(text: str) -> bool:
 
 
 def document_rule(s: Sentence, i: int) -> int | None:
+    """``197/QĐ-UBND``, ``18-NQ/TW``, ``39/2020/TT-BTTTT`` starting at number token ``i``."""
     text = s.texts[i]
     if not text.isdigit():
         return None

@@ -23,6 +23,7 @@ _NUMBER_RULES = (lexicon_rule, phone_rule, document_rule, time_rule, date_rule)
 
 
 def _number(s: Sentence, i: int) -> int:
+    """Number tokens: lexicon ("4G"), phone, document, time, date, then plain quantity."""
     for rule in _NUMBER_RULES:
         j = rule(s, i)
         if j is not None:
@@ -31,6 +32,7 @@ def _number(s: Sentence, i: int) -> int:
 
 
 def _word(s: Sentence, i: int) -> int:
+    """Word tokens: an address starting here, else the word rules."""
     j = address_rule(s, i)
     return j if j is not None else word_rule(s, i)
 

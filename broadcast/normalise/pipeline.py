@@ -21,6 +21,7 @@ def default_lexicon() -> Lexicon:
 
 
 def _paragraph(line: str, lexicon: Lexicon, offset: int, changes: list[Change] | None) -> list[str]:
+    """Spoken sentences of one line; appends its changes (offsets shifted by ``offset``) if asked."""
     nfc = NfcText(line)
     spoken: list[str] = []
     if changes is not None:

@@ -23,6 +23,7 @@ PER_WORDS = frozenset(
 
 
 def _dash(s: Sentence, i: int) -> int:
+    """Between numbers (times, dates, percents…) "đến"; before a number that starts a value "âm"."""
     nxt = s.next_solid(i)
     if s.last_kind == NUMERIC and nxt > 0 and s.kinds[nxt] == NUM:
         return s.say(i, i + 1, "đến", "range", OTHER)
@@ -33,6 +34,7 @@ def _dash(s: Sentence, i: int) -> int:
 
 
 def _slash(s: Sentence, i: int) -> int:
+    """Counts and per-units read "trên"; a list of plain words gets a pause; stray slashes are silent."""
     prev, nxt = s.prev_solid(i), s.next_solid(i)
     if prev < 0 or nxt < 0 or s.kinds[nxt] not in (WORD, NUM):
         return s.say(i, i + 1, "", "symbol", OTHER)
@@ -57,6 +59,7 @@ def _slash(s: Sentence, i: int) -> int:
 
 
 def _degree(s: Sentence, i: int) -> int:
+    """ "°C" → độ xê, a lone "°" → độ."""
     unit = unit_at(s, i, spaced=False)
     if unit is not None:
         end, spoken, _ = unit
@@ -65,6 +68,7 @@ def _degree(s: Sentence, i: int) -> int:
 
 
 def symbol_rule(s: Sentence, i: int) -> int:
+    """Dispatch a symbol token; anything not listed here is copied (punctuation stays)."""
     text = s.texts[i]
     if text in DASHES:
         return _dash(s, i)
