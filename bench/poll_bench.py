@@ -1,0 +1,331 @@
+"""Playlist-poll benchmark: N simulated receivers polling ``broadcast serve`` on loopback.
+
+Compares the receiver poll (``GET /api/v1/receiver/playlist`` with ``If-None-Match``, the steady state of a
+fleet) with the same server sending a static file of the same size (``GET /api/v1/media/<sha>.mp3``), and
+prints the figures and their ratio. Two measurements:
+
+1. **Latency at N receivers** (open loop, httpx): every receiver polls every ``--interval`` seconds on its
+   own keep-alive connection, for ``--duration`` seconds (a real fleet polls every 60 s; 1 s is 60× that).
+   Prints achieved requests/s and p50/p99 latency; then the same for the static file.
+2. **Throughput** (closed loop): as many requests as the server can take from ``--connections``
+   connections, rotating over the N receivers' tokens and ETags — with ``wrk`` when installed
+   (``apt-get install wrk``), else with httpx (then the client may be the bottleneck; it says so).
+
+Usage: ``.venv/bin/python bench/poll_bench.py [--receivers 500] [--interval 1] [--duration 20]``.
+Everything listens on 127.0.0.1 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from broadcast.config import Settings  # noqa: E402
+from broadcast.db import session_scope  # noqa: E402
+from broadcast.models import AudioAsset, Bulletin, BulletinStation, BulletinStatus, PlacementMode, Role  # noqa: E402
+from broadcast.runtime import Runtime  # noqa: E402
+from broadcast.services.accounts import create_user  # noqa: E402
+from broadcast.services.placements import place  # noqa: E402
+from broadcast.services.stations import apply_template, create_receiver, create_station, load_templates  # noqa: E402
+
+MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@dataclass
+class Fleet:
+    url: str
+    tokens: list[str]
+    etags: list[str]
+    manifest_bytes: int
+    static_url: str
+
+
+def tone_mp3(seconds: float, frequency: int) -> bytes:
+    import imageio_ffmpeg
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+               f"sine=frequency={frequency}:duration={seconds}:sample_rate=8000", "-ac", "1", "-b:a", "8k",
+               "-f", "mp3", "-"]
+    return subprocess.run(command, check=True, capture_output=True).stdout
+
+
+def prepare(data_dir: Path, database_url: str | None, receivers: int, stations: int, items: int) -> list[str]:
+    """A province: stations with daily slots, receivers, and a few ready bulletins placed on every station."""
+    settings = Settings(data_dir=data_dir, database_url=database_url, demo=False, scheduler=False,
+                        _env_file=None)  # type: ignore[call-arg]
+    runtime = Runtime.open(settings)
+    tokens: list[str] = []
+    with session_scope(runtime.engine) as session:
+        admin = create_user(session, "admin", "bench-password-123", Role.admin)
+        template = load_templates(settings.schedules_dir)["daily"]
+        created = []
+        for n in range(stations):
+            station = create_station(session, f"xa-{n:04d}", f"Xã {n}", province="Lạng Sơn")
+            apply_template(session, station, template)
+            created.append(station)
+        codes = [s.code for s in created]
+        for n in range(receivers):
+            tokens.append(create_receiver(session, created[n % stations], f"Cụm loa {n}")[1])
+        for n in range(items):
+            stored = runtime.media.put(tone_mp3(2, 300 + 40 * n))
+            asset = AudioAsset(sha256=stored.sha256, path=stored.path, bytes=stored.size, duration_s=120.0,
+                               engine="bench-tone")
+            session.add(asset)
+            session.flush()
+            bulletin = Bulletin(title=f"Thông báo số {n}: lịch tiêm chủng, họp thôn và phòng chống lụt bão",
+                                text="…", status=BulletinStatus.ready, asset_id=asset.id, created_by=admin.id)
+            session.add(bulletin)
+            session.flush()
+            session.add_all(BulletinStation(bulletin_id=bulletin.id, station_id=s.id) for s in created)
+            session.flush()
+            place(session, admin, bulletin, station_codes=codes, mode=PlacementMode.at,
+                  at=MORNING + timedelta(hours=1, minutes=5 * n), now=MORNING)
+    runtime.close()
+    return tokens
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "BROADCAST_DATA_DIR": str(data_dir), "BROADCAST_DEMO": "false",
+           "BROADCAST_CLOCK_OFFSET_S": str((MORNING - datetime.now(UTC)).total_seconds())}
+    if database_url:
+        env["BROADCAST_DATABASE_URL"] = database_url
+    log = (data_dir / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "serve", "--port", str(port)],
+                               stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"broadcast serve exited: see {data_dir / 'serve.log'}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("broadcast serve did not start")
+
+
+def warm_up(url: str, tokens: list[str], data_dir: Path) -> Fleet:
+    """Every receiver fetches its manifest once (as after enrolment) and keeps the ETag."""
+    etags, sizes = [], []
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for token in tokens:
+            reply = client.get("/api/v1/receiver/playlist", headers={"Authorization": f"Bearer {token}"})
+            reply.raise_for_status()
+            etags.append(reply.headers["etag"])
+            sizes.append(len(reply.content))
+    size = int(statistics.median(sizes))
+    from broadcast.media import MediaStore
+
+    stored = MediaStore(data_dir / "media").put(random.Random(1).randbytes(size))
+    return Fleet(url, tokens, etags, size, f"/api/v1/media/{stored.sha256}.mp3")
+
+
+@dataclass
+class Figures:
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[int, int]
+    note: str = ""
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def line(self) -> str:
+        codes = ", ".join(f"{code}×{count}" for code, count in sorted(self.statuses.items()))
+        return (f"  {self.name:<26} {self.rps:9.0f} req/s   p50 {self.p50_ms:7.2f} ms   p99 {self.p99_ms:7.2f} ms"
+                f"   [{codes}]{self.note}")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+async def open_loop(fleet: Fleet, static: bool, interval: float, duration: float) -> Figures:
+    """Each simulated receiver requests every ``interval`` s on its own connection (start times spread)."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=len(fleet.tokens) + 10, max_keepalive_connections=len(fleet.tokens) + 10)
+    async with httpx.AsyncClient(base_url=fleet.url, timeout=30, limits=limits) as client:
+        start = time.perf_counter()
+        end = start + duration
+
+        async def receiver(index: int) -> None:
+            headers = {} if static else {"Authorization": f"Bearer {fleet.tokens[index]}",
+                                         "If-None-Match": fleet.etags[index]}
+            path = fleet.static_url if static else "/api/v1/receiver/playlist"
+            next_at = start + interval * index / len(fleet.tokens)
+            while True:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                if time.perf_counter() >= end:
+                    return
+                sent = time.perf_counter()
+                reply = await client.get(path, headers=headers)
+                latencies.append((time.perf_counter() - sent) * 1000)
+                statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
+                next_at += interval
+
+        await asyncio.gather(*(receiver(i) for i in range(len(fleet.tokens))))
+        elapsed = time.perf_counter() - start
+    name = "static file" if static else "playlist poll (304)"
+    return Figures(name, len(latencies), elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99), statuses)
+
+
+WRK_SCRIPT = """
+local tokens, etags = {}, {}
+for line in io.lines("%s") do
+  local token, etag = line:match("^(%%S+) (.+)$")
+  tokens[#tokens + 1] = token
+  etags[#etags + 1] = etag
+end
+local n = math.random(#tokens)
+request = function()
+  n = n %% #tokens + 1
+  return wrk.format("GET", "/api/v1/receiver/playlist",
+                    {["Authorization"] = "Bearer " .. tokens[n], ["If-None-Match"] = etags[n]})
+end
+"""
+
+
+def run_wrk(fleet: Fleet, static: bool, connections: int, seconds: int, workdir: Path) -> Figures:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if static:
+        args.append(fleet.url + fleet.static_url)
+    else:
+        fleet_file = workdir / "fleet.txt"
+        fleet_file.write_text("".join(f"{t} {e}\n" for t, e in zip(fleet.tokens, fleet.etags, strict=True)))
+        script = workdir / "poll.lua"
+        script.write_text(WRK_SCRIPT % fleet_file)
+        args += ["-s", str(script), fleet.url + "/api/v1/receiver/playlist"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    note = (f"  non-2xx/3xx: {errors.group(1)}" if errors else "") + \
+        (f"  socket errors: {socket_errors.group(1)}" if socket_errors else "")
+    name = "static file" if static else "playlist poll (304)"
+    return Figures(name, requests, float(seconds), latency("50"), latency("99"), {}, note)
+
+
+async def closed_loop_httpx(fleet: Fleet, static: bool, connections: int, seconds: float) -> Figures:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=fleet.url, timeout=30, limits=limits) as client:
+        end = time.perf_counter() + seconds
+        start = time.perf_counter()
+
+        async def worker(offset: int) -> None:
+            n = offset
+            while time.perf_counter() < end:
+                n = (n + connections) % len(fleet.tokens)
+                headers = {} if static else {"Authorization": f"Bearer {fleet.tokens[n]}",
+                                             "If-None-Match": fleet.etags[n]}
+                sent = time.perf_counter()
+                reply = await client.get(fleet.static_url if static else "/api/v1/receiver/playlist",
+                                         headers=headers)
+                latencies.append((time.perf_counter() - sent) * 1000)
+                statuses[reply.status_code] = statuses.get(reply.status_code, 0) + 1
+
+        await asyncio.gather(*(worker(i) for i in range(connections)))
+        elapsed = time.perf_counter() - start
+    name = "static file" if static else "playlist poll (304)"
+    return Figures(name, len(latencies), elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99), statuses,
+                   "  (httpx client: may be the bottleneck)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--receivers", type=int, default=500)
+    parser.add_argument("--stations", type=int, default=100)
+    parser.add_argument("--items", type=int, default=6, help="occurrences in each manifest")
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between one receiver's polls")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of the open-loop run")
+    parser.add_argument("--connections", type=int, default=64, help="closed-loop connections")
+    parser.add_argument("--throughput-seconds", type=int, default=10)
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary directory")
+    parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="poll-bench-"))
+    data_dir = workdir / "var"
+    print(f"preparing {args.receivers} receivers on {args.stations} stations, {args.items} items each …")
+    tokens = prepare(data_dir, args.database_url, args.receivers, args.stations, args.items)
+    process, url = start_server(data_dir, args.database_url)
+    try:
+        fleet = warm_up(url, tokens, data_dir)
+        print(f"server {url} (1 uvicorn process, scheduler on), manifest ≈ {fleet.manifest_bytes} bytes; "
+              f"static file of the same size at {fleet.static_url[:30]}…\n")
+        print(f"1. latency: {args.receivers} receivers, each polling every {args.interval:g} s, for "
+              f"{args.duration:g} s (open loop)")
+        poll_a = asyncio.run(open_loop(fleet, False, args.interval, args.duration))
+        static_a = asyncio.run(open_loop(fleet, True, args.interval, args.duration))
+        for figures in (poll_a, static_a):
+            print(figures.line())
+        verdict = "OK" if poll_a.p99_ms < 100 else "ABOVE TARGET"
+        print(f"  poll p99 {poll_a.p99_ms:.1f} ms (target < 100 ms: {verdict}); "
+              f"throughput ratio poll/static {poll_a.rps / static_a.rps:.2f}\n")
+
+        tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
+        print(f"2. throughput: closed loop, {args.connections} connections, {args.throughput_seconds} s ({tool})")
+        if tool == "wrk":
+            poll_b = run_wrk(fleet, False, args.connections, args.throughput_seconds, workdir)
+            static_b = run_wrk(fleet, True, args.connections, args.throughput_seconds, workdir)
+        else:
+            poll_b = asyncio.run(closed_loop_httpx(fleet, False, args.connections, args.throughput_seconds))
+            static_b = asyncio.run(closed_loop_httpx(fleet, True, args.connections, args.throughput_seconds))
+        for figures in (poll_b, static_b):
+            print(figures.line())
+        ratio = poll_b.rps / static_b.rps
+        print(f"  ratio poll/static {ratio:.2f} (target ≥ 0.5: {'OK' if ratio >= 0.5 else 'BELOW TARGET'})")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
