@@ -24,9 +24,7 @@ def _paragraph(line: str, lexicon: Lexicon, offset: int, changes: list[Change] |
     """Spoken sentences of one line; appends its changes (offsets shifted by ``offset``) if asked."""
     nfc = NfcText(line)
     spoken: list[str] = []
-    if changes is not None:
-        for a, b in nfc.word_changes():
-            changes.append(Change(offset + a, offset + b, line[a:b], to_nfc(line[a:b]), "unicode"))
+    found: list[Change] = []
     for a, b in sentences(nfc.text, lexicon):
         text, raw = verbalise(nfc.text[a:b], lexicon)
         if text:
@@ -34,7 +32,18 @@ def _paragraph(line: str, lexicon: Lexicon, offset: int, changes: list[Change] |
         if changes is not None:
             for start, end, _original, said, rule in raw:
                 o_start, o_end = nfc.span(a + start, a + end)
-                changes.append(Change(offset + o_start, offset + o_end, line[o_start:o_end], said, rule))
+                found.append(Change(offset + o_start, offset + o_end, line[o_start:o_end], said, rule))
+    if changes is not None:
+        changes.extend(found)
+        # Words only NFC touched; a word a rule rewrote already shows its final spoken form.
+        taken = [(c.start - offset, c.end - offset) for c in found]  # in text order
+        k = 0
+        for a, b in nfc.word_changes():  # in text order too: one sweep, no quadratic search
+            while k < len(taken) and taken[k][1] <= a:
+                k += 1
+            if k < len(taken) and taken[k][0] < b:
+                continue
+            changes.append(Change(offset + a, offset + b, line[a:b], to_nfc(line[a:b]), "unicode"))
     return spoken
 
 

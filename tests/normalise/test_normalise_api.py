@@ -44,6 +44,10 @@ def test_change_offsets_survive_unicode_normalisation() -> None:
     assert any(c.rule == "unicode" for c in spoken.changes)
     for change in spoken.changes:
         assert text[change.start : change.end] == change.original
+    nfd = unicodedata.normalize("NFD", "Xã Hoà An có 12 hộ.")
+    changes = normalise(nfd).changes
+    assert [c.rule for c in changes] == ["unicode", "tone", "unicode", "number", "unicode"]
+    assert all(a.end <= b.start for a, b in zip(changes, changes[1:], strict=False))  # no overlaps
 
 
 def test_tone_marks_are_normalised() -> None:
