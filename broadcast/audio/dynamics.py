@@ -63,51 +63,74 @@ def highpass(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return out
 
 
+def chunk_size(sample_rate: int) -> int:
+    """Samples per analysis chunk: the largest divisor of the 100 ms loudness step not above 16, so
+    chunks tile the loudness steps exactly (15 samples, 0.7 ms, at 22,050 Hz)."""
+    step = step_length(sample_rate)
+    return max(d for d in range(1, 17) if step % d == 0)
+
+
 @dataclass(frozen=True)
 class Analysed:
-    """Mono audio ready for levelling: high-passed samples, their K-weighted power and true-peak envelope."""
+    """Mono audio ready for levelling, summarised per chunk.
 
-    samples: np.ndarray  # float32
-    power: np.ndarray  # float64, squared K-weighted samples
-    envelope: np.ndarray  # float32, per-sample true peak (4x)
+    ``samples`` is high-passed and padded with zeros to whole chunks; ``peak`` is the largest true-peak
+    envelope value (4x) in each chunk and ``energy`` the sum of squared K-weighted samples.
+    """
+
+    samples: np.ndarray  # float32, length a multiple of the chunk size
+    peak: np.ndarray  # float32, one per chunk
+    energy: np.ndarray  # float64, one per chunk
 
     @property
     def size(self) -> int:
         return self.samples.shape[0]
 
 
+def _by_chunk(values: np.ndarray, chunk: int, reduce: str) -> np.ndarray:
+    shaped = values.reshape(-1, chunk)
+    return shaped.max(axis=1) if reduce == "max" else shaped.sum(axis=1)
+
+
 def analyse(samples: np.ndarray, sample_rate: int) -> Analysed:
-    """High-pass ``samples`` (mono) and compute what :func:`level` needs."""
-    filtered = highpass(samples, sample_rate)
-    return Analysed(filtered, k_weighted_power(filtered, sample_rate), peak_envelope(filtered))
-
-
-def _silence(samples: int) -> Analysed:
-    return Analysed(np.zeros(samples, np.float32), np.zeros(samples), np.zeros(samples, np.float32))
-
-
-def join(pieces: list[Analysed | int]) -> Analysed:
-    """Concatenate analysed pieces; an int is that many samples of silence."""
-    parts = [piece if isinstance(piece, Analysed) else _silence(piece) for piece in pieces]
-    if not parts:
-        return Analysed(np.zeros(0, np.float32), np.zeros(0), np.zeros(0, np.float32))
+    """High-pass mono ``samples`` and summarise them per chunk for :class:`Leveller`."""
+    chunk = chunk_size(sample_rate)
+    padded = np.zeros(-(-samples.shape[0] // chunk) * chunk, dtype=np.float32)
+    padded[: samples.shape[0]] = samples
+    filtered = highpass(padded, sample_rate)
     return Analysed(
-        np.concatenate([p.samples for p in parts]),
-        np.concatenate([p.power for p in parts]),
-        np.concatenate([p.envelope for p in parts]),
+        filtered,
+        _by_chunk(peak_envelope(filtered), chunk, "max"),
+        _by_chunk(k_weighted_power(filtered, sample_rate), chunk, "sum"),
     )
 
 
-def _chunk_size(step: int) -> int:
-    """Largest divisor of the 100 ms loudness step not above 16 samples (chunks must tile the steps)."""
-    return max(d for d in range(1, 17) if step % d == 0)
+def silence_samples(seconds: float, sample_rate: int) -> int:
+    """``seconds`` of silence rounded to whole chunks (under a millisecond: inaudible in a pause)."""
+    chunk = chunk_size(sample_rate)
+    return int(round(seconds * sample_rate / chunk)) * chunk
 
 
-def _by_chunk(values: np.ndarray, chunk: int, reduce: str) -> np.ndarray:
-    padded = np.zeros(-(-values.shape[0] // chunk) * chunk, dtype=values.dtype)
-    padded[: values.shape[0]] = values
-    shaped = padded.reshape(-1, chunk)
-    return shaped.max(axis=1) if reduce == "max" else shaped.sum(axis=1)
+def join(pieces: list[Analysed | int], sample_rate: int) -> Analysed:
+    """Concatenate analysed pieces; an int is that many samples (whole chunks) of silence."""
+    chunk = chunk_size(sample_rate)
+    samples: list[np.ndarray] = []
+    peaks: list[np.ndarray] = []
+    energies: list[np.ndarray] = []
+    for piece in pieces:
+        if isinstance(piece, Analysed):
+            samples.append(piece.samples)
+            peaks.append(piece.peak)
+            energies.append(piece.energy)
+        else:
+            if piece % chunk:
+                raise ValueError(f"silence must be whole chunks of {chunk} samples")
+            samples.append(np.zeros(piece, np.float32))
+            peaks.append(np.zeros(piece // chunk, np.float32))
+            energies.append(np.zeros(piece // chunk))
+    if not samples:
+        return Analysed(np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros(0))
+    return Analysed(np.concatenate(samples), np.concatenate(peaks), np.concatenate(energies))
 
 
 class Leveller:
@@ -117,9 +140,9 @@ class Leveller:
         self.analysed = analysed
         self.rate = sample_rate
         self.step = step_length(sample_rate)
-        self.chunk = _chunk_size(self.step)
-        self.peak = _by_chunk(analysed.envelope, self.chunk, "max")
-        self.energy = _by_chunk(analysed.power, self.chunk, "sum")
+        self.chunk = chunk_size(sample_rate)
+        self.peak = analysed.peak
+        self.energy = analysed.energy
         per_step = self.step // self.chunk
         whole = self.energy.shape[0] // per_step * per_step
         self.plain = loudness_from_step_energy(self.energy[:whole].reshape(-1, per_step).sum(axis=1), self.step)
@@ -168,10 +191,26 @@ class Leveller:
         return gain_db, level, chunk_gain
 
     def sample_gain(self, chunk_gain: np.ndarray) -> np.ndarray:
-        """Chunk gains interpolated to every sample (between chunk centres)."""
+        """Chunk gains interpolated to every sample (linearly between chunk centres).
+
+        Only the stretches where the limiter acts are interpolated; elsewhere the gain is exactly 1.
+        """
         n = self.analysed.size
+        gain = np.ones(n, dtype=np.float32)
+        active = chunk_gain < 1.0
+        if not active.any():
+            return gain
+        active[1:] |= active[:-1]  # the ramps into and out of each stretch
+        active[:-1] |= active[1:]
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))
         centres = np.arange(chunk_gain.shape[0], dtype=np.float64) * self.chunk + (self.chunk - 1) / 2
-        return np.interp(np.arange(n, dtype=np.float64), centres, chunk_gain).astype(np.float32)
+        for first, last in zip(edges[0::2], edges[1::2], strict=True):
+            start = int(first) * self.chunk
+            stop = min(n, int(last) * self.chunk)
+            if stop > start:
+                positions = np.arange(start, stop, dtype=np.float64)
+                gain[start:stop] = np.interp(positions, centres[first:last], chunk_gain[first:last])
+        return gain
 
     def apply(self, target_lufs: float, ceiling_dbtp: float, tolerance_lu: float = 0.05) -> tuple[np.ndarray, float]:
         """The levelled samples and their predicted loudness. Raises SilentAudio for silence."""

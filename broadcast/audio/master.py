@@ -19,7 +19,7 @@ import numpy as np
 from broadcast.audio.dynamics import Analysed, Leveller
 from broadcast.audio.ffmpeg import decode, encode_and_decode
 from broadcast.audio.loudness import StreamMeter, gain_to_db, integrated_loudness, true_peak_dbtp
-from broadcast.audio.mp3info import scan
+from broadcast.audio.mp3info import first_header, scan
 from broadcast.audio.settings import AudioSettings, Measurement, RenderedAudio
 from broadcast.audio.sounds import levelled_sound
 
@@ -103,7 +103,7 @@ def master(programme: Programme, settings: AudioSettings, engines: list[str]) ->
         meter = StreamMeter(rate, settings.channels)
         mp3, _ = encode_and_decode(signal, rate, settings.bitrate_kbps, settings.mp3_quality, meter.feed)
         decoded, lufs, peak = meter.finish()
-        info = scan(mp3)
+        info = first_header(mp3)
         if info is None or (info.sample_rate, info.channels) != (rate, settings.channels):
             raise RuntimeError(f"the encoder produced an unexpected stream: {info}")
         peak_db = gain_to_db(peak)

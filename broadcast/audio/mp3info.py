@@ -127,3 +127,9 @@ def scan(data: bytes) -> Mp3Info | None:
         audio_end=offset,
         truncated=last is not None and offset + last.length > len(data),
     )
+
+
+def first_header(data: bytes) -> FrameHeader | None:
+    """The header of the first audio frame (rate, channels, bitrate) without walking the whole file."""
+    offset = find_first_frame(data)
+    return None if offset is None else parse_header(data, offset)

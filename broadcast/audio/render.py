@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from scipy import signal
 
-from broadcast.audio.dynamics import Analysed, analyse, join
+from broadcast.audio.dynamics import Analysed, analyse, join, silence_samples
 from broadcast.audio.master import Programme, master
 from broadcast.audio.settings import AudioSettings, RenderedAudio
 from broadcast.audio.silence import trim
@@ -43,8 +43,8 @@ def assemble(
     paragraphs: list[list[Analysed | None]], sample_rate: int, sentence_pause_ms: int, paragraph_pause_ms: int
 ) -> Analysed:
     """Join sentences with exact pauses: the sentence pause inside a paragraph, the paragraph pause between."""
-    sentence_gap = int(round(sentence_pause_ms * sample_rate / 1000))
-    paragraph_gap = int(round(paragraph_pause_ms * sample_rate / 1000))
+    sentence_gap = silence_samples(sentence_pause_ms / 1000, sample_rate)
+    paragraph_gap = silence_samples(paragraph_pause_ms / 1000, sample_rate)
     pieces: list[Analysed | int] = []
     for paragraph in paragraphs:
         sentences = [s for s in paragraph if s is not None and s.size]
@@ -56,7 +56,7 @@ def assemble(
             if index:
                 pieces.append(sentence_gap)
             pieces.append(sentence)
-    return join(pieces)
+    return join(pieces, sample_rate)
 
 
 def render_speech(
