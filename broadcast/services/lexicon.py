@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from broadcast.errors import InvalidInput, NotFound
 from broadcast.models import LexiconEntry, User, utcnow
-from broadcast.normalise import Lexicon, default_lexicon
+from broadcast.normalise import Lexicon, LexiconError, check_entry, default_lexicon
 from broadcast.services import audit
 
 
@@ -22,11 +22,12 @@ def current_lexicon(session: Session) -> Lexicon:
 
 
 def upsert_entry(session: Session, user: User | None, written: str, spoken: str, note: str = "") -> LexiconEntry:
-    written, spoken = written.strip(), " ".join(spoken.split())
-    if not written or len(written) > 100 or any(ch.isspace() for ch in written):
-        raise InvalidInput("the written form must be one word or abbreviation (no spaces, at most 100 characters)")
-    if not spoken or len(spoken) > 300:
-        raise InvalidInput("the spoken form must be 1–300 characters")
+    try:
+        written, spoken = check_entry(" ".join(written.split()), " ".join(spoken.split()))
+    except LexiconError as exc:
+        raise InvalidInput(str(exc)) from None
+    if len(written) > 100 or len(spoken) > 300:
+        raise InvalidInput("the written form may have at most 100 characters, the spoken form 300")
     if any(ch.isdigit() for ch in spoken):
         raise InvalidInput("write numbers in words in the spoken form")
     entry = session.exec(select(LexiconEntry).where(LexiconEntry.written == written)).first()
