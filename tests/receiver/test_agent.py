@@ -243,3 +243,16 @@ def test_a_clock_set_back_by_a_reboot_holds_playout_until_the_server_gives_the_t
     contract.start()
     wait_for(lambda: _words(r1) == [("start", 1), ("end", 1)], 15, what="played once the time was known")
     assert "playout resumes" in r1.output()
+
+
+def test_an_item_whose_audio_never_comes_is_skipped_at_its_latest_start(contract: ContractServer,
+                                                                         receiver) -> None:  # type: ignore[no-untyped-def]
+    sha = contract.add_media(os.urandom(3000))
+    r1 = receiver(poll_interval=0.3)
+    item = contract.item(1, sha, _now() + timedelta(seconds=1), valid_until=_now() + timedelta(seconds=3))
+    del contract.media[sha]  # the server lost the file
+    contract.publish(RID, [item])
+    wait_for(lambda: ("skipped", 1) in contract.kinds(RID), 15, what="the skip reported")
+    skipped = next(e for e in contract.events.values() if e["kind"] == "skipped")
+    assert skipped["detail"].startswith("expired") and "HTTP 404" in skipped["detail"], skipped["detail"]
+    assert ("failed", 1) in contract.kinds(RID) and r1.plays() == []
