@@ -155,6 +155,11 @@ def run(
         raise _fail(str(exc)) from None
 
 
+def _local(instant: datetime) -> str:
+    """For people: the device's local time (set the board's zone to Asia/Ho_Chi_Minh)."""
+    return instant.astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+
+
 @receiver_app.command()
 def status(state: StateOption) -> None:
     """Print what the agent knows: enrolment, the cached manifest, pending items and unsent reports."""
@@ -173,10 +178,10 @@ def status(state: StateOption) -> None:
         except VerificationError as exc:
             typer.echo(f"cached manifest is invalid: {exc.reason}")
         else:
-            typer.echo(f"manifest {manifest.sequence}, valid until {manifest.valid_until.isoformat()}")
+            typer.echo(f"manifest {manifest.sequence}, valid until {_local(manifest.valid_until)}")
             for item in manifest.items:
                 entry = store.state.ledger.get(item.id)
-                typer.echo(f"  {item.play_at.isoformat()}  #{item.id} {item.priority:<9} "
+                typer.echo(f"  {_local(item.play_at)}  #{item.id} {item.priority:<9} "
                            f"{entry.state if entry else 'pending':<11} {item.title}")
     typer.echo(f"reports waiting to be sent: {len(store.state.outbox)}")
     if store.state.last_error:

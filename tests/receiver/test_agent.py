@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -96,6 +98,11 @@ def test_plays_once_on_time_reports_and_cleans_up(contract: ContractServer, rece
     # the first poll is enrol's, the second the agent's first: every later one asks "changed since?"
     polls = [h for m, p, h in contract.requests if p == "/api/v1/receiver/playlist"]
     assert len(polls) >= 3 and all(h.get("If-None-Match", "").startswith(f'"{RID}-') for h in polls[2:])
+
+    status = subprocess.run([sys.executable, "-m", "broadcast.receiver", "status", "--state", str(r1.state)],
+                            capture_output=True, text=True, check=True).stdout
+    assert f"receiver {RID} of xa-test" in status and "#1 normal    done" in status
+    assert "reports waiting to be sent: 0" in status
 
     contract.publish(RID, [])  # the server forgets the item once reported: its audio is deleted here too
     wait_for(lambda: not list((r1.state / "media").glob("*.mp3")), 10, what="unneeded media deleted")
