@@ -395,10 +395,13 @@ class Agent:
                                        f"not kept, will fetch again (attempt {count})")
 
     def collect_garbage(self) -> None:
-        with self.store.lock:
-            keep = {i.sha256 for i in pending(self.manifest, self.store.state.ledger)}
+        """Delete audio no pending item needs (the one playing right now is kept too)."""
         if self.manifest is None:
             return
+        with self.store.lock:
+            ledger = self.store.state.ledger
+            keep = {i.sha256 for i in pending(self.manifest, ledger)}
+            keep |= {i.sha256 for i in self.manifest.items if i.id in ledger and ledger[i.id].state == "started"}
         removed = self.media.collect(keep)
         if removed:
             log.info("deleted %d media files nothing needs any more", len(removed))
