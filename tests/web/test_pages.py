@@ -229,8 +229,10 @@ def test_preview_and_quick_lexicon_fix(web_client, world: World) -> None:
     assert saved.status_code == 200 and "Đã lưu" in saved.json()["message"]
     again = client.post("/bulletins/preview", data={"text": "HTX Nà Pàn họp lúc 7h30."}, headers=headers)
     assert 'data-written="Pàn" data-spoken="pàn thôn"' in again.text
-    refused = client.post("/lexicon/quick", data={"written": "hai từ", "spoken": "x"}, headers=headers)
-    assert refused.status_code == 422 and "một từ" in refused.json()["error"]
+    refused = client.post("/lexicon/quick", data={"written": "7h", "spoken": "7 giờ"}, headers=headers)
+    assert refused.status_code == 422 and "viết số bằng chữ" in refused.json()["error"]
+    empty_fix = client.post("/lexicon/quick", data={"written": "Pàn", "spoken": " "}, headers=headers)
+    assert empty_fix.status_code == 422 and "cần có cả chữ viết và cách đọc" in empty_fix.json()["error"]
     empty = client.post("/bulletins/preview", data={"text": "  "}, headers=headers)
     assert empty.status_code == 422 and "Văn bản trống" in empty.text
 
