@@ -168,6 +168,7 @@ class ScheduleIn(BaseModel):
 def set_schedule(code: str, body: ScheduleIn, user: AdminUser, session: SessionDep,
                  runtime: RuntimeDep) -> StationPublic:
     """Replace the station's broadcast slots (templates and/or explicit slots); placed occurrences stay."""
+    from broadcast.schedule.clock import clock_for
     from broadcast.schedule.service import set_schedule as replace
     from broadcast.services.stations import SlotSpec, load_templates
 
@@ -177,7 +178,8 @@ def set_schedule(code: str, body: ScheduleIn, user: AdminUser, session: SessionD
         raise InvalidInput(f"unknown template(s) {', '.join(unknown)}; known: {', '.join(sorted(templates))}")
     station = stations.get_station(session, code)
     replace(session, station, [templates[t] for t in body.templates],
-            [SlotSpec(s.name, s.start, s.end, s.weekdays, s.valid_from, s.valid_to) for s in body.slots])
+            [SlotSpec(s.name, s.start, s.end, s.weekdays, s.valid_from, s.valid_to) for s in body.slots],
+            now=clock_for(runtime.settings).now())
     audit.record(session, user, "station.schedule", "station", station.id,
                  f"templates {body.templates}, {len(body.slots)} explicit slot(s)")
     return _public(session, station)

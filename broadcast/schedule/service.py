@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -40,7 +40,7 @@ def _check_slot(spec: SlotSpec) -> None:
 
 
 def set_schedule(session: Session, station: Station, templates: Sequence[ScheduleTemplate] = (),
-                 slots: Sequence[SlotSpec] = ()) -> list[StationSlot]:
+                 slots: Sequence[SlotSpec] = (), now: datetime | None = None) -> list[StationSlot]:
     """Replace a station's slots with those of some templates plus some given ones.
 
     Slots that already have occurrences are retired (``valid_to`` = yesterday, local) rather than deleted,
@@ -51,7 +51,7 @@ def set_schedule(session: Session, station: Station, templates: Sequence[Schedul
         raise InvalidInput("give at least one template or slot")
     for _, spec in specs:
         _check_slot(spec)
-    yesterday = (utcnow().astimezone(ZoneInfo(station.timezone)).date() - timedelta(days=1)).isoformat()
+    yesterday = ((now or utcnow()).astimezone(ZoneInfo(station.timezone)).date() - timedelta(days=1)).isoformat()
     for old in session.exec(select(StationSlot).where(StationSlot.station_id == station.id)).all():
         used = session.exec(select(PlaylistItem.id).where(PlaylistItem.slot_id == old.id)).first()
         if used is None:
