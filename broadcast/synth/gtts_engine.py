@@ -6,8 +6,10 @@ to build the batchexecute requests (text splitting and RPC packaging stay in ste
 module sends them with a timeout, bounded retries and a circuit breaker, parses the reply the way gTTS
 does, decodes the MP3 in memory and never writes a file.
 
-After a connection failure or timeout the engine refuses further calls for ``cooldown_s`` seconds, so a
-bulletin of thirty sentences with the network down costs one timeout, not thirty.
+``timeout`` is the most gTTS may hold up one sentence, retries included: each attempt gets what is left
+of it. After a connection failure or timeout the engine refuses calls for a cool-down (30 s, doubling
+while failures continue, up to 10 min), so with the network down a bulletin costs at most one timeout,
+not one per sentence, and later bulletins none until the cool-down ends.
 """
 
 from __future__ import annotations
@@ -39,10 +41,10 @@ SLOW_BELOW_RATE = 0.8
 class GttsEngine:
     """Online Vietnamese voice from Google Translate; needs the internet, returns 24 kHz mono.
 
-    ``timeout`` bounds each attempt (connecting, and reading the whole reply); there are at most
-    ``retries`` further attempts for connection errors, timeouts and 429/5xx replies, so one sentence
-    gives up after about ``(retries + 1) * timeout`` seconds. ``endpoint`` replaces the Google URL
-    (tests, or a proxy); ``session`` is a ``requests.Session`` to send through (tests mount adapters).
+    ``timeout`` (seconds) bounds one sentence from start to finish: connecting, reading the replies and
+    any of the at most ``retries`` further attempts (made for connection errors, timeouts and 429/5xx
+    replies while time is left). ``endpoint`` replaces the Google URL (tests, or a proxy); ``session``
+    is a ``requests.Session`` to send through (tests mount adapters on it).
     """
 
     name = "gtts"
@@ -56,6 +58,7 @@ class GttsEngine:
         *,
         endpoint: str | None = None,
         cooldown_s: float = 30.0,
+        max_cooldown_s: float = 600.0,
         backoff_s: float = 0.25,
     ) -> None:
         if timeout <= 0:
@@ -66,7 +69,9 @@ class GttsEngine:
         self.retries = int(retries)
         self.endpoint = endpoint
         self.cooldown_s = cooldown_s
+        self.max_cooldown_s = max_cooldown_s
         self.backoff_s = backoff_s
+        self._failures = 0
         self._session = session
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -78,15 +83,27 @@ class GttsEngine:
         with self._lock:
             return time.monotonic() >= self._down_until
 
+    def cooldown_remaining(self) -> float:
+        """Seconds until the engine is tried again after a failure (0 when it is available)."""
+        with self._lock:
+            return max(0.0, self._down_until - time.monotonic())
+
     def reset(self) -> None:
         """Close the breaker (for example after the network came back)."""
         with self._lock:
             self._down_until = 0.0
+            self._failures = 0
 
     def _trip(self, reason: str) -> None:
         with self._lock:
-            self._down_until = time.monotonic() + self.cooldown_s
+            self._failures += 1
+            cooldown = min(self.max_cooldown_s, self.cooldown_s * 2 ** (self._failures - 1))
+            self._down_until = time.monotonic() + cooldown
             self._down_reason = reason
+
+    def _succeeded(self) -> None:
+        with self._lock:
+            self._failures = 0
 
     def _check_breaker(self) -> None:
         with self._lock:
@@ -131,22 +148,24 @@ class GttsEngine:
             if len(body) > _MAX_REPLY_BYTES:
                 raise EngineError("gTTS: reply larger than 8 MB")
             if time.monotonic() > deadline:
-                raise requests.Timeout(f"reply not complete within {self.timeout:.1f} s")
+                raise requests.Timeout("reply not complete in time")
         return bytes(body)
 
-    def _fetch(self, request: requests.PreparedRequest) -> bytes:
-        """One text part: the MP3 bytes from its reply."""
+    def _fetch(self, request: requests.PreparedRequest, deadline: float) -> bytes:
+        """One text part: the MP3 bytes from its reply, by ``deadline`` (monotonic seconds)."""
         session = self._http()
         host = urlsplit(request.url or "").netloc or "the TTS host"
-        attempts = self.retries + 1
-        problem = "no attempt made"
-        for attempt in range(attempts):
-            deadline = time.monotonic() + self.timeout
+        attempts = 0
+        problem = f"no reply from {host} within {self.timeout:.1f} s"
+        while attempts <= self.retries:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.01:
+                problem = f"no reply from {host} within {self.timeout:.1f} s"
+                break
+            attempts += 1
             try:
                 settings = session.merge_environment_settings(request.url, {}, True, None, None)
-                response = session.send(
-                    request, timeout=(self.timeout, self.timeout), allow_redirects=False, **settings
-                )
+                response = session.send(request, timeout=(remaining, remaining), allow_redirects=False, **settings)
                 try:
                     body = self._read(response, deadline)
                 finally:
@@ -163,10 +182,10 @@ class GttsEngine:
                 problem = f"HTTP {response.status_code} {response.reason or ''}".strip() + f" from {host}"
                 if response.status_code not in _TRANSIENT_STATUS:
                     raise EngineError(f"gTTS: {problem}")
-            if attempt + 1 < attempts:
-                time.sleep(self.backoff_s * (attempt + 1))
+            if attempts <= self.retries:
+                time.sleep(max(0.0, min(self.backoff_s * attempts, deadline - time.monotonic())))
         self._trip(problem)
-        raise EngineError(f"gTTS: {problem} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})")
+        raise EngineError(f"gTTS: {problem} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})")
 
     # -- engine ------------------------------------------------------------------------------------
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
@@ -174,8 +193,11 @@ class GttsEngine:
         text = _CONTROL_RE.sub(" ", sentence).strip()
         if not text:
             raise EngineError("gTTS: nothing to speak in an empty sentence")
-        mp3 = b"".join(self._fetch(request) for request in self._prepare(text, profile))
-        return _decode_mp3(mp3)
+        deadline = time.monotonic() + self.timeout
+        mp3 = b"".join(self._fetch(request, deadline) for request in self._prepare(text, profile))
+        pcm = _decode_mp3(mp3)
+        self._succeeded()
+        return pcm
 
     def settings_key(self, profile: VoiceProfile) -> dict[str, Any]:
         return {

@@ -136,7 +136,7 @@ def test_editing_one_sentence_of_twenty_speaks_only_that_one(tmp_path: Path, pro
 def test_offline_network_still_yields_audio_spoken_by_espeak(profiles, espeak) -> None:  # type: ignore[no-untyped-def]
     profile = profiles["mien-bac-online"]
     bulletin = PARAGRAPHS[:2]
-    timeout, retries, backoff = 1.0, 1, 0.1
+    timeout, retries, backoff = 1.5, 1, 0.1
     started = time.monotonic()
     render_speech(bulletin, profiles["mien-bac"], {"espeak": espeak}, None, SETTINGS)
     offline_only = time.monotonic() - started  # the same work without any network attempt
@@ -147,8 +147,8 @@ def test_offline_network_still_yields_audio_spoken_by_espeak(profiles, espeak) -
             audio = render_speech(bulletin, profile, {"gtts": gtts, "espeak": espeak}, None, SETTINGS)
             elapsed = time.monotonic() - started
         assert audio.engines == ["espeak"] * 10 and audio.engine_summary == "espeak"
-        # gTTS costs at most its configured budget once per bulletin, not once per sentence
-        assert elapsed < (retries + 1) * timeout + backoff + 1.5 * offline_only + 1.0
+        # gTTS holds the bulletin up by at most its configured timeout, once, not once per sentence
+        assert elapsed < timeout + 1.5 * offline_only + 1.0
         check_broadcast_ready(audio, SETTINGS, profile.max_pause_ms)
 
 

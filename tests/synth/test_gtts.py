@@ -118,12 +118,30 @@ def test_a_timeout_is_reported_clearly(profile) -> None:  # type: ignore[no-unty
 
 def test_a_server_that_never_answers_costs_at_most_the_timeout(profile) -> None:  # type: ignore[no-untyped-def]
     with silent_server() as url:
-        engine = GttsEngine(timeout=0.4, retries=1, endpoint=url, backoff_s=0)
+        engine = GttsEngine(timeout=0.5, retries=3, endpoint=url, backoff_s=0)
         started = time.monotonic()
-        with pytest.raises(EngineError, match="no reply"):
+        with pytest.raises(EngineError, match=r"no reply .* within 0\.5 s \(gave up after 1 attempt\)"):
             engine.synthesize("Xin chào.", profile)
         elapsed = time.monotonic() - started
-    assert 0.7 < elapsed < 2.0  # two attempts of 0.4 s, not forever
+    assert 0.4 < elapsed < 1.0  # the timeout bounds the sentence, retries included
+
+
+@responses.activate
+def test_the_cool_down_grows_while_failures_continue(profile) -> None:  # type: ignore[no-untyped-def]
+    responses.post(GTTS_URL, status=502)
+    engine = GttsEngine(timeout=2, retries=0, cooldown_s=10, max_cooldown_s=25)
+    for expected in (10, 20, 25):
+        with pytest.raises(EngineError, match="HTTP 502"):
+            engine.synthesize("Xin chào.", profile)
+        assert engine.cooldown_remaining() == pytest.approx(expected, abs=0.5)
+        engine._down_until = 0.0  # as if the cool-down had passed
+    responses.replace(responses.POST, GTTS_URL, body=batchexecute_reply(tone_mp3(0.5)))
+    engine.synthesize("Xin chào.", profile)
+    with responses.RequestsMock() as failing:
+        failing.post(GTTS_URL, status=502)
+        with pytest.raises(EngineError):
+            engine.synthesize("Xin chào.", profile)
+    assert engine.cooldown_remaining() == pytest.approx(10, abs=0.5)  # success reset the count
 
 
 def test_an_unreachable_network_fails_fast(profile) -> None:  # type: ignore[no-untyped-def]
