@@ -205,7 +205,22 @@ def error_page(request: Request, status_code: int, title: str, message: i18n.Mes
     return templates.TemplateResponse(request, "error.html", context, status_code=status_code)
 
 
+FORM_OVERHEAD = 1024 * 1024  # the text box and the other fields travel with the file
 _TITLES = {403: "Không được phép", 404: "Không tìm thấy", 409: "Xung đột", 422: "Dữ liệu không hợp lệ"}
+
+
+def _body_too_large(request: Request) -> i18n.Message | None:
+    """Refuse an oversized upload from its Content-Length, before the body is read and spooled to disk."""
+    runtime: Runtime = request.app.state.runtime
+    limit = runtime.settings.max_upload_mb * 1024 * 1024
+    try:
+        length = int(request.headers.get("content-length", "0"))
+    except ValueError:
+        return None
+    if length > limit + FORM_OVERHEAD:
+        return i18n.Message(f"Tệp quá lớn ({length / 1048576:.1f} MB); "
+                            f"giới hạn là {runtime.settings.max_upload_mb} MB.")
+    return None
 
 
 class WebRoute(APIRoute):
@@ -225,6 +240,9 @@ class WebRoute(APIRoute):
                 raise
 
         async def handler(request: Request) -> Response:
+            too_big = _body_too_large(request)
+            if too_big:
+                return error_page(request, 413, "Tệp quá lớn", too_big)
             try:
                 return await guarded(request)
             except LoginRequired:

@@ -357,6 +357,7 @@ def test_uploads_are_checked_before_anything_is_stored(people, site: Site, tmp_p
     assert "chỉ nhận tệp .docx, .txt" in attempt("virus.exe", b"MZ\x90\x00" * 100)
     assert "Tệp quá lớn" in attempt("ban-tin.txt", "Thông báo. ".encode() * 120_000)
     assert "Tệp quá lớn" in attempt("ghi-am.mp3", b"\xff\xfb" * 600_000)
+    assert "Tệp quá lớn" in attempt("ghi-am-dai.mp3", b"\xff\xfb" * 3_000_000)  # refused before it is read
     rejected_audio = attempt("ghi-am.mp3", b"this is not audio at all" * 10)
     assert rejected_audio and re.search(r"[ăâđêôơư]", rejected_audio), rejected_audio
     assert "bị hỏng" in attempt("van-ban.docx", b"PK\x03\x04 not a real word file")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import time
 from datetime import timedelta
+from pathlib import Path
 
+import imageio_ffmpeg
 import pytest
 from docx import Document
 from sqlmodel import Session, func, select
@@ -175,6 +178,8 @@ def test_uploads(web_client, world: World, runtime) -> None:
         reply = client.post("/bulletins", data=base, files={"file": (name, data, "application/octet-stream")})
         assert reply.status_code == 422, (name, reply.text[:300])
         assert message in reply.text
+    huge = client.post("/bulletins", data=base, files={"file": ("big.mp3", b"\xff" * (3 << 20), "audio/mpeg")})
+    assert huge.status_code == 413 and "Tệp quá lớn (3.0 MB)" in huge.text  # refused before the body is read
     assert _count(runtime, Bulletin) == 0
     assert not list((runtime.settings.media_dir).rglob("*.mp3"))
 
@@ -195,14 +200,16 @@ def test_uploads(web_client, world: World, runtime) -> None:
     assert bad.status_code == 422 and "chỉ nhận tệp" in bad.json()["error"]
 
 
-def test_recording_bulletin(web_client, world: World, runtime, tmp_path) -> None:
-    import subprocess
-
-    import imageio_ffmpeg
-
-    wav = tmp_path / "tone.wav"
+def _tone(path: Path) -> bytes:
+    """A real 3 s recording, as a phone would upload it."""
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                    "sine=frequency=440:duration=3", "-ar", "22050", str(wav)], check=True)
+                    "sine=frequency=440:duration=3", "-ar", "22050", str(path)], check=True)
+    return path.read_bytes()
+
+
+def test_recording_bulletin(web_client, world: World, runtime, tmp_path) -> None:
+    wav = tmp_path / "tone.wav"
+    _tone(wav)
     client, csrf = web_client("editor")
     reply = client.post("/bulletins", data={"title": "Ghi âm của chủ tịch", "stations": ["xa-a"], "csrf_token": csrf,
                                             "action": "submit"},
@@ -309,6 +316,20 @@ def test_emergency_rules(web_client, world: World, runtime) -> None:
     with Session(runtime.engine) as session:
         actions = {a.action for a in session.exec(select(AuditLog)).all()}
     assert {"emergency.start", "emergency.cancel", "bulletin.approve", "placement.create"} <= actions
+
+
+def test_emergency_from_a_recording(web_client, world: World, runtime, tmp_path) -> None:
+    admin, csrf = web_client(world.admin)
+    form = {"title": "Lệnh sơ tán", "stations": ["xa-b", "xa-c"], "confirm": "1", "password": PASSWORD,
+            "csrf_token": csrf}
+    text_doc = admin.post("/emergency", data=form, files={"file": ("lenh.docx", b"PK", "application/octet-stream")})
+    assert text_doc.status_code == 422 and "chỉ nhận tệp ghi âm" in text_doc.text
+    started = admin.post("/emergency", data=form, files={"file": ("lenh.wav", _tone(tmp_path / "t.wav"), "audio/wav")})
+    assert "Đã phát khẩn cấp" in started.text and "xa-b, xa-c" in started.text
+    with Session(runtime.engine) as session:
+        bulletin = session.exec(select(Bulletin)).one()
+        assert bulletin.source == "recording" and bulletin.status == BulletinStatus.ready
+        assert session.exec(select(func.count()).select_from(PlaylistItem)).one() == 2
 
 
 def test_receivers_and_reports(web_client, world: World, runtime) -> None:
