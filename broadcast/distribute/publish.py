@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlalchemy import text
+from sqlmodel import Session
 
 from broadcast.distribute.feeds import fresh_feed
-from broadcast.distribute.manifests import current_manifest
+from broadcast.distribute.manifests import PollState, current_manifest
 from broadcast.distribute.push import enqueue_changes
-from broadcast.models import ManifestState, Receiver
+from broadcast.models import Receiver, UTCDateTime
 from broadcast.protocol import SigningKey
 from broadcast.services.placements import reconcile_durations
 
@@ -31,22 +32,37 @@ class PublishResult:
     next_change_at: datetime
 
 
+_STATES = text(
+    "SELECT r.id, r.station_id, r.token_hash, r.revoked_at, r.last_seen_at, m.sequence, m.etag, m.content_hash,"
+    " m.key_id, m.valid_until, f.version, f.built_version, f.content_hash, f.next_change_at"
+    " FROM receiver r LEFT JOIN manifeststate m ON m.receiver_id = r.id"
+    " LEFT JOIN stationfeed f ON f.station_id = r.station_id WHERE r.revoked_at IS NULL"
+).columns(revoked_at=UTCDateTime(), last_seen_at=UTCDateTime(), valid_until=UTCDateTime(),
+          next_change_at=UTCDateTime())
+
+
+def _states(session: Session) -> list[PollState]:
+    return [PollState(*row[:3], row[3] is not None, *row[4:]) for row in session.execute(_STATES).all()]
+
+
 def publish(session: Session, key: SigningKey, public_url: str, now: datetime, grace_s: int) -> PublishResult:
+    """Bring every stale feed and manifest up to date; with nothing stale this is two reads."""
     reconcile_durations(session, grace_s, now)
-    receivers = session.exec(select(Receiver).where(col(Receiver.revoked_at).is_(None))
-                             .order_by(col(Receiver.station_id), col(Receiver.id))).all()
-    next_change = now + MAX_SLEEP
-    stations: set[int] = set()
+    states = _states(session)
+    stale_feeds = {s.station_id for s in states
+                   if s.feed_version is None or s.feed_built_version != s.feed_version
+                   or s.feed_next_change_at is None or now >= s.feed_next_change_at}
+    for station_id in sorted(stale_feeds):
+        fresh_feed(session, station_id, now, public_url)
+    if stale_feeds:
+        states = _states(session)
     changed = 0
-    for receiver in receivers:
-        if receiver.station_id not in stations:
-            stations.add(receiver.station_id)
-            feed = fresh_feed(session, receiver.station_id, now, public_url)
-            if feed.next_change_at is not None:
-                next_change = min(next_change, feed.next_change_at)
-        state = session.get(ManifestState, receiver.id)
-        old_sequence = state.sequence if state else 0
-        if current_manifest(session, receiver, key, public_url, now).sequence != old_sequence:
-            changed += 1
+    for state in states:
+        if not state.is_current(now, key.key_id):
+            receiver = session.get(Receiver, state.receiver_id)
+            if receiver is not None and current_manifest(session, receiver, key, public_url, now).sequence != \
+                    (state.sequence or 0):
+                changed += 1
+    next_change = min([now + MAX_SLEEP] + [s.feed_next_change_at for s in states if s.feed_next_change_at])
     queued = enqueue_changes(session, key, public_url, now)
-    return PublishResult(len(stations), changed, queued, next_change)
+    return PublishResult(len({s.station_id for s in states}), changed, queued, next_change)

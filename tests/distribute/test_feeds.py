@@ -95,3 +95,33 @@ def test_concurrent_polls_and_placements_never_move_a_sequence_backwards(app_cli
             assert by_sequence.setdefault(sequence, body) == body, "one sequence, two different manifests"
     final = verify(poll(app_client, token).content, key)
     assert len(final.items) == 6
+
+
+def test_publication_prebuilds_changed_manifests_only(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    from broadcast.db import session_scope
+    from broadcast.distribute.publish import publish
+    from tests.distribute.support import service_now
+
+    def run() -> int:
+        with session_scope(runtime.engine) as session:
+            return publish(session, runtime.signing_key, "", service_now(runtime), 900).manifests_changed
+
+    assert run() == 3  # first manifests for the three receivers
+    assert run() == 0
+    bid = ready_bulletin(runtime.engine, runtime.media, "Tin mới", ["xa-b"], seconds=5)
+    place_at(app_client, bid, FIXED_NOW + timedelta(hours=2), ["xa-b"])
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    assert run() == 1
+    event.listen(runtime.engine, "before_cursor_execute", record)
+    try:
+        assert run() == 0
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", record)
+    assert len(statements) <= 4, statements  # idle: durations check, states, push stations
+    token = world.receiver_tokens["xa-b"]
+    etag = poll(app_client, token).headers["ETag"]
+    assert poll(app_client, token, etag).status_code == 304
