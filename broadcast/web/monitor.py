@@ -23,7 +23,16 @@ def receivers(ctx: Web) -> HTMLResponse:
     now = ctx.now()
     statuses = station_statuses(ctx.session, ctx.user, _offline_after(ctx), now)
     return render(ctx, "receivers.html", statuses=statuses, now=now,
-                  silent=[s for s in statuses if s.silent], threshold_min=ctx.settings.receiver_offline_after_s / 60)
+                  silent=[s for s in statuses if s.silent], threshold=_span(ctx.settings.receiver_offline_after_s))
+
+
+def _span(seconds: int) -> str:
+    """A threshold in words: '10 phút', '90 giây', '2 giờ'."""
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} giờ"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} phút"
+    return f"{seconds} giây"
 
 
 def _period(ctx: WebCtx, since: str, until: str) -> tuple[str, str]:

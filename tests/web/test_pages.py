@@ -140,6 +140,10 @@ def test_author_cannot_approve_and_edit_sends_back(web_client, world: World, run
     editor, editor_csrf = web_client("editor")
     theirs = _create(editor, editor_csrf, action="submit")
     assert approver.post(f"/bulletins/{theirs}/reject", data={"csrf_token": csrf}).status_code == 422
+    rejected = approver.post(f"/bulletins/{theirs}/reject", data={"csrf_token": csrf, "comment": "Sai ngày tháng."})
+    assert "Đã từ chối bản tin" in rejected.text and "Bị từ chối" in rejected.text
+    assert "Lý do từ chối: Sai ngày tháng." in editor.get("/").text
+    editor.post(f"/bulletins/{theirs}/submit", data={"csrf_token": editor_csrf})
     reply = approver.post(f"/bulletins/{theirs}/approve", data={"csrf_token": csrf, "comment": "được"})
     assert "Đã duyệt bản tin" in reply.text
     reply = editor.post(f"/bulletins/{theirs}/edit", data={"csrf_token": editor_csrf, "title": "Thông báo (sửa)",
@@ -151,7 +155,8 @@ def test_author_cannot_approve_and_edit_sends_back(web_client, world: World, run
         actions = [a.action for a in session.exec(select(AuditLog).where(AuditLog.object_id == theirs,
                                                                           AuditLog.object_type == "bulletin")
                                                   .order_by(AuditLog.id)).all()]
-    assert actions == ["bulletin.create", "bulletin.submit", "bulletin.approve", "bulletin.edit"]
+    assert actions == ["bulletin.create", "bulletin.submit", "bulletin.reject", "bulletin.submit", "bulletin.approve",
+                       "bulletin.edit"]
 
 
 def _docx(*paragraphs: str) -> bytes:
