@@ -174,8 +174,8 @@ def run_synthesis(db_key: str) -> None:
     jobs = _context(db_key)
     rt = jobs.runtime
     deadline = time.monotonic() + SYNTHESIS_BUDGET_S
-    while time.monotonic() < deadline:
-        outcomes = synthesis.run_queue(rt.engine, rt.speaker, rt.media, limit=5)
+    while time.monotonic() < deadline and not jobs.stopping:
+        outcomes = synthesis.run_queue(rt.engine, rt.speaker, rt.media, limit=2)
         if not outcomes:
             return
         for outcome in outcomes:
@@ -258,6 +258,11 @@ class Jobs:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
+
+    @property
+    def stopping(self) -> bool:
+        """Long jobs check this between steps so that a shutdown does not wait for a whole batch."""
+        return self._stop.is_set() or self.scheduler is None
 
     @property
     def leader(self) -> bool:

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from broadcast.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
 from broadcast.api.schemas import AudioPublic, PlaylistItemPublic
-from broadcast.errors import Forbidden, InvalidInput
+from broadcast.errors import Forbidden, InvalidInput, NotFound
 from broadcast.models import Receiver, Station, StationSlot, utcnow
 from broadcast.services import audit, stations
 from broadcast.services.accounts import station_ids_for
@@ -132,6 +132,20 @@ def create_receiver(code: str, body: ReceiverCreate, user: AdminUser, session: S
     return ReceiverCreated(id=receiver.id or 0, name=receiver.name, station=station.code, last_seen_at=None,
                            revoked=False, token=token)
 
+
+
+@router.post("/{code}/receivers/{receiver_id}/revoke", response_model=ReceiverPublic)
+def revoke_receiver(code: str, receiver_id: int, user: AdminUser, session: SessionDep) -> ReceiverPublic:
+    """Revoke a device token: the receiver gets 401 from its next call on."""
+    station = stations.get_station(session, code)
+    receiver = session.get(Receiver, receiver_id)
+    if receiver is None or receiver.station_id != station.id:
+        raise NotFound(f"station {code} has no receiver {receiver_id}")
+    if receiver.revoked_at is None:
+        stations.revoke_receiver(session, receiver)
+        audit.record(session, user, "receiver.revoke", "receiver", receiver.id, receiver.name)
+    return ReceiverPublic(id=receiver.id or 0, name=receiver.name, station=station.code,
+                          last_seen_at=receiver.last_seen_at, revoked=True)
 
 # --- schedule, quiet hours, health and push (issue 5) ----------------------------------------------------
 

@@ -41,15 +41,13 @@ def test_poll_needs_a_valid_device_token(app_client: TestClient, world: World, r
     assert poll(app_client, good[:-2] + "xx").status_code == 401
     assert poll(app_client, "rcv_0000000000000000.nope").status_code == 401
     assert poll(app_client, good).status_code == 200
-    from broadcast.db import session_scope
-    from broadcast.models import Receiver
-    from broadcast.services.stations import authenticate_receiver, revoke_receiver
-
-    with session_scope(runtime.engine) as session:
-        receiver = authenticate_receiver(session, good)
-        assert isinstance(receiver, Receiver)
-        revoke_receiver(session, receiver)
+    admin = login(app_client, world.admin)
+    receivers = app_client.get("/api/v1/stations/xa-a/receivers", headers=admin).json()
+    url = f"/api/v1/stations/xa-a/receivers/{receivers[0]['id']}/revoke"
+    assert app_client.post(url, headers=login(app_client, world.editor)).status_code == 403
+    assert app_client.post(url, headers=admin).json()["revoked"] is True
     assert poll(app_client, good).status_code == 401
+    assert app_client.post("/api/v1/stations/xa-b/receivers/999/revoke", headers=admin).status_code == 404
 
 
 def test_manifest_is_signed_cached_and_sequenced(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
