@@ -144,20 +144,19 @@ def _plan_slot(session: Session, target: _Target, priority: Priority, duration_m
                and rank[i.lane] >= rank[lane]]
     movable.sort(key=lambda i: (i.lane, i.placement_id, i.repeat_index), reverse=True)
     removed: list[PlaylistItem] = []
-    fits = False
+    fitted: list[datetime] | None = None
     for victim in movable:
         removed.append(victim)
-        keep = [i for i in existing if i not in removed]
-        starts_r, overflow_r = try_pack(lane, keep)
-        if not overflow_r:
-            fits = True
+        starts_without, still_over = try_pack(lane, [i for i in existing if i not in removed])
+        if not still_over:
+            fitted = starts_without
             break
-    conflicts = removed if fits else (movable or existing)
+    conflicts = removed if fitted is not None else (movable or existing)
     if on_clash == OnClash.queue:
-        starts, _ = try_pack(LANE_QUEUED, existing)
-        return _Plan(target, starts, LANE_QUEUED, []), conflicts
-    if on_clash == OnClash.replace and fits:
-        return _Plan(target, starts_r, lane, removed), conflicts
+        queued, _ = try_pack(LANE_QUEUED, existing)
+        return _Plan(target, queued, LANE_QUEUED, []), conflicts
+    if on_clash == OnClash.replace and fitted is not None:
+        return _Plan(target, fitted, lane, removed), conflicts
     return None, conflicts
 
 
