@@ -27,7 +27,7 @@ from scipy import ndimage, signal
 
 from broadcast.audio.loudness import (
     db_to_gain,
-    k_weighted_power,
+    k_weighting_sos,
     loudness_from_step_energy,
     peak_envelope,
     step_length,
@@ -92,17 +92,39 @@ def _by_chunk(values: np.ndarray, chunk: int, reduce: str) -> np.ndarray:
     return shaped.max(axis=1) if reduce == "max" else shaped.sum(axis=1)
 
 
+#: Long inputs (uploads) are analysed in blocks of about 45 s, so float64 temporaries stay small.
+_BLOCK_CHUNKS = 1 << 16
+
+
 def analyse(samples: np.ndarray, sample_rate: int) -> Analysed:
-    """High-pass mono ``samples`` and summarise them per chunk for :class:`Leveller`."""
+    """High-pass mono ``samples`` and summarise them per chunk for :class:`Leveller`.
+
+    Filters carry their state from block to block, so the result does not depend on the block size.
+    """
     chunk = chunk_size(sample_rate)
     padded = np.zeros(-(-samples.shape[0] // chunk) * chunk, dtype=np.float32)
     padded[: samples.shape[0]] = samples
-    filtered = highpass(padded, sample_rate)
-    return Analysed(
-        filtered,
-        _by_chunk(peak_envelope(filtered), chunk, "max"),
-        _by_chunk(k_weighted_power(filtered, sample_rate), chunk, "sum"),
-    )
+    block = _BLOCK_CHUNKS * chunk
+    highpass_sos, k_sos = _highpass_sos(sample_rate), k_weighting_sos(sample_rate)
+    highpass_state = np.zeros((highpass_sos.shape[0], 2))
+    k_state = np.zeros((k_sos.shape[0], 2))
+    filtered = np.empty_like(padded)
+    energy = np.empty(padded.shape[0] // chunk)
+    for start in range(0, padded.shape[0], block):
+        piece, highpass_state = signal.sosfilt(highpass_sos, padded[start : start + block], zi=highpass_state)
+        piece[np.abs(piece) < 1e-15] = 0.0  # denormals in decaying tails are slow
+        filtered[start : start + block] = piece
+        weighted, k_state = signal.sosfilt(k_sos, filtered[start : start + block].astype(np.float64), zi=k_state)
+        energy[start // chunk : (start + block) // chunk] = _by_chunk(weighted * weighted, chunk, "sum")
+    peak = np.empty(padded.shape[0] // chunk, dtype=np.float32)
+    context = 8  # the interpolation filter reaches 6 samples each side
+    for start in range(0, padded.shape[0], block):
+        stop = min(padded.shape[0], start + block)
+        lead = min(context, start)
+        window = filtered[start - lead : min(padded.shape[0], stop + context)]
+        envelope = peak_envelope(window)[lead : lead + stop - start]
+        peak[start // chunk : stop // chunk] = _by_chunk(envelope, chunk, "max")
+    return Analysed(filtered, peak, energy)
 
 
 def silence_samples(seconds: float, sample_rate: int) -> int:

@@ -50,7 +50,7 @@ def gain_to_db(gain: float) -> float:
 
 
 @functools.cache
-def _k_weighting_sos(sample_rate: int) -> np.ndarray:
+def k_weighting_sos(sample_rate: int) -> np.ndarray:
     from pyloudnorm.iirfilter import IIRfilter
 
     stages = (
@@ -75,7 +75,7 @@ def k_weighted_power(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     frames = _channels(samples)
     total = np.zeros(frames.shape[0], dtype=np.float64)
     for channel in range(min(frames.shape[1], 3)):
-        weighted = signal.sosfilt(_k_weighting_sos(sample_rate), frames[:, channel].astype(np.float64))
+        weighted = signal.sosfilt(k_weighting_sos(sample_rate), frames[:, channel].astype(np.float64))
         total += weighted * weighted
     return total
 
@@ -261,7 +261,7 @@ class StreamMeter:
         self.rate = sample_rate
         self.channels = channels
         self.step = step_length(sample_rate)
-        self._sos = _k_weighting_sos(sample_rate)
+        self._sos = k_weighting_sos(sample_rate)
         self._zi = [np.zeros((self._sos.shape[0], 2)) for _ in range(channels)]
         self._pending = np.zeros(0)
         self._steps: list[np.ndarray] = []

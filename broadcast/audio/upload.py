@@ -21,9 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from broadcast.audio.dynamics import SilentAudio, analyse
+from broadcast.audio.dynamics import Leveller, SilentAudio, analyse
 from broadcast.audio.ffmpeg import FfmpegError, decode
-from broadcast.audio.loudness import integrated_loudness
 from broadcast.audio.master import Programme, master
 from broadcast.audio.mp3info import find_first_frame, scan, skip_id3v2
 from broadcast.audio.settings import AudioSettings, RenderedAudio
@@ -246,24 +245,26 @@ def render_recording(data: bytes, filename: str, settings: AudioSettings) -> Ren
     """Check, trim, loudness-normalise and encode an uploaded recording (raises AudioRejected)."""
     samples = decode_upload(data, filename, settings)
     trimmed = trim(samples, settings.sample_rate)
-    loudness = integrated_loudness(samples, settings.sample_rate) if trimmed.size else -math.inf
     if trimmed.size and trimmed.shape[0] < settings.min_upload_seconds * settings.sample_rate:
         raise AudioRejected(
             f"The recording has less than {settings.min_upload_seconds:g} s of sound.",
             f"Bản ghi có ít hơn {settings.min_upload_seconds:g} giây âm thanh.",
             code="too_short",
         )
+    analysed = analyse(trimmed, settings.sample_rate) if trimmed.size else None
+    loudness = Leveller(analysed, settings.sample_rate).plain if analysed is not None else -math.inf
     if not math.isfinite(loudness) or loudness < SILENCE_LUFS:
-        raise AudioRejected(
-            "The recording is silent (or too quiet to use).",
-            "Bản ghi không có tiếng (hoặc quá nhỏ để sử dụng).",
-            code="silent",
-        )
+        raise _silent()
+    assert analysed is not None
     try:
-        return master(Programme(speech=analyse(trimmed, settings.sample_rate)), settings, ["upload"])
+        return master(Programme(speech=analysed), settings, ["upload"])
     except SilentAudio as exc:
-        raise AudioRejected(
-            "The recording is silent (or too quiet to use).",
-            "Bản ghi không có tiếng (hoặc quá nhỏ để sử dụng).",
-            code="silent",
-        ) from exc
+        raise _silent() from exc
+
+
+def _silent() -> AudioRejected:
+    return AudioRejected(
+        "The recording is silent (or too quiet to use).",
+        "Bản ghi không có tiếng (hoặc quá nhỏ để sử dụng).",
+        code="silent",
+    )
