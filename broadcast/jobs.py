@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
@@ -40,7 +41,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from broadcast.db import session_scope
-from broadcast.models import JobRun, SchedulerLease, utcnow
+from broadcast.models import AudioAsset, JobRun, SchedulerLease, utcnow
 from broadcast.schedule.clock import Clock, clock_for
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ SYNTHESIS_JOB, PUBLISH_JOB, EXPIRY_JOB, PUSH_JOB, HOUSEKEEPING_JOB = (
     "synthesis-queue", "publish", "expiry", "push", "housekeeping")
 BOUNDARY_JOB = "publish-boundary"
 LEDGER_KEEP = timedelta(days=2)
+ORPHAN_AGE = timedelta(hours=1)
 SYNTHESIS_BUDGET_S = 50.0
 
 
@@ -219,10 +221,31 @@ def run_push(db_key: str) -> None:
 
 
 def run_housekeeping(db_key: str) -> None:
-    """Forget old ledger rows (the unique key only matters around a run's own time)."""
+    """Forget old ledger rows (the unique key only matters around a run's own time); remove orphan media."""
     jobs = _context(db_key)
     with session_scope(jobs.runtime.engine) as session:
         session.execute(delete(JobRun).where(col(JobRun.started_at) < utcnow() - LEDGER_KEEP))
+    removed = sweep_orphan_media(jobs.runtime.engine, jobs.runtime.media.root)
+    if removed:
+        log.warning("removed %d media file(s) no audio asset refers to", len(removed))
+
+
+def sweep_orphan_media(engine: Engine, root: Path, older_than: timedelta = ORPHAN_AGE) -> list[Path]:
+    """Delete media files that no AudioAsset row refers to and that are older than ``older_than``.
+
+    A crash between writing a file and committing its row leaves such a file; the age guard keeps files
+    whose row is still being committed (synthesis, uploads) out of reach.
+    """
+    with Session(engine) as session:
+        known = set(session.exec(select(AudioAsset.path)).all())
+    cutoff = time.time() - older_than.total_seconds()
+    removed = []
+    for path in sorted(root.glob("*/*")):
+        if path.is_file() and not path.name.startswith(".") and str(path.relative_to(root)) not in known \
+                and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,24 @@ def test_one_of_two_schedulers_runs_and_the_standby_takes_over(runtime) -> None:
     with Session(runtime.engine) as session:
         lease = session.get(SchedulerLease, "scheduler")
         assert lease is not None and lease.holder is None  # a clean shutdown releases the lease
+
+
+def test_orphan_media_older_than_the_guard_is_removed(runtime, world) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from broadcast.jobs import sweep_orphan_media
+    from tests.distribute.support import make_mp3, ready_bulletin
+
+    ready_bulletin(runtime.engine, runtime.media, "Giữ", ["xa-a"], seconds=1)
+    orphan = runtime.media.put(make_mp3(1, 1234))
+    fresh = runtime.media.put(make_mp3(1, 1500))
+    old = time.time() - 7200
+    os.utime(runtime.media.root / orphan.path, (old, old))
+    removed = sweep_orphan_media(runtime.engine, runtime.media.root)
+    assert [p.name for p in removed] == [f"{orphan.sha256}.mp3"]
+    assert runtime.media.exists(fresh.sha256)  # too young: its row may still be on its way
+    with Session(runtime.engine) as session:
+        from broadcast.models import AudioAsset
+
+        for asset in session.exec(select(AudioAsset)).all():
+            assert (runtime.media.root / asset.path).is_file()
