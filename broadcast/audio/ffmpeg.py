@@ -38,8 +38,16 @@ def ffmpeg_exe() -> str:
 
 
 def configure_pydub() -> None:
-    """Point pydub at the bundled ffmpeg, for code that wants ``AudioSegment`` (pass ``codec=`` on decode)."""
-    from pydub import AudioSegment
+    """Point pydub at the bundled ffmpeg, for code that wants ``AudioSegment``.
+
+    There is no ffprobe, so decode with ``AudioSegment.from_file(f, format=..., codec=...)``: with a codec
+    pydub skips probing.
+    """
+    import warnings
+
+    with warnings.catch_warnings():  # pydub warns at import when no ffmpeg is on PATH
+        warnings.simplefilter("ignore")
+        from pydub import AudioSegment
 
     AudioSegment.converter = ffmpeg_exe()
     AudioSegment.ffmpeg = ffmpeg_exe()

@@ -7,8 +7,12 @@ arrays of the whole programme at once, and converting per sentence would only co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,3 +41,17 @@ class Pcm:
     def to_float(self) -> np.ndarray:
         """Samples as float32 in [-1, 1)."""
         return self.samples.astype(np.float32) / 32768.0
+
+    def to_audio_segment(self) -> AudioSegment:
+        """The same audio as a pydub ``AudioSegment`` (for code that prefers pydub)."""
+        from pydub import AudioSegment
+
+        return AudioSegment(
+            self.samples.astype("<i2").tobytes(), frame_rate=self.sample_rate, sample_width=2, channels=1
+        )
+
+    @classmethod
+    def from_audio_segment(cls, segment: AudioSegment) -> Pcm:
+        """Mono 16-bit PCM from a pydub ``AudioSegment`` (converted if needed)."""
+        mono = segment.set_channels(1).set_sample_width(2)
+        return cls(np.frombuffer(mono.raw_data, dtype="<i2").astype(np.int16), mono.frame_rate)

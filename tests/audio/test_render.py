@@ -172,3 +172,15 @@ def test_gtts_voice_and_a_mid_bulletin_outage(profiles, espeak) -> None:  # type
     mixed = render_speech(PARAGRAPHS[:2], profile, {"gtts": gtts, "espeak": espeak}, None, SETTINGS)
     assert mixed.engines[0] == "gtts" and "espeak" in mixed.engines
     assert mixed.engine_summary == "gtts+espeak"
+
+
+def test_concurrent_renders_from_worker_threads(profiles, espeak) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [("mien-bac", PARAGRAPHS[0]), ("mien-nam", PARAGRAPHS[1]), ("khan-cap", PARAGRAPHS[2])]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(
+            pool.map(lambda job: render_speech([job[1]], profiles[job[0]], {"espeak": espeak}, None, SETTINGS), jobs)
+        )
+    for (name, _), audio in zip(jobs, results, strict=True):
+        check_broadcast_ready(audio, SETTINGS, profiles[name].max_pause_ms)
