@@ -37,7 +37,9 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
             raise
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the reply is sent. With FastAPI's default ("request") the commit ran
+# after the client already had its 201, so a client's next request could miss what it had just written.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _unauthorised(message: str) -> HTTPException:
