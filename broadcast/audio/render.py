@@ -1,7 +1,7 @@
 """Synthesised bulletins: sentences through the engine chain, assembled with pauses, then mastered.
 
-While the engine speaks sentence n+1, a second thread trims, high-passes and analyses sentence n
-(numpy and libespeak-ng both release the GIL), so on two cores the analysis costs almost no wall time.
+While the engine speaks sentence n+1, worker threads trim, high-pass and analyse sentence n (numpy
+and libespeak-ng both release the GIL), so on two cores the analysis costs little wall time.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from broadcast.synth.cache import SentenceCache
 from broadcast.synth.chain import Spoken, iter_spoken
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
+
+#: Threads analysing sentences: one keeps up with espeak-ng; two help when sentences come from the cache.
+ANALYSIS_WORKERS = 2
 
 
 def to_rate(pcm: Pcm, sample_rate: int) -> np.ndarray:
@@ -78,7 +81,7 @@ def render_speech(
         raise ValueError("nothing to speak: no sentences")
     rate = settings.sample_rate
     spoken: list[Spoken] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyse") as analyser:
+    with ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="analyse") as analyser:
         futures: list[Future[Analysed | None]] = []
         for item in iter_spoken(flat, profile, engines, cache):
             spoken.append(item)
