@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(12, ge=1, le=24 * 30)
     gtts_timeout_s: float = Field(8.0, gt=0, le=120)
     gtts_retries: int = Field(1, ge=0, le=5)
-    mp3_bitrate_kbps: int = Field(64, ge=16, le=320)
+    mp3_bitrate_kbps: int = Field(64, ge=16, le=160, description="MPEG-2 layer III at 22,050 Hz stops at 160")
     sentence_cache_mb: int = Field(256, ge=1)
     max_upload_mb: int = Field(50, ge=1, le=1024)
     max_upload_minutes: int = Field(30, ge=1, le=600)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from sqlmodel import Session, col
 
 from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
@@ -48,22 +48,26 @@ def create(body: BulletinCreate, user: CurrentUser, session: SessionDep, runtime
 
 
 @router.post("/recording", response_model=BulletinPublic, status_code=201)
-async def create_from_recording(
+def create_from_recording(
     user: CurrentUser, session: SessionDep, runtime: RuntimeDep,
     title: Annotated[str, Form(max_length=300)], stations: Annotated[list[str], Form()],
     file: Annotated[UploadFile, File(description="MP3, WAV, M4A or OGG/Opus recording")],
     priority: Annotated[Priority, Form()] = Priority.normal, text: Annotated[str, Form()] = "",
     submit: Annotated[bool, Form()] = False,
 ) -> BulletinPublic:
-    """Create a bulletin from a recording (ethnic-language bulletins, a chairman's own voice)."""
+    """Create a bulletin from a recording (ethnic-language bulletins, a chairman's own voice).
+
+    A plain ``def``: decoding and levelling a long recording takes seconds, so it runs in the worker pool
+    rather than on the event loop.
+    """
     limit = runtime.settings.max_upload_mb * 1024 * 1024
-    data = await file.read(limit + 1)
+    data = file.file.read(limit + 1)
     if len(data) > limit:
         raise InvalidInput(f"the recording is larger than {runtime.settings.max_upload_mb} MB")
     try:
         audio = runtime.speaker.recording(data, file.filename or "upload")
     except AudioRejected as exc:
-        raise InvalidInput(f"recording refused: {exc}") from exc
+        raise HTTPException(exc.status_code, f"recording refused: {exc.message}") from exc
     asset = store_asset(session, runtime.media, audio, text)
     bulletin = svc.create_bulletin(session, user, title=title, text=text, priority=priority,
                                    voice="recording", station_codes=stations, recording=asset)
