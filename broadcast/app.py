@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
         return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status_code)
 
     app.include_router(health.router)
-    for module in (auth, bulletins, placements, stations, lexicon, media, receiver):
+    for module in (receiver, media, auth, bulletins, placements, stations, lexicon):  # hot paths first
         app.include_router(module.router, prefix="/api/v1")
     from broadcast.web import install as install_web
 

@@ -19,6 +19,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -229,11 +230,11 @@ class SigningKey:
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id(self.public_key)
 
-    @property
+    @cached_property
     def public_b64(self) -> str:
         return public_key_b64(self.public_key)
 

@@ -8,11 +8,10 @@ version, and answers 304 without touching anything else when nothing changed.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import JSONResponse
 from sqlalchemy import update
 from sqlmodel import Session, col
 
@@ -26,12 +25,7 @@ from broadcast.schedule.clock import clock_for
 from broadcast.security import DeviceToken, secrets_match
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
-_device = HTTPBearer(auto_error=False, scheme_name="DeviceToken", description="The receiver's device token (rcv_…)")
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
-
-
-def _unauthorised(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -63,34 +57,50 @@ def _seen(runtime: Runtime, receiver_id: int, now: datetime) -> None:
         connection.execute(update(Receiver).where(col(Receiver.id) == receiver_id).values(last_seen_at=now))
 
 
-@router.get("/playlist", responses={200: {"description": "Signed manifest (see the JSON Schema)"},
-                                    304: {"description": "Unchanged since the ETag sent in If-None-Match"},
-                                    401: {"description": "Missing, unknown or revoked device token"}})
-async def playlist(request: Request, runtime: RuntimeDep,
-                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_device)]) -> Response:
-    """The receiver's signed manifest for the next 24 hours; send If-None-Match to get 304 when unchanged."""
-    token = DeviceToken.parse(credentials.credentials) if credentials else None
+def _unauthorised_reply(message: str) -> Response:
+    return JSONResponse({"detail": message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def serve_playlist(request: Request) -> Response:
+    """The poll, kept lean: it runs for every receiver every minute (see the module docstring)."""
+    runtime: Runtime = request.app.state.runtime
+    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    token = DeviceToken.parse(raw.strip()) if scheme.lower() == "bearer" else None
     if token is None:
-        raise _unauthorised("send the device token: Authorization: Bearer rcv_…")
+        return _unauthorised_reply("send the device token: Authorization: Bearer rcv_…")
     now = clock_for(runtime.settings).now()
     key_id = runtime.signing_key.key_id
+    if_none_match = request.headers.get("if-none-match")
     body: bytes | None = None
     with runtime.engine.connect() as connection:
         state: PollState | None = poll_state(connection, token.token_id)
         if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
-            raise _unauthorised("unknown or revoked device token")
+            return _unauthorised_reply("unknown or revoked device token")
         etag = state.etag or ""
         current = state.is_current(now, key_id)
-        if current and not _etag_matches(request.headers.get("if-none-match"), etag):
+        if current and not _etag_matches(if_none_match, etag):
             body = stored_body(connection, state.receiver_id)
     if not current:
         body, etag = await run_in_threadpool(_rebuild, runtime, state.receiver_id, now)
     if state.last_seen_at is None or now - state.last_seen_at > LAST_SEEN_RESOLUTION:
         await run_in_threadpool(_seen, runtime, state.receiver_id, now)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if _etag_matches(request.headers.get("if-none-match"), etag):
+    if _etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/playlist", openapi_extra={"security": [{"DeviceToken": []}]},
+            responses={200: {"description": "Signed manifest (see the JSON Schema)"},
+                       304: {"description": "Unchanged since the ETag sent in If-None-Match"},
+                       401: {"description": "Missing, unknown or revoked device token"}})
+async def playlist(request: Request) -> Response:
+    """The receiver's signed manifest for the next 24 hours; send If-None-Match to get 304 when unchanged.
+
+    Authorization: Bearer rcv_… (the device token). No FastAPI dependencies on purpose: this is the
+    hottest endpoint of the service.
+    """
+    return await serve_playlist(request)
 
 
 @router.post("/reports", response_model=ReportsReply)

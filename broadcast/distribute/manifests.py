@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, update
 from sqlmodel import Session, col, select
 
 from broadcast.distribute.feeds import HORIZON, fresh_feed, insert_ignore
-from broadcast.models import ManifestState, Receiver, Station, UTCDateTime
+from broadcast.models import ManifestState, Receiver, Station
 from broadcast.protocol import Manifest, SigningKey, sign
 
 POLL_INTERVAL_S = 60
@@ -60,29 +60,44 @@ class PollState:
             and self.manifest_valid_until is not None and self.manifest_valid_until - now > HORIZON / 2)
 
 
-# Plain SQL with typed columns: SQLAlchemy's per-execution overhead for an ORM-annotated select() is ~1 ms;
-# this read runs on every poll of every receiver, so it is kept as cheap as the driver allows.
-_POLL_QUERY = text(
+# The poll's read goes straight to the driver: SQLAlchemy's per-execution result handling costs more than
+# the query itself, and this read runs for every poll of every receiver. Datetimes come back as text
+# (SQLite) or aware values (PostgreSQL) and are normalised to aware UTC here.
+_POLL_SQL = (
     "SELECT r.id, r.station_id, r.token_hash, r.revoked_at, r.last_seen_at, m.sequence, m.etag, m.content_hash,"
     " m.key_id, m.valid_until, f.version, f.built_version, f.content_hash, f.next_change_at"
     " FROM receiver r LEFT JOIN manifeststate m ON m.receiver_id = r.id"
-    " LEFT JOIN stationfeed f ON f.station_id = r.station_id WHERE r.token_id = :token_id"
-).columns(revoked_at=UTCDateTime(), last_seen_at=UTCDateTime(), valid_until=UTCDateTime(),
-          next_change_at=UTCDateTime())
-_BODY_QUERY = text("SELECT body FROM manifeststate WHERE receiver_id = :receiver_id")
+    " LEFT JOIN stationfeed f ON f.station_id = r.station_id WHERE r.token_id = {token_id}"
+)
+_BODY_SQL = "SELECT body FROM manifeststate WHERE receiver_id = {receiver_id}"
+_MARKERS = {"postgresql": {"token_id": "%(token_id)s", "receiver_id": "%(receiver_id)s"},
+            "sqlite": {"token_id": ":token_id", "receiver_id": ":receiver_id"}}
+_DATETIME_COLUMNS = (3, 4, 9, 13)
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def poll_state(connection: Connection, token_id: str) -> PollState | None:
-    row = connection.execute(_POLL_QUERY, {"token_id": token_id}).first()
+    sql = _POLL_SQL.format(**_MARKERS[connection.dialect.name])
+    row = connection.exec_driver_sql(sql, {"token_id": token_id}).first()
     if row is None:
         return None
     values: list[Any] = list(row)
+    for index in _DATETIME_COLUMNS:
+        values[index] = _utc(values[index])
     values[3] = values[3] is not None
     return PollState(*values)
 
 
 def stored_body(connection: Connection, receiver_id: int) -> bytes:
-    body = connection.execute(_BODY_QUERY, {"receiver_id": receiver_id}).scalar_one()
+    sql = _BODY_SQL.format(**_MARKERS[connection.dialect.name])
+    body = connection.exec_driver_sql(sql, {"receiver_id": receiver_id}).scalar_one()
     return body.encode()
 
 
