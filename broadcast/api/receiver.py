@@ -7,13 +7,17 @@ version, and answers 304 without touching anything else when nothing changed.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.background import BackgroundTask
 
 from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
 from broadcast.distribute.manifests import PollState, current_manifest, poll_state, stored_body
@@ -52,9 +56,64 @@ def _rebuild(runtime: Runtime, receiver_id: int, now: datetime) -> tuple[bytes, 
     return published.body, published.etag
 
 
-def _seen(runtime: Runtime, receiver_id: int, now: datetime) -> None:
-    with runtime.engine.begin() as connection:
-        connection.execute(update(Receiver).where(col(Receiver.id) == receiver_id).values(last_seen_at=now))
+class LastSeen:
+    """Receivers' last-seen times, written in batches (one UPDATE every few seconds, not one per poll).
+
+    A crash loses at most a few seconds of "last seen" times, which the next poll restores.
+    """
+
+    FLUSH_EVERY_S = 5.0
+
+    def __init__(self) -> None:
+        self.pending: dict[int, datetime] = {}
+        self.lock = threading.Lock()
+        self.next_flush = time.monotonic() + self.FLUSH_EVERY_S
+        self.flushing = False
+
+    def note(self, receiver_id: int, now: datetime) -> bool:
+        """Remember a poll; True when the caller should flush (in the background)."""
+        with self.lock:
+            self.pending[receiver_id] = now
+            if self.flushing or time.monotonic() < self.next_flush:
+                return False
+            self.flushing = True
+            return True
+
+    def flush(self, engine: Engine) -> None:
+        with self.lock:
+            batch, self.pending = self.pending, {}
+        try:
+            if batch:
+                with engine.begin() as connection:
+                    connection.execute(update(Receiver.__table__).where(  # type: ignore[attr-defined]
+                        Receiver.__table__.c.id == bindparam("rid")).values(  # type: ignore[attr-defined]
+                        last_seen_at=bindparam("seen")),
+                        [{"rid": rid, "seen": seen} for rid, seen in sorted(batch.items())])
+        finally:
+            with self.lock:
+                self.flushing = False
+                self.next_flush = time.monotonic() + self.FLUSH_EVERY_S
+
+
+def _last_seen(request: Request) -> LastSeen:
+    seen = getattr(request.app.state, "receiver_last_seen", None)
+    if seen is None:
+        seen = request.app.state.receiver_last_seen = LastSeen()
+    return seen
+
+
+def _read(runtime: Runtime, token: DeviceToken, if_none_match: str | None, now: datetime
+          ) -> tuple[PollState | None, bool, bytes | None]:
+    """The poll's one read (and the stored body when it must be sent): (state, current, body)."""
+    with runtime.engine.connect() as connection:
+        state = poll_state(connection, token.token_id)
+        if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
+            return None, False, None
+        current = state.is_current(now, runtime.signing_key.key_id)
+        body = None
+        if current and not _etag_matches(if_none_match, state.etag or ""):
+            body = stored_body(connection, state.receiver_id)
+        return state, current, body
 
 
 def _unauthorised_reply(message: str) -> Response:
@@ -69,26 +128,27 @@ async def serve_playlist(request: Request) -> Response:
     if token is None:
         return _unauthorised_reply("send the device token: Authorization: Bearer rcv_…")
     now = clock_for(runtime.settings).now()
-    key_id = runtime.signing_key.key_id
     if_none_match = request.headers.get("if-none-match")
-    body: bytes | None = None
-    with runtime.engine.connect() as connection:
-        state: PollState | None = poll_state(connection, token.token_id)
-        if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
-            return _unauthorised_reply("unknown or revoked device token")
-        etag = state.etag or ""
-        current = state.is_current(now, key_id)
-        if current and not _etag_matches(if_none_match, etag):
-            body = stored_body(connection, state.receiver_id)
+    # SQLite reads are local and quick: done on the event loop. A PostgreSQL round trip must not stall
+    # every other request, so it goes to the thread pool.
+    if runtime.engine.dialect.name == "sqlite":
+        state, current, body = _read(runtime, token, if_none_match, now)
+    else:
+        state, current, body = await run_in_threadpool(_read, runtime, token, if_none_match, now)
+    if state is None:
+        return _unauthorised_reply("unknown or revoked device token")
+    etag = state.etag or ""
     if not current:
         body, etag = await run_in_threadpool(_rebuild, runtime, state.receiver_id, now)
+    background = None
     if state.last_seen_at is None or now - state.last_seen_at > LAST_SEEN_RESOLUTION:
-        await run_in_threadpool(_seen, runtime, state.receiver_id, now)
+        seen = _last_seen(request)
+        if seen.note(state.receiver_id, now):
+            background = BackgroundTask(seen.flush, runtime.engine)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _etag_matches(if_none_match, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
-
+        return Response(status_code=304, headers=headers, background=background)
+    return Response(body, media_type="application/json", headers=headers, background=background)
 
 @router.get("/playlist", openapi_extra={"security": [{"DeviceToken": []}]},
             responses={200: {"description": "Signed manifest (see the JSON Schema)"},

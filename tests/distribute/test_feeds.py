@@ -125,3 +125,22 @@ def test_publication_prebuilds_changed_manifests_only(app_client: TestClient, wo
     token = world.receiver_tokens["xa-b"]
     etag = poll(app_client, token).headers["ETag"]
     assert poll(app_client, token, etag).status_code == 304
+
+
+def test_polls_record_last_seen_in_batches(app_client: TestClient, world: World, runtime, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from broadcast.api.receiver import LastSeen
+    from broadcast.models import Receiver
+    from tests.distribute.support import service_now
+
+    monkeypatch.setattr(LastSeen, "FLUSH_EVERY_S", 0.0)
+    app_client.app.state.receiver_last_seen = None  # type: ignore[attr-defined]
+    for code in ("xa-a", "xa-b"):
+        assert poll(app_client, world.receiver_tokens[code]).status_code == 200
+    assert poll(app_client, world.receiver_tokens["xa-a"]).status_code == 200  # flushes what is pending
+    with Session(runtime.engine) as session:
+        seen = {r.name: r.last_seen_at for r in session.exec(select(Receiver)).all()}
+    now = service_now(runtime)
+    assert seen["Cụm loa Xã A"] is not None and abs((now - seen["Cụm loa Xã A"]).total_seconds()) < 60
+    assert seen["Cụm loa Xã B"] is not None and seen["Cụm loa Xã C"] is None
