@@ -25,12 +25,15 @@ def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: Wo
     def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
         statements.append(statement.split()[0].upper())
 
-    event.listen(runtime.engine, "before_cursor_execute", record)
+    engines = {runtime.engine, getattr(app_client.app.state, "receiver_poll_engine", None) or runtime.engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         assert poll(app_client, token, etag).status_code == 304
         assert poll(app_client, token).status_code == 200
     finally:
-        event.remove(runtime.engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
     assert statements == ["SELECT", "SELECT", "SELECT"], statements  # 304: one read; 200: + the stored body
 
 
