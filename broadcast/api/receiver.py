@@ -7,9 +7,11 @@ version, and answers 304 without touching anything else when nothing changed.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
@@ -32,6 +34,7 @@ from broadcast.security import DeviceToken, secrets_match
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+POLL_THREADS = 4
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -113,8 +116,10 @@ def _poll_engine(request: Request, runtime: Runtime) -> Engine:
     engine = getattr(request.app.state, "receiver_poll_engine", None)
     if engine is None:
         engine = create_engine(runtime.settings.db_url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                               pool_reset_on_return=None, pool_size=8, max_overflow=8)
+                               pool_reset_on_return=None, pool_size=POLL_THREADS, max_overflow=0)
+        request.app.state.receiver_poll_executor = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="poll")
         weakref.finalize(request.app, engine.dispose)
+        weakref.finalize(request.app, request.app.state.receiver_poll_executor.shutdown, wait=False)
         request.app.state.receiver_poll_engine = engine
     return engine
 
@@ -162,8 +167,9 @@ async def serve_playlist(request: Request) -> Response:
     engine = _poll_engine(request, runtime)
     if engine.dialect.name == "sqlite":
         state, current, body = _read(engine, runtime, token, if_none_match, now)
-    else:
-        state, current, body = await run_in_threadpool(_read, engine, runtime, token, if_none_match, now)
+    else:  # a few dedicated threads, each with its own connection: no connection churn, little GIL contention
+        state, current, body = await asyncio.get_running_loop().run_in_executor(
+            request.app.state.receiver_poll_executor, _read, engine, runtime, token, if_none_match, now)
     if state is None:
         return _unauthorised_reply("unknown or revoked device token")
     etag = state.etag or ""
