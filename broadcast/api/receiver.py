@@ -7,24 +7,21 @@ version, and answers 304 without touching anything else when nothing changed.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-import weakref
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import bindparam, create_engine, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
 from broadcast.distribute.manifests import PollState, current_manifest, poll_state, stored_body
+from broadcast.distribute.pgpoll import AsyncPollReader
 from broadcast.distribute.reports import ingest
 from broadcast.models import Receiver
 from broadcast.protocol import ReportsReply, ReportsRequest, SigningKeyInfo
@@ -34,7 +31,6 @@ from broadcast.security import DeviceToken, secrets_match
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
-POLL_THREADS = 4
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -107,37 +103,28 @@ def _last_seen(request: Request) -> LastSeen:
     return seen
 
 
-def _poll_engine(request: Request, runtime: Runtime) -> Engine:
-    """The engine the poll reads with. On PostgreSQL a small pool of its own, in autocommit, without the
-    pre-ping and the rollback-on-return of the main pool: one round trip per poll instead of three (a
-    connection found dead is retried once). SQLite reads are local: the main engine is as good."""
-    if runtime.engine.dialect.name == "sqlite":
-        return runtime.engine
-    engine = getattr(request.app.state, "receiver_poll_engine", None)
-    if engine is None:
-        engine = create_engine(runtime.settings.db_url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                               pool_reset_on_return=None, pool_size=POLL_THREADS, max_overflow=0)
-        request.app.state.receiver_poll_executor = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="poll")
-        weakref.finalize(request.app, engine.dispose)
-        weakref.finalize(request.app, request.app.state.receiver_poll_executor.shutdown, wait=False)
-        request.app.state.receiver_poll_engine = engine
-    return engine
+def _pg_reader(request: Request, runtime: Runtime) -> AsyncPollReader:
+    reader = getattr(request.app.state, "receiver_poll_reader", None)
+    if reader is None:
+        reader = request.app.state.receiver_poll_reader = AsyncPollReader(runtime.settings.db_url)
+    return reader
+
+
+async def _read_pg(reader: AsyncPollReader, runtime: Runtime, token: DeviceToken, if_none_match: str | None,
+                   now: datetime) -> tuple[PollState | None, bool, bytes | None]:
+    state = await reader.state(token.token_id)
+    if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
+        return None, False, None
+    current = state.is_current(now, runtime.signing_key.key_id)
+    body = None
+    if current and not _etag_matches(if_none_match, state.etag or ""):
+        body = await reader.body(state.receiver_id)
+    return state, current, body
 
 
 def _read(engine: Engine, runtime: Runtime, token: DeviceToken, if_none_match: str | None, now: datetime
           ) -> tuple[PollState | None, bool, bytes | None]:
-    """The poll's one read (and the stored body when it must be sent): (state, current, body)."""
-    for attempt in (1, 2):
-        try:
-            return _read_once(engine, runtime, token, if_none_match, now)
-        except DBAPIError as exc:
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _read_once(engine: Engine, runtime: Runtime, token: DeviceToken, if_none_match: str | None, now: datetime
-               ) -> tuple[PollState | None, bool, bytes | None]:
+    """The poll's one read on SQLite (and the stored body when it must be sent): (state, current, body)."""
     with engine.connect() as connection:
         state = poll_state(connection, token.token_id)
         if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
@@ -162,14 +149,12 @@ async def serve_playlist(request: Request) -> Response:
         return _unauthorised_reply("send the device token: Authorization: Bearer rcv_…")
     now = clock_for(runtime.settings).now()
     if_none_match = request.headers.get("if-none-match")
-    # SQLite reads are local and quick: done on the event loop. A PostgreSQL round trip must not stall
-    # every other request, so it goes to the thread pool.
-    engine = _poll_engine(request, runtime)
-    if engine.dialect.name == "sqlite":
-        state, current, body = _read(engine, runtime, token, if_none_match, now)
-    else:  # a few dedicated threads, each with its own connection: no connection churn, little GIL contention
-        state, current, body = await asyncio.get_running_loop().run_in_executor(
-            request.app.state.receiver_poll_executor, _read, engine, runtime, token, if_none_match, now)
+    # SQLite reads are local and quick: done on the event loop. PostgreSQL round trips are awaited on
+    # psycopg's async connections, so a slow database never stalls the other requests.
+    if runtime.engine.dialect.name == "sqlite":
+        state, current, body = _read(runtime.engine, runtime, token, if_none_match, now)
+    else:
+        state, current, body = await _read_pg(_pg_reader(request, runtime), runtime, token, if_none_match, now)
     if state is None:
         return _unauthorised_reply("unknown or revoked device token")
     etag = state.etag or ""
@@ -184,6 +169,7 @@ async def serve_playlist(request: Request) -> Response:
     if _etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers, background=background)
     return Response(body, media_type="application/json", headers=headers, background=background)
+
 
 @router.get("/playlist", openapi_extra={"security": [{"DeviceToken": []}]},
             responses={200: {"description": "Signed manifest (see the JSON Schema)"},

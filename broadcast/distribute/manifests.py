@@ -83,9 +83,7 @@ def _utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def poll_state(connection: Connection, token_id: str) -> PollState | None:
-    sql = _POLL_SQL.format(**_MARKERS[connection.dialect.name])
-    row = connection.exec_driver_sql(sql, {"token_id": token_id}).first()
+def state_from_row(row: Any) -> PollState | None:
     if row is None:
         return None
     values: list[Any] = list(row)
@@ -93,6 +91,16 @@ def poll_state(connection: Connection, token_id: str) -> PollState | None:
         values[index] = _utc(values[index])
     values[3] = values[3] is not None
     return PollState(*values)
+
+
+def poll_sql(dialect: str) -> tuple[str, str]:
+    """The poll's two statements (state by token id, stored body by receiver id) in the driver's style."""
+    return _POLL_SQL.format(**_MARKERS[dialect]), _BODY_SQL.format(**_MARKERS[dialect])
+
+
+def poll_state(connection: Connection, token_id: str) -> PollState | None:
+    sql = _POLL_SQL.format(**_MARKERS[connection.dialect.name])
+    return state_from_row(connection.exec_driver_sql(sql, {"token_id": token_id}).first())
 
 
 def stored_body(connection: Connection, receiver_id: int) -> bytes:

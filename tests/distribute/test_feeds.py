@@ -14,7 +14,10 @@ from tests.distribute.support import FIXED_NOW, advance, ready_bulletin
 from tests.protocol.test_receiver_api import place_at, poll, public_key
 
 
-def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: World, runtime,
+                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from broadcast.distribute.pgpoll import AsyncPollReader
+
     token = world.receiver_tokens["xa-a"]
     bid = ready_bulletin(runtime.engine, runtime.media, "Tin", ["xa-a"], seconds=10)
     place_at(app_client, bid, FIXED_NOW + timedelta(hours=1))
@@ -25,15 +28,19 @@ def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: Wo
     def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
         statements.append(statement.split()[0].upper())
 
-    engines = {runtime.engine, getattr(app_client.app.state, "receiver_poll_engine", None) or runtime.engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
+    original = AsyncPollReader._fetchone
+
+    async def counted(self, sql, params):  # type: ignore[no-untyped-def]
+        statements.append(sql.split()[0].upper())
+        return await original(self, sql, params)
+
+    monkeypatch.setattr(AsyncPollReader, "_fetchone", counted)  # PostgreSQL polls read through psycopg
+    event.listen(runtime.engine, "before_cursor_execute", record)
     try:
         assert poll(app_client, token, etag).status_code == 304
         assert poll(app_client, token).status_code == 200
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
+        event.remove(runtime.engine, "before_cursor_execute", record)
     assert statements == ["SELECT", "SELECT", "SELECT"], statements  # 304: one read; 200: + the stored body
 
 
