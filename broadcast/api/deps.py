@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from broadcast.db import session_scope
 from broadcast.models import Receiver, Role, User
 from broadcast.runtime import Runtime
 from broadcast.services.accounts import resolve_token
@@ -28,13 +29,8 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
     """One session per request: committed when the handler returns normally, rolled back otherwise."""
-    with Session(runtime.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(runtime.engine) as session:
+        yield session
 
 
 # scope="function": commit before the reply is sent. With FastAPI's default ("request") the commit ran
