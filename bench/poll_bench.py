@@ -315,6 +315,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the open-loop run")
     parser.add_argument("--connections", type=int, default=64, help="closed-loop connections")
     parser.add_argument("--throughput-seconds", type=int, default=10)
+    parser.add_argument("--settle", type=float, default=10.0,
+                        help="seconds to wait after the warm-up, so the start-up publication sweep is over")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary directory")
     parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
     args = parser.parse_args()
@@ -326,6 +328,7 @@ def main() -> None:
     process, url = start_server(data_dir, args.database_url)
     try:
         fleet = warm_up(url, tokens, data_dir)
+        time.sleep(args.settle)  # measure the steady state, not the first pre-signing sweep of a fresh server
         print(f"server {url} (1 uvicorn process, scheduler on), manifest ≈ {fleet.manifest_bytes} bytes; "
               f"static file of the same size at {fleet.static_url[:30]}…\n")
         print(f"1. latency: {args.receivers} receivers, each polling every {args.interval:g} s, for "

@@ -90,6 +90,8 @@ def deliver_due(engine: Engine, now: datetime, client: httpx.Client | None = Non
         due = session.exec(select(PushDelivery.id).where(PushDelivery.status == DeliveryStatus.pending,
                                                          PushDelivery.next_attempt_at <= now)
                            .order_by(col(PushDelivery.next_attempt_at)).limit(limit)).all()
+    if not due:
+        return 0  # no client made: building one (TLS context) costs more than the whole idle check
     own_client = client is None
     client = client or httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
     try:
