@@ -214,8 +214,8 @@ def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, 
         raise VerificationError("protocol", f"manifest protocol {manifest.protocol} is not {PROTOCOL_VERSION}")
     if manifest.receiver_id != receiver_id:
         raise VerificationError("wrong-receiver", f"manifest is for receiver {manifest.receiver_id}")
-    if manifest.sequence < last_sequence:
-        raise VerificationError("old-sequence", f"sequence {manifest.sequence} is older than {last_sequence}")
+    if manifest.sequence <= last_sequence:
+        raise VerificationError("old-sequence", f"sequence {manifest.sequence} is not newer than {last_sequence}")
     if manifest.valid_until <= now:
         raise VerificationError("expired", f"manifest expired at {manifest.valid_until.isoformat()}")
     if manifest.generated_at > now + max_clock_skew:

@@ -83,6 +83,12 @@ class WebCtx:
         """The service's clock (it honours ``clock_offset_s``, like scheduling and the receiver protocol)."""
         return clock_for(self.runtime.settings).now()
 
+    def publish_now(self) -> None:
+        """Commit, then have receivers' manifests (and pushes) rebuilt at once instead of at the next tick."""
+        self.session.commit()
+        if self.runtime.jobs:
+            self.runtime.jobs.wake_publication()
+
     def require(self, *roles: Role) -> None:
         if self.user.role not in roles:
             raise RoleRequired(roles)

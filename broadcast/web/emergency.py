@@ -71,6 +71,7 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
         asset = store_asset(ctx.session, ctx.runtime.media, audio, spoken)
         emergency.start(ctx.session, ctx.user, title=title, text=text, asset=asset, source=source, voice=voice,
                         station_codes=codes, confirmed=bool(confirm), password=password)
+        ctx.publish_now()
     except ServiceError as exc:
         ctx.session.rollback()
         return _page(ctx, values, i18n.translate(exc.message), status_code=exc.status_code)
@@ -80,5 +81,6 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
 @router.post("/emergency/{placement_id}/cancel")
 def cancel(placement_id: int, ctx: WebPost, back: Annotated[str, Form()] = "") -> Response:
     emergency.cancel(ctx.session, ctx.user, placement_id)
+    ctx.publish_now()
     target = back if back.startswith("/") and not back.startswith("//") else "/emergency"
     return redirect(target, "emergency_cancelled")

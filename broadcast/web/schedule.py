@@ -95,8 +95,8 @@ def schedule(bulletin_id: int, ctx: WebPost, stations: Annotated[list[str] | Non
         conflicts = exc.extra.get("conflicts") if isinstance(exc, Conflict) else None
         return _form(ctx, bulletin, values, i18n.translate(exc.message), status_code=exc.status_code,
                      conflicts=conflicts if isinstance(conflicts, list) else None)
+    ctx.publish_now()
     if ctx.runtime.jobs and bulletin.status.value == "approved":
-        ctx.session.commit()
         ctx.runtime.jobs.wake_synthesis()
     return redirect(f"/bulletins/{bulletin.id}", "placed")
 
@@ -108,6 +108,7 @@ def cancel(placement_id: int, ctx: WebPost, back: Annotated[str, Form()] = "") -
         raise NotFound(f"no placement {placement_id}")
     svc.get_bulletin(ctx.session, ctx.user, placement.bulletin_id)  # visibility check
     placements.cancel_placement(ctx.session, ctx.user, placement, now=ctx.now())
+    ctx.publish_now()
     target = back if back.startswith("/") and not back.startswith("//") else f"/bulletins/{placement.bulletin_id}"
     return redirect(target, "placement_cancelled")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -39,7 +40,8 @@ def test_bulletin_reaches_ready_and_its_audio_downloads(app_client: TestClient, 
     audio = ready["audio"]
     assert audio["duration_s"] > 1.0 and audio["engine"]
 
-    at = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    local_now = utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    at = (local_now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     placed = app_client.post(f"/api/v1/bulletins/{bulletin['id']}/placements", headers=editor,
                              json={"stations": ["xa-a"], "mode": "at", "at": at.isoformat()})
     assert placed.status_code == 201, placed.text

@@ -130,8 +130,9 @@ class LiveWorld:
         return wait_for(ready, 120, 0.3, what=f"bulletin {bulletin_id} synthesised")
 
     def place(self, bulletin_id: int, stations: list[str], at: datetime | None = None) -> list[dict[str, Any]]:
+        """Place at a time (or now); an overlap with an earlier test bulletin queues after it, never fails."""
         body: dict[str, Any] = {"stations": stations, "mode": "now"} if at is None else {
-            "stations": stations, "mode": "at", "at": at.isoformat()}
+            "stations": stations, "mode": "at", "at": at.isoformat(), "on_clash": "queue"}
         placed = self.http.post(f"/api/v1/bulletins/{bulletin_id}/placements", headers=self.headers["admin"],
                                 json=body)
         assert placed.status_code == 201, placed.text
