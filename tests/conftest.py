@@ -69,10 +69,9 @@ def _pg_template() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
-    if request.param == "sqlite":
+def fresh_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of a fresh copy of the migrated template database, dropped afterwards."""
+    if backend == "sqlite":
         target = tmp_path / "var" / "broadcast.db"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), target)
@@ -87,6 +86,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test, on each configured backend."""
+    yield from fresh_database(request, request.param, tmp_path)
 
 
 @pytest.fixture
