@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -58,7 +59,11 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
     from broadcast.app import create_app
 
     settings = load_settings()
-    uvicorn.run(create_app(settings, on_seed=_print_seed), host=host, port=port, log_level="info")
+    # uvicorn configures only its own loggers; route the service's (lease, jobs, synthesis) to the same output.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["broadcast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    uvicorn.run(create_app(settings, on_seed=_print_seed), host=host, port=port, log_level="info",
+                log_config=log_config)
 
 
 @app.command()
