@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,9 +35,14 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
 
             runtime.jobs = Jobs(runtime)
             runtime.jobs.start()
+        flusher = asyncio.create_task(receiver.flush_last_seen_periodically(app, runtime.engine))
         try:
             yield
         finally:
+            flusher.cancel()
+            seen = getattr(app.state, "receiver_last_seen", None)
+            if seen is not None and seen.pending:
+                seen.flush(runtime.engine)
             runtime.close()
 
     app = FastAPI(title="broadcast", version=__version__, lifespan=lifespan,

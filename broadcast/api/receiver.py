@@ -7,9 +7,11 @@ version, and answers 304 without touching anything else when nothing changed.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -94,6 +96,16 @@ class LastSeen:
             with self.lock:
                 self.flushing = False
                 self.next_flush = time.monotonic() + self.FLUSH_EVERY_S
+
+
+async def flush_last_seen_periodically(app: Any, engine: Engine) -> None:
+    """Write pending last-seen times every few seconds even when no further poll comes to trigger it,
+    so a receiver that polled once and fell silent still shows when it was last seen."""
+    while True:
+        await asyncio.sleep(LastSeen.FLUSH_EVERY_S)
+        seen: LastSeen | None = getattr(app.state, "receiver_last_seen", None)
+        if seen is not None and seen.pending:
+            await run_in_threadpool(seen.flush, engine)
 
 
 def _last_seen(request: Request) -> LastSeen:

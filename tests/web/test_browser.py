@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from broadcast.api.receiver import LastSeen
 from tests.conftest import PASSWORD
 from tests.web.conftest import OFFLINE_AFTER_S, SCREENSHOTS, Site
 
@@ -279,8 +280,13 @@ def test_receiver_goes_offline_on_the_dashboard(people, site: Site) -> None:
     reply = httpx.get(f"{site.url}/api/v1/receiver/playlist",
                       headers={"Authorization": f"Bearer {site.receiver_tokens['xa-c']}"}, timeout=30)
     assert reply.status_code == 200, reply.text
-    admin.goto("/receivers", "receivers-online")
-    row = admin.page.locator("[data-station=xa-c] tbody tr").first
+    deadline = time.monotonic() + 3 * LastSeen.FLUSH_EVERY_S  # last-seen times are written in batches
+    while True:
+        admin.goto("/receivers", "receivers-online")
+        row = admin.page.locator("[data-station=xa-c] tbody tr").first
+        if "Trực tuyến" in row.inner_text() or time.monotonic() > deadline:
+            break
+        admin.page.wait_for_timeout(500)
     assert "Trực tuyến" in row.inner_text()
     assert "Xã Mẫu Sơn" not in admin.text("#silent-stations")
     admin.page.wait_for_timeout((OFFLINE_AFTER_S + 1) * 1000)
