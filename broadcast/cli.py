@@ -57,8 +57,13 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
     import uvicorn
 
     from broadcast.app import create_app
+    from broadcast.db import require_driver
 
     settings = load_settings()
+    try:
+        require_driver(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     # uvicorn configures only its own loggers; route the service's (lease, jobs, synthesis) to the same output.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["broadcast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
@@ -117,7 +122,10 @@ def _with_session(fn):  # type: ignore[no-untyped-def]
     from broadcast.db import session_scope
     from broadcast.runtime import Runtime
 
-    runtime = Runtime.open(load_settings())
+    try:
+        runtime = Runtime.open(load_settings())
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     try:
         with session_scope(runtime.engine) as session:
             return fn(session, runtime)
@@ -191,7 +199,10 @@ def db_upgrade() -> None:
 
     settings = load_settings()
     settings.ensure_dirs()
-    engine = make_engine(settings.db_url)
+    try:
+        engine = make_engine(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     upgrade(engine)
     engine.dispose()
     typer.echo("database is up to date")
