@@ -162,7 +162,8 @@ def create_station(code: str, name: str, province: str = "", district: str = "",
                    template: Annotated[str | None, typer.Option(help="Schedule template from schedules/")] = "daily"
                    ) -> None:
     """Create a commune station, with the slots of a schedule template."""
-    from broadcast.services.stations import apply_template, load_templates
+    from broadcast.schedule.service import apply_template
+    from broadcast.schedule.templates import load_templates
     from broadcast.services.stations import create_station as create
 
     def run(session, runtime):  # type: ignore[no-untyped-def]
@@ -180,7 +181,7 @@ def create_station(code: str, name: str, province: str = "", district: str = "",
 @admin_app.command("create-receiver")
 def create_receiver(station: str, name: str) -> None:
     """Register a receiver for a station and print its device token (shown only once)."""
-    from broadcast.services.stations import create_receiver as create
+    from broadcast.services.receivers import create_receiver as create
     from broadcast.services.stations import get_station
 
     def run(session, _runtime):  # type: ignore[no-untyped-def]
@@ -211,7 +212,7 @@ def db_upgrade() -> None:
 @keys_app.command("show")
 def keys_show() -> None:
     """Print the public key that receivers pin."""
-    from broadcast.protocol import SigningKey
+    from broadcast.keys import SigningKey
 
     settings = load_settings()
     settings.ensure_dirs()

@@ -88,3 +88,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_ignore(session: Session, model: type, **values: Any) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(**values)
+    session.execute(stmt.on_conflict_do_nothing())
