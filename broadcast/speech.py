@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from broadcast.audio import AudioSettings, RenderedAudio, render_recording, render_speech
+from broadcast.audio import AudioSettings, RenderedAudio
+from broadcast.audio.upload import render_recording
 from broadcast.errors import InvalidInput
 from broadcast.normalise import Lexicon, Spoken, default_lexicon, normalise
+from broadcast.render import render_speech
 from broadcast.synth import SentenceCache, build_engines
-from broadcast.synth.profiles import VoiceProfile, load_profiles
+from broadcast.synth.profiles import VoiceProfile
+from broadcast.synth.voices import load_profiles
 
 if TYPE_CHECKING:
     from broadcast.config import Settings

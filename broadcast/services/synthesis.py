@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case
 from sqlalchemy.engine import Engine
@@ -20,7 +21,9 @@ from broadcast.errors import ServiceError
 from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority, utcnow
 from broadcast.services.lexicon import current_lexicon
-from broadcast.speech import Speaker
+
+if TYPE_CHECKING:  # the synthesis stack loads with the Speaker, not with every module that names it
+    from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
 
