@@ -37,11 +37,11 @@ def test_upload_recording_approver_listens_then_approves(people, site: Site, tmp
     review = approver.page
     assert "Nghe trước khi duyệt" in approver.text()
     assert approver.text("#audio-duration") == "0:04"
-    review.wait_for_function("document.querySelector('#bulletin-audio').readyState >= 1", timeout=30_000)
+    review.wait_for_function("() => document.querySelector('#bulletin-audio').readyState >= 1", timeout=30_000)
     duration = review.evaluate("document.querySelector('#bulletin-audio').duration")
     assert 3.5 < duration < 4.5, duration
     review.evaluate("document.querySelector('#bulletin-audio').play()")
-    review.wait_for_function("document.querySelector('#bulletin-audio').currentTime > 0.3", timeout=15_000)
+    review.wait_for_function("() => document.querySelector('#bulletin-audio').currentTime > 0.3", timeout=15_000)
     review.evaluate("document.querySelector('#bulletin-audio').pause()")
     review.click("#approve-button")
     review.wait_for_url(re.compile(rf"/bulletins/{bulletin_id}\?m=approved"))
