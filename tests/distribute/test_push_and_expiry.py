@@ -64,7 +64,7 @@ def gateway() -> Iterator[Gateway]:
 
 def _publish(runtime) -> None:  # type: ignore[no-untyped-def]
     with session_scope(runtime.engine) as session:
-        publish(session, runtime.signing_key, "", service_now(runtime), runtime.settings.play_grace_s)
+        publish(session, runtime.signing_key, "", service_now(runtime))
 
 
 def test_push_retries_with_backoff_and_logs_every_attempt(app_client: TestClient, world: World, runtime,
