@@ -46,6 +46,8 @@ class Settings(BaseSettings):
                               "occurrence; after that it is marked missed.")
     receiver_offline_after_s: int = Field(600, ge=1, le=7 * 24 * 3600,
                                           description="A receiver unheard for longer is shown offline.")
+    docs_require_login: bool = Field(False, description="Serve /docs, /redoc and /openapi.json only to "
+                                     "logged-in staff.")
     secure_cookies: bool = Field(False, description="Always mark web cookies Secure (behind a TLS proxy); "
                                  "they are Secure anyway when the request itself is HTTPS.")
 
@@ -82,6 +84,11 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def installed_voices_dir(self) -> Path:
+        """Voices added with `broadcast voices add` (profiles and their models)."""
+        return self.data_dir / "voices"
 
     @property
     def keys_dir(self) -> Path:
