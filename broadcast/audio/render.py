@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 from scipy import signal
@@ -19,7 +20,7 @@ from broadcast.audio.settings import AudioSettings, RenderedAudio
 from broadcast.audio.silence import trim
 from broadcast.synth.base import Engine
 from broadcast.synth.cache import SentenceCache
-from broadcast.synth.chain import Spoken, iter_spoken
+from broadcast.synth.chain import ChainState, Spoken, iter_spoken
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
 
@@ -81,9 +82,10 @@ def render_speech(
         raise ValueError("nothing to speak: no sentences")
     rate = settings.sample_rate
     spoken: list[Spoken] = []
+    state = ChainState()
     with ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="analyse") as analyser:
         futures: list[Future[Analysed | None]] = []
-        for item in iter_spoken(flat, profile, engines, cache):
+        for item in iter_spoken(flat, profile, engines, cache, state):
             spoken.append(item)
             futures.append(analyser.submit(prepare_sentence, item.pcm, rate))
         prepared = iter([future.result() for future in futures])
@@ -97,4 +99,5 @@ def render_speech(
         outro=profile.sound_source("outro"),
         gap_s=profile.gap_after_intro_ms / 1000,
     )
-    return master(programme, settings, [item.engine for item in spoken])
+    rendered = master(programme, settings, [item.engine for item in spoken])
+    return replace(rendered, speakers=[item.speaker() for item in spoken], fallbacks=dict(state.reasons))

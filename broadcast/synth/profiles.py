@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 import broadcast
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
-ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper")
+ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper", "fpt", "viettel", "zalo")
 #: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
 BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
 #: Suffixes accepted for intro/outro files.
@@ -71,6 +71,7 @@ class VoiceProfile(BaseModel):
     piper_model: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the .onnx")
     piper_config: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of its JSON config")
     piper_speaker: int | None = Field(None, ge=0)
+    voice_ids: dict[str, str] = Field(default_factory=dict, description="cloud engine → its voice code")
 
     _directory: Path | None = PrivateAttr(default=None)
 
