@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from broadcast.audio import AudioSettings, RenderedAudio, render_recording, render_speech
 from broadcast.errors import InvalidInput
-from broadcast.normalise import Lexicon, Spoken, default_lexicon, normalise
+from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon, normalise
 from broadcast.synth import SentenceCache, build_engines
 from broadcast.synth.cloud import cloud_configs
 from broadcast.synth.installed import load_installed_profiles
@@ -79,7 +79,7 @@ class Speaker:
         paragraphs = [[s for s in para if s.strip()] for para in spoken.paragraphs]
         paragraphs = [para for para in paragraphs if para]
         if not paragraphs:
-            raise InvalidInput("the text is empty: nothing to read")
+            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
         audio = render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
         return Speech(spoken=spoken, audio=audio)
 

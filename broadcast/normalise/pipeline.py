@@ -99,6 +99,15 @@ def normalise(text: str, lexicon: Lexicon | None = None) -> Spoken:
     return Spoken("\n".join(" ".join(p) for p in paragraphs), paragraphs, changes)
 
 
+#: Why text is refused when cleaning and normalising leave nothing to read (emoji, symbols, rule lines).
+NOTHING_TO_SAY = "nothing to read aloud: the text has only symbols, emoji or decoration"
+
+
+def speakable(text: str, lexicon: Lexicon | None = None) -> bool:
+    """True if something is left to read once the text is cleaned and normalised."""
+    return any(s.strip() for para in normalise(text, lexicon).paragraphs for s in para)
+
+
 def normalise_line(line: str, lexicon: Lexicon | None = None) -> str:
     """One input line → exactly one spoken line (for the CLI and the scorer)."""
     lex = lexicon if lexicon is not None else default_lexicon()
