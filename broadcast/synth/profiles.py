@@ -72,6 +72,7 @@ class VoiceProfile(BaseModel):
     piper_config: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of its JSON config")
     piper_speaker: int | None = Field(None, ge=0)
     voice_ids: dict[str, str] = Field(default_factory=dict, description="cloud engine → its voice code")
+    horn: bool = Field(False, description="shape for horn loudspeakers (band-limit + gentle compression)")
 
     _directory: Path | None = PrivateAttr(default=None)
 
