@@ -14,6 +14,7 @@ from broadcast.audio import AudioSettings, RenderedAudio, render_recording, rend
 from broadcast.errors import InvalidInput
 from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon, normalise
 from broadcast.synth import SentenceCache, build_engines
+from broadcast.synth.cloud import cloud_configs
 from broadcast.synth.installed import load_installed_profiles
 from broadcast.synth.profiles import ProfileError, VoiceProfile, load_profiles
 
@@ -39,7 +40,8 @@ class Speaker:
                 f"default voice {settings.default_voice!r} is not among the profiles in {settings.voices_dir}"
             )
         self.default_voice = settings.default_voice
-        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries)
+        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries,
+                                     cloud=cloud_configs(settings))
         self.cache = SentenceCache(settings.cache_dir / "sentences", settings.sentence_cache_mb * 1024 * 1024)
         self.audio_settings = AudioSettings(
             bitrate_kbps=settings.mp3_bitrate_kbps,

@@ -19,7 +19,7 @@ import broadcast
 from broadcast.synth.respell import Respelling, load_table
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
-ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper")
+ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper", "fpt", "viettel", "zalo")
 #: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
 BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
 #: Suffixes accepted for intro/outro files.
@@ -72,6 +72,8 @@ class VoiceProfile(BaseModel):
     piper_model: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the .onnx")
     piper_config: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of its JSON config")
     piper_speaker: int | None = Field(None, ge=0)
+    voice_ids: dict[str, str] = Field(default_factory=dict, description="cloud engine → its voice code")
+    horn: bool = Field(False, description="shape for horn loudspeakers (band-limit + gentle compression)")
     # Issue 11: loanword respelling for the engine (a table file under voices/), applied just before synthesis.
     respelling: str | None = Field(None, description="respelling table, relative to the profile's directory")
 
