@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
 from broadcast.receiver.cli import receiver_app
+from broadcast.voices_cli import voices_app
 
 app = typer.Typer(help="Text-to-speech bulletins for commune loudspeaker systems.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -23,6 +24,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(receiver_app, name="receiver")
+app.add_typer(voices_app, name="voices")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -57,8 +59,13 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
     import uvicorn
 
     from broadcast.app import create_app
+    from broadcast.db import require_driver
 
     settings = load_settings()
+    try:
+        require_driver(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     # uvicorn configures only its own loggers; route the service's (lease, jobs, synthesis) to the same output.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["broadcast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
@@ -117,7 +124,10 @@ def _with_session(fn):  # type: ignore[no-untyped-def]
     from broadcast.db import session_scope
     from broadcast.runtime import Runtime
 
-    runtime = Runtime.open(load_settings())
+    try:
+        runtime = Runtime.open(load_settings())
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     try:
         with session_scope(runtime.engine) as session:
             return fn(session, runtime)
@@ -192,7 +202,10 @@ def db_upgrade() -> None:
 
     settings = load_settings()
     settings.ensure_dirs()
-    engine = make_engine(settings.db_url)
+    try:
+        engine = make_engine(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     upgrade(engine)
     engine.dispose()
     typer.echo("database is up to date")

@@ -19,6 +19,7 @@ from broadcast.models import (
     User,
     utcnow,
 )
+from broadcast.normalise import NOTHING_TO_SAY, speakable
 from broadcast.services import audit
 from broadcast.services.accounts import station_ids_for
 
@@ -51,6 +52,8 @@ def _check_text(title: str, text: str, needs_text: bool) -> tuple[str, str]:
         raise InvalidInput("the bulletin text is empty")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"the bulletin text is longer than {MAX_TEXT} characters")
+    if needs_text and not speakable(text):
+        raise InvalidInput(NOTHING_TO_SAY)  # only emoji or decoration: never a silent 5-second file
     return title, text
 
 
