@@ -187,7 +187,7 @@ class GuardedExecutor(ThreadPoolExecutor):
 
 def run_synthesis(db_key: str) -> None:
     """Synthesise approved bulletins, then repack their occurrences with the real durations."""
-    from broadcast.services import placements, synthesis
+    from broadcast.services import repacking, synthesis
 
     jobs = _context(db_key)
     deps = jobs.deps
@@ -200,8 +200,8 @@ def run_synthesis(db_key: str) -> None:
             log.info("bulletin %s → %s", outcome.bulletin_id, outcome.status)
             if outcome.asset_sha256:
                 with session_scope(deps.engine) as session:
-                    placements.audio_changed(session, outcome.bulletin_id, deps.settings.play_grace_s,
-                                             jobs.clock.now())
+                    repacking.audio_changed(session, outcome.bulletin_id, deps.settings.play_grace_s,
+                                            jobs.clock.now())
         jobs.wake_publication()
 
 
@@ -209,7 +209,7 @@ def run_publish(db_key: str) -> None:
     """Repack occurrences whose audio length changed, rebuild changed feeds and manifests, queue pushes;
     come back at the next boundary."""
     from broadcast.distribute.publish import publish
-    from broadcast.services.placements import reconcile_durations
+    from broadcast.services.repacking import reconcile_durations
 
     jobs = _context(db_key)
     deps = jobs.deps

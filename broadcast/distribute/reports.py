@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from broadcast.distribute.feeds import touch
 from broadcast.models import (
     EventKind,
     ItemStatus,
@@ -27,6 +26,7 @@ from broadcast.models import (
     StationHealth,
 )
 from broadcast.protocol import Heartbeat, ReportsRequest
+from broadcast.schedule.changes import mark_changed
 
 LOW_DISK_MB = 200.0
 MAX_CLOCK_OFFSET_S = 30.0
@@ -114,7 +114,7 @@ def _gave_up(session: Session, receiver: Receiver, item: PlaylistItem, now: date
     item.status_detail = (f"receiver {receiver.id} reported it {'failed' if failed else 'skipped'}; "
                           "no receiver of the station can play it")[:500]
     session.add(item)
-    touch(session, [item.station_id], now)
+    mark_changed(session, [item.station_id], now)
 
 
 def _transient(session: Session, receiver_id: int, item: PlaylistItem) -> bool:

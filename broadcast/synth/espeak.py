@@ -21,6 +21,7 @@ import numpy as np
 from broadcast.synth.base import EngineError
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
+from broadcast.synth.respell import letter_syllable, vietnamise, words
 
 # espeak_AUDIO_OUTPUT, espeak_PARAMETER, flags and error codes from speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -38,6 +39,8 @@ ENGINE_VOLUME = 60
 #: Callback buffer length in ms: fewer, larger callbacks into Python.
 _BUFFER_MS = 1000
 
+_PHONEMES_IPA = 0x02
+_SWITCH_MARK = re.compile(r"\([a-z]{2,3}(?:-[a-z]+)?\)")  # "(en)…(vi)" around a word read by another voice
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
@@ -99,6 +102,9 @@ class _Library:
             lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
             lib.espeak_ng_SetRandSeed(20_240_501)
         self.voice: str | None = None
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.switching: dict[tuple[str, str], bool] = {}
 
     def _on_samples(self, wav: Any, count: int, _events: Any) -> int:
         if count > 0 and wav:
@@ -112,6 +118,43 @@ class _Library:
                 return False
             self.voice = name
         return True
+
+    def phonemes(self, text: str) -> str:
+        """espeak-ng's phonemes for ``text`` in the current voice; a language switch shows as "(en)"."""
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+        pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+        parts: list[str] = []
+        while pointer.value:
+            found = self.lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _PHONEMES_IPA)
+            parts.append((found or b"").decode("utf-8", "replace"))
+        return " ".join(parts)
+
+    def switches_language(self, word: str) -> bool:
+        """True if espeak-ng would read ``word`` with another language's voice (asked once per word)."""
+        voice = self.voice or ""
+        key = (voice, word)
+        found = self.switching.get(key)
+        if found is None:
+            found = _SWITCH_MARK.search(self.phonemes(word)) is not None
+            if len(self.switching) > 20_000:
+                self.switching.clear()
+            self.switching[key] = found
+        return found
+
+    def keep_language(self, text: str) -> str:
+        """Automatic language switching off: a word espeak-ng would hand to an English voice is rewritten
+        with Vietnamese letter-to-sound rules instead (there is no engine option for this)."""
+        switching = {w for w in words(text) if self.switches_language(w)}
+        if not switching:
+            return text
+        for word in sorted(switching, key=len, reverse=True):
+            syllables = vietnamise(word).split() if word.isascii() else [word]
+            said = " ".join(
+                syllable if not self.switches_language(syllable) else " ".join(map(letter_syllable, syllable))
+                for syllable in syllables
+            )
+            text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", said, text)
+        return text
 
     def speak(self, text: str, wpm: int, pitch: int) -> np.ndarray:
         lib = self.lib
@@ -159,7 +202,7 @@ class EspeakEngine:
     name = "espeak"
 
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
-        text = _CONTROL_RE.sub(" ", sentence).strip()
+        text = _CONTROL_RE.sub(" ", profile.respell(sentence)).strip()
         if not text:
             raise EngineError("espeak-ng: nothing to speak in an empty sentence")
         wpm = max(80, min(450, round(NORMAL_WPM * profile.rate)))
@@ -168,6 +211,7 @@ class EspeakEngine:
             library = _get_library()
             if not library.set_voice(voice):
                 raise EngineError(f"espeak-ng has no voice {voice!r}")
+            text = library.keep_language(text)
             samples = library.speak(text, wpm, profile.pitch)
             rate = library.sample_rate
         if samples.size == 0:
@@ -181,6 +225,8 @@ class EspeakEngine:
             "pitch": profile.pitch,
             "volume": ENGINE_VOLUME,
             "library": _wheel_version(),
+            "respelling": profile.respelling_digest,
+            "language_switching": "off",
         }
 
 

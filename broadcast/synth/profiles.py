@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 import broadcast
+from broadcast.synth.respell import Respelling, load_table
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
 ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper", "fpt", "viettel", "zalo")
@@ -77,8 +78,11 @@ class VoiceProfile(BaseModel):
     horn: bool = Field(False, description="shape for horn loudspeakers (band-limit + gentle compression)")
     rate_min: float = Field(0.8, ge=0.5, le=2.0, description="rate at speed step -2")
     rate_max: float = Field(1.25, ge=0.5, le=2.0, description="rate at speed step +2")
+    # Issue 11: loanword respelling for the engine (a table file under voices/), applied just before synthesis.
+    respelling: str | None = Field(None, description="respelling table, relative to the profile's directory")
 
     _directory: Path | None = PrivateAttr(default=None)
+    _respelling: Respelling | None = PrivateAttr(default=None)
 
     @field_validator("name")
     @classmethod
@@ -154,6 +158,28 @@ class VoiceProfile(BaseModel):
         base = self._directory or default_voices_dir()
         return base / "models" / f"{sha256}{suffix}"
 
+    def respell(self, sentence: str) -> str:
+        """The sentence as the engine should get it: table loanwords respelled ("Zalo" → "da lô")."""
+        return self._respelling.apply(sentence) if self._respelling is not None else sentence
+
+    @property
+    def respelling_digest(self) -> str:
+        """Changes when the respelling table does (part of the engines' cache keys)."""
+        return self._respelling.digest if self._respelling is not None else ""
+
+    def load_respelling(self) -> None:
+        """Read the ``respelling`` table beside the profile (raises ValueError naming the problem)."""
+        if self.respelling is None:
+            return
+        base = self._directory or default_voices_dir()
+        path = (base / self.respelling).resolve()
+        if not path.is_relative_to(base):
+            raise ValueError(f"{self.respelling!r} is outside {base}")
+        try:
+            self._respelling = load_table(path)
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
     def with_directory(self, directory: Path) -> VoiceProfile:
         """Remember where the profile came from, so sound paths resolve against it."""
         self._directory = directory.resolve()
@@ -217,6 +243,10 @@ def load_profile(path: Path) -> VoiceProfile:
     except ValidationError as exc:
         raise ProfileError(_format_validation(path, exc)) from exc
     profile.with_directory(path.parent)
+    try:
+        profile.load_respelling()
+    except ValueError as exc:
+        raise ProfileError(f"{path}: field 'respelling': {exc}") from exc
     _check_voice(path, profile)
     _check_sound(path, profile, "intro")
     _check_sound(path, profile, "outro")
