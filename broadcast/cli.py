@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from broadcast.config import Settings
+from broadcast.cli_common import fail, load_settings
 from broadcast.errors import ServiceError
 from broadcast.receiver.cli import receiver_app
 from broadcast.voices_cli import voices_app
@@ -25,19 +24,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(receiver_app, name="receiver")
 app.add_typer(voices_app, name="voices")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        lines = [f"BROADCAST_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
-        raise fail("invalid settings:\n  " + "\n  ".join(lines), 2) from None
 
 
 def _print_seed(seed) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +65,6 @@ def say(text: Annotated[str | None, typer.Argument(help="Text to read; or use -f
         out: Annotated[Path, typer.Option("-o", "--out", help="MP3 file to write")] = Path("bulletin.mp3"),
         voice: Annotated[str | None, typer.Option(help="Voice profile name")] = None) -> None:
     """Convert a text to a broadcast-ready MP3, offline, with the same path the service uses."""
-    from broadcast.media import MediaStore  # noqa: F401  (same package path as the service)
     from broadcast.speech import Speaker
 
     if (text is None) == (file is None):

@@ -229,15 +229,5 @@ def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, 
                                                f"(now {now.isoformat()}): check the clock")
 
 
-def __getattr__(name: str) -> Any:
-    """``SigningKey`` moved to ``broadcast.keys``; found here lazily for code written before the move (other
-    branches of this session), without loading the server's key storage into a receiver."""
-    if name == "SigningKey":
-        from broadcast.keys import SigningKey
-
-        return SigningKey
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 if __name__ == "__main__":  # python -m broadcast.protocol > docs/receiver-protocol.schema.json
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from broadcast.cli_common import fail, load_settings
+
 voices_app = typer.Typer(help="Voices: list them, add a Piper neural voice, remove an added one.",
                          no_args_is_help=True)
 
@@ -14,14 +16,10 @@ voices_app = typer.Typer(help="Voices: list them, add a Piper neural voice, remo
 _ENGINE_RATES = {"espeak": 22050, "gtts": 24000}
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
+_fail = fail
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from broadcast.cli import load_settings
-
     return load_settings()
 
 

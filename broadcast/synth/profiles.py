@@ -80,6 +80,11 @@ class VoiceProfile(BaseModel):
     rate_max: float = Field(1.25, ge=0.5, le=2.0, description="rate at speed step +2")
     # Issue 11: loanword respelling for the engine (a table file under voices/), applied just before synthesis.
     respelling: str | None = Field(None, description="respelling table, relative to the profile's directory")
+    # Issue 11: pacing for loudspeakers. When set, the engine's speed is calibrated on its own output to this
+    # many syllables a minute (``rate`` then only applies to engines that cannot be calibrated).
+    syllables_per_minute: int | None = Field(None, ge=120, le=280)
+    comma_pause_ms: int = Field(300, ge=0, le=2000, description="pause at , ; : inside a sentence")
+    breath_pause_ms: int = Field(700, ge=0, le=3000, description="breath after ~25 s of speech in one sentence")
 
     _directory: Path | None = PrivateAttr(default=None)
     _respelling: Respelling | None = PrivateAttr(default=None)
