@@ -104,7 +104,8 @@ def station_default(
     station: Annotated[str, typer.Option(help="Station code")],
 ) -> None:
     """Set a station's default voice (the province's default is BROADCAST_DEFAULT_VOICE)."""
-    from broadcast.cli import _with_session
+    from broadcast.db import make_engine, session_scope, upgrade
+    from broadcast.errors import ServiceError
     from broadcast.services.voices import set_station_voice
 
     settings = _settings()
@@ -112,5 +113,14 @@ def station_default(
     voice = None if name == "none" else name
     if voice is not None and voice not in shipped and voice not in installed:
         raise _fail(f"unknown voice {name!r}; known voices: {', '.join(sorted({**shipped, **installed}))}")
-    _with_session(lambda session, _runtime: set_station_voice(session, station, voice))
+    settings.ensure_dirs()
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            set_station_voice(session, station, voice)
+    except ServiceError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        engine.dispose()
     typer.echo(f"station {station}: default voice {voice or 'of the province (' + settings.default_voice + ')'}")

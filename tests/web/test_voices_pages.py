@@ -154,3 +154,25 @@ def test_detail_page_says_who_spoke_and_why(unanswering_fpt: TestClient) -> None
     assert "Giọng nữ miền Bắc (FPT.AI, trực tuyến)" in text
     assert "sk-never-shown" not in page.text
     assert_no_voice_code(page.text)
+
+
+def test_cli_sets_and_clears_a_station_default_voice(world: World, runtime, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from broadcast.models import Station
+    from tests.foundation.test_cli import run_cli
+
+    env = {"BROADCAST_DATABASE_URL": db_url}
+    data_dir = runtime.settings.data_dir
+    done = run_cli("voices", "default", "mien-nam", "--station", "xa-b", data_dir=data_dir, env=env)
+    assert done.returncode == 0, done.stderr
+    with Session(runtime.engine) as session:
+        assert session.exec(select(Station.default_voice).where(Station.code == "xa-b")).one() == "mien-nam"
+    unknown = run_cli("voices", "default", "khong-co", "--station", "xa-b", data_dir=data_dir, env=env)
+    assert unknown.returncode != 0 and "unknown voice" in unknown.stderr
+    nowhere = run_cli("voices", "default", "mien-nam", "--station", "xa-zz", data_dir=data_dir, env=env)
+    assert nowhere.returncode != 0 and "xa-zz" in nowhere.stderr and "Traceback" not in nowhere.stderr
+    cleared = run_cli("voices", "default", "none", "--station", "xa-b", data_dir=data_dir, env=env)
+    assert cleared.returncode == 0
+    with Session(runtime.engine) as session:
+        assert session.exec(select(Station.default_voice).where(Station.code == "xa-b")).one() is None
