@@ -132,13 +132,17 @@ class VoiceProfile(BaseModel):
         return self.engines[0] in ONLINE_ENGINES
 
     def at_speed(self, step: int) -> VoiceProfile:
-        """The profile read ``step`` steps faster (+) or slower (-): -2 reaches ``rate_min``, +2 ``rate_max``."""
+        """The profile read ``step`` steps faster (+) or slower (-): -2 reaches ``rate_min``, +2 ``rate_max``
+        (relative to ``rate``); a paced voice's ``syllables_per_minute`` is scaled by the same factor."""
         step = max(-2, min(2, int(step)))
         if step == 0:
             return self
         edge = self.rate_max if step > 0 else self.rate_min
-        rate = round(self.rate + (edge - self.rate) * abs(step) / 2, 3)
-        return self.model_copy(update={"rate": max(0.5, min(2.0, rate))})
+        rate = max(0.5, min(2.0, round(self.rate + (edge - self.rate) * abs(step) / 2, 3)))
+        update: dict[str, object] = {"rate": rate}
+        if self.syllables_per_minute:  # the paced target moves by the same factor (issue 11's pacing)
+            update["syllables_per_minute"] = max(120, min(280, round(self.syllables_per_minute * rate / self.rate)))
+        return self.model_copy(update=update)
 
     @property
     def gap_after_intro_ms(self) -> int:
