@@ -65,10 +65,10 @@ def synthesise(engine: Engine, speaker: Speaker, media: MediaStore, bulletin_id:
         bulletin = session.get(Bulletin, bulletin_id)
         if bulletin is None or bulletin.status != BulletinStatus.approved:
             return SynthesisOutcome(bulletin_id, bulletin.status if bulletin else BulletinStatus.cancelled)
-        text, voice, version = bulletin.text, bulletin.voice, bulletin.version
+        text, voice, version, speed = bulletin.text, bulletin.voice, bulletin.version, bulletin.speed
         lexicon = current_lexicon(session)
     try:
-        speech = speaker.speak(text, voice, lexicon)
+        speech = speaker.speak(text, voice, lexicon, speed)
         error = None
     except (ServiceError, ValueError, RuntimeError, OSError) as exc:
         log.exception("synthesis of bulletin %s failed", bulletin_id)
