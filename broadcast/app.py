@@ -59,4 +59,9 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
     from broadcast.web import install as install_web
 
     install_web(app)
+    from broadcast.web.docs_gate import DocsGate
+    from broadcast.web.headers import SecurityHeaders
+
+    app.add_middleware(DocsGate)
+    app.add_middleware(SecurityHeaders)  # added last: wraps everything, so every answer carries the headers
     return app

@@ -6,20 +6,27 @@ audio for the same text and voice.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from broadcast.audio import AudioSettings, RenderedAudio
 from broadcast.audio.upload import render_recording
 from broadcast.errors import InvalidInput
-from broadcast.normalise import Lexicon, Spoken, default_lexicon, normalise
+from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon, normalise
 from broadcast.render import render_speech
 from broadcast.synth import SentenceCache, build_engines
-from broadcast.synth.profiles import VoiceProfile
+from broadcast.synth.cloud import cloud_configs
+from broadcast.synth.installed import load_installed_profiles
+from broadcast.synth.profiles import ProfileError, VoiceProfile
 from broadcast.synth.voices import load_profiles
 
 if TYPE_CHECKING:
     from broadcast.config import Settings
+
+
+#: The shipped emergency profile (voices/khan-cap.toml).
+EMERGENCY_VOICE = "khan-cap"
 
 
 @dataclass(frozen=True)
@@ -32,13 +39,16 @@ class Speaker:
     """Holds the loaded voice profiles, engines and sentence cache for the life of the process."""
 
     def __init__(self, settings: Settings) -> None:
-        self.profiles: dict[str, VoiceProfile] = load_profiles(settings.voices_dir)
+        self.shipped: dict[str, VoiceProfile] = load_profiles(settings.voices_dir)
+        self.installed_dir = settings.installed_voices_dir
+        self.profiles: dict[str, VoiceProfile] = self._with_installed()
         if settings.default_voice not in self.profiles:
             raise InvalidInput(
                 f"default voice {settings.default_voice!r} is not among the profiles in {settings.voices_dir}"
             )
         self.default_voice = settings.default_voice
-        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries)
+        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries,
+                                     cloud=cloud_configs(settings))
         self.cache = SentenceCache(settings.cache_dir / "sentences", settings.sentence_cache_mb * 1024 * 1024)
         self.audio_settings = AudioSettings(
             bitrate_kbps=settings.mp3_bitrate_kbps,
@@ -46,22 +56,42 @@ class Speaker:
             max_upload_seconds=settings.max_upload_minutes * 60,
         )
 
+    def _with_installed(self) -> dict[str, VoiceProfile]:
+        """Shipped profiles plus those installed in the data directory (a shipped name cannot be shadowed)."""
+        installed = load_installed_profiles(self.installed_dir)
+        clash = sorted(set(installed) & set(self.shipped))
+        if clash:
+            raise ProfileError(f"{self.installed_dir}: installed voice(s) {clash} reuse a shipped voice's name")
+        return {**self.shipped, **installed}
+
+    @property
+    def emergency_voice(self) -> str:
+        """The voice emergencies are read in: ``khan-cap`` (attention tones, horn shaping) when it exists."""
+        return EMERGENCY_VOICE if EMERGENCY_VOICE in self.profiles else self.default_voice
+
+    def reload_installed(self) -> None:
+        """Pick up voices added or removed by `broadcast voices` while the service runs."""
+        self.profiles = self._with_installed()
+
     def profile(self, name: str | None) -> VoiceProfile:
         name = name or self.default_voice
+        if name not in self.profiles:
+            with contextlib.suppress(ProfileError):  # a broken file added later leaves the running voices alone
+                self.reload_installed()
         try:
             return self.profiles[name]
         except KeyError:
             known = ", ".join(sorted(self.profiles))
             raise InvalidInput(f"unknown voice {name!r}; known voices: {known}") from None
 
-    def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None) -> Speech:
+    def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None, speed: int = 0) -> Speech:
         """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left."""
-        profile = self.profile(voice)
+        profile = self.profile(voice).at_speed(speed)
         spoken = normalise(text, lexicon or default_lexicon())
         paragraphs = [[s for s in para if s.strip()] for para in spoken.paragraphs]
         paragraphs = [para for para in paragraphs if para]
         if not paragraphs:
-            raise InvalidInput("the text is empty: nothing to read")
+            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
         audio = render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
         return Speech(spoken=spoken, audio=audio)
 

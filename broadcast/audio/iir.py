@@ -35,11 +35,30 @@ class Biquad:
     a2: float
 
 
-def butterworth_highpass(cutoff_hz: float, sample_rate: int) -> Biquad:
-    """Second-order Butterworth high-pass by the bilinear transform with pre-warping (as scipy's ``butter``)."""
+def butterworth(order: int, cutoff_hz: float, sample_rate: int, kind: str) -> tuple[Biquad, ...]:
+    """Even-order Butterworth ``kind`` "highpass" or "lowpass" as biquads, by the bilinear transform with
+    pre-warping (the same filter as scipy's ``butter(order, cutoff, kind, fs=rate)``)."""
+    if order % 2 or order < 2:
+        raise ValueError("order must be even")
     k = math.tan(math.pi * cutoff_hz / sample_rate)
-    norm = 1.0 / (1.0 + math.sqrt(2.0) * k + k * k)
-    return Biquad(norm, -2.0 * norm, norm, 2.0 * (k * k - 1.0) * norm, (1.0 - math.sqrt(2.0) * k + k * k) * norm)
+    sections = []
+    for index in range(order // 2):
+        q = 1.0 / (2.0 * math.cos(math.pi * (2 * index + 1) / (2 * order)))
+        norm = 1.0 / (1.0 + k / q + k * k)
+        a1, a2 = 2.0 * (k * k - 1.0) * norm, (1.0 - k / q + k * k) * norm
+        if kind == "highpass":
+            sections.append(Biquad(norm, -2.0 * norm, norm, a1, a2))
+        elif kind == "lowpass":
+            gain = k * k * norm
+            sections.append(Biquad(gain, 2.0 * gain, gain, a1, a2))
+        else:
+            raise ValueError(f"unknown filter kind {kind!r}")
+    return tuple(sections)
+
+
+def butterworth_highpass(cutoff_hz: float, sample_rate: int) -> Biquad:
+    """Second-order Butterworth high-pass."""
+    return butterworth(2, cutoff_hz, sample_rate, "highpass")[0]
 
 
 def k_weighting(sample_rate: int) -> tuple[Biquad, Biquad]:
