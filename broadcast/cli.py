@@ -57,8 +57,13 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
     import uvicorn
 
     from broadcast.app import create_app
+    from broadcast.db import require_driver
 
     settings = load_settings()
+    try:
+        require_driver(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     # uvicorn configures only its own loggers; route the service's (lease, jobs, synthesis) to the same output.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["broadcast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
@@ -117,7 +122,10 @@ def _with_session(fn):  # type: ignore[no-untyped-def]
     from broadcast.db import session_scope
     from broadcast.runtime import Runtime
 
-    runtime = Runtime.open(load_settings())
+    try:
+        runtime = Runtime.open(load_settings())
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     try:
         with session_scope(runtime.engine) as session:
             return fn(session, runtime)
@@ -154,7 +162,8 @@ def create_station(code: str, name: str, province: str = "", district: str = "",
                    template: Annotated[str | None, typer.Option(help="Schedule template from schedules/")] = "daily"
                    ) -> None:
     """Create a commune station, with the slots of a schedule template."""
-    from broadcast.services.stations import apply_template, load_templates
+    from broadcast.schedule.service import apply_template
+    from broadcast.schedule.templates import load_templates
     from broadcast.services.stations import create_station as create
 
     def run(session, runtime):  # type: ignore[no-untyped-def]
@@ -172,7 +181,7 @@ def create_station(code: str, name: str, province: str = "", district: str = "",
 @admin_app.command("create-receiver")
 def create_receiver(station: str, name: str) -> None:
     """Register a receiver for a station and print its device token (shown only once)."""
-    from broadcast.services.stations import create_receiver as create
+    from broadcast.services.receivers import create_receiver as create
     from broadcast.services.stations import get_station
 
     def run(session, _runtime):  # type: ignore[no-untyped-def]
@@ -191,7 +200,10 @@ def db_upgrade() -> None:
 
     settings = load_settings()
     settings.ensure_dirs()
-    engine = make_engine(settings.db_url)
+    try:
+        engine = make_engine(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     upgrade(engine)
     engine.dispose()
     typer.echo("database is up to date")
@@ -200,7 +212,7 @@ def db_upgrade() -> None:
 @keys_app.command("show")
 def keys_show() -> None:
     """Print the public key that receivers pin."""
-    from broadcast.protocol import SigningKey
+    from broadcast.keys import SigningKey
 
     settings = load_settings()
     settings.ensure_dirs()

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
                               "occurrence; after that it is marked missed.")
     receiver_offline_after_s: int = Field(600, ge=1, le=7 * 24 * 3600,
                                           description="A receiver unheard for longer is shown offline.")
+    docs_require_login: bool = Field(False, description="Serve /docs, /redoc and /openapi.json only to "
+                                     "logged-in staff.")
     secure_cookies: bool = Field(False, description="Always mark web cookies Secure (behind a TLS proxy); "
                                  "they are Secure anyway when the request itself is HTTPS.")
 

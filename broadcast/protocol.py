@@ -12,15 +12,9 @@ reproduce the exact bytes.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
-from pathlib import Path
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
@@ -231,46 +225,14 @@ def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, 
         raise VerificationError("from-future", "manifest was generated in the future (check the clock)")
 
 
-@dataclass(frozen=True)
-class SigningKey:
-    private_key: Ed25519PrivateKey
+def __getattr__(name: str) -> Any:
+    """``SigningKey`` moved to ``broadcast.keys``; found here lazily for code written before the move (other
+    branches of this session), without loading the server's key storage into a receiver."""
+    if name == "SigningKey":
+        from broadcast.keys import SigningKey
 
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        return self.private_key.public_key()
-
-    @cached_property
-    def key_id(self) -> str:
-        return key_id(self.public_key)
-
-    @cached_property
-    def public_b64(self) -> str:
-        return public_key_b64(self.public_key)
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> SigningKey:
-        """Load the server's key, creating it (mode 0600, atomically) on first use."""
-        if path.is_file():
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ValueError(f"{path} is not an Ed25519 private key")
-            return cls(key)
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
-                handle.flush()
-                os.fsync(handle.fileno())
-            with contextlib.suppress(FileExistsError):  # another process created the key first
-                os.link(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        return cls.load_or_create(path)
+        return SigningKey
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":  # python -m broadcast.protocol > docs/receiver-protocol.schema.json

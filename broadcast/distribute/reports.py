@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from broadcast.distribute.feeds import touch
 from broadcast.models import (
     EventKind,
     ItemStatus,
@@ -26,6 +25,7 @@ from broadcast.models import (
     StationHealth,
 )
 from broadcast.protocol import Heartbeat, ReportsRequest
+from broadcast.schedule.changes import mark_changed
 
 LOW_DISK_MB = 200.0
 MAX_CLOCK_OFFSET_S = 30.0
@@ -91,7 +91,7 @@ def _played(session: Session, receiver: Receiver, item: PlaylistItem, started_at
                 else f"ended {ended_at.isoformat()}")
         item.status, item.status_at = ItemStatus.played, now
         if item.priority == Priority.emergency:
-            touch(session, [item.station_id], now)  # the manifests' emergency flag (fast polling) goes off
+            mark_changed(session, [item.station_id], now)  # the manifests' emergency flag (fast polling) goes off
         item.status_detail = (f"played by receiver {receiver.id}: {when}"
                               + (" (reported late)" if corrected else ""))[:500]
         session.add(item)

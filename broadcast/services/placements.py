@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from broadcast.distribute.feeds import touch
 from broadcast.errors import Conflict, InvalidInput
 from broadcast.models import (
     AudioAsset,
@@ -37,6 +36,7 @@ from broadcast.models import (
     User,
     utcnow,
 )
+from broadcast.schedule.changes import mark_changed
 from broadcast.schedule.packing import GAP, LANE_NORMAL, LANE_PRIORITY, LANE_QUEUED, Entry, overflowing, pack
 from broadcast.schedule.timeplan import (
     estimate_duration_ms,
@@ -312,7 +312,7 @@ def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: It
     session.add_all(items)
     session.flush()
     repack(session, items + replaced, grace_s=grace_s)
-    touch(session, [i.station_id for i in items + replaced], now)
+    mark_changed(session, [i.station_id for i in items + replaced], now)
     detail = f"{mode.value} on {', '.join(s.code for s in stations)}: {len(items)} occurrence(s)"
     if replaced:
         detail += f"; replaced {', '.join(f'#{i.id}' for i in replaced)}"
@@ -382,7 +382,7 @@ def audio_changed(session: Session, bulletin_id: int, grace_s: int = DEFAULT_GRA
                                                          PlaylistItem.status == ItemStatus.scheduled)).all())
     if items:
         repack(session, items, grace_s=grace_s)
-        touch(session, [i.station_id for i in items], now)
+        mark_changed(session, [i.station_id for i in items], now)
     return len(items)
 
 
@@ -432,7 +432,7 @@ def cancel_placement(session: Session, user: User, placement: Placement, reason:
         session.add(item)
     session.flush()
     repack(session, items, grace_s=grace_s)
-    touch(session, [i.station_id for i in items], now)
+    mark_changed(session, [i.station_id for i in items], now)
     audit.record(session, user, "placement.cancel", "bulletin", placement.bulletin_id,
                  f"placement {placement.id}: {len(items)} occurrence(s) cancelled. {reason}".strip())
     return len(items)

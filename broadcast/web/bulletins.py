@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import select
 
 from broadcast.audio import AudioRejected
 from broadcast.errors import InvalidInput, ServiceError
@@ -167,11 +168,21 @@ def quick_lexicon(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = 
     return JSONResponse({"message": f"Đã lưu: “{entry.written}” đọc là “{entry.spoken}”."})
 
 
+def _audio_to_hear(session: Any, bulletin: Bulletin) -> AudioAsset | None:
+    """The audio the page plays: the bulletin's own, or an uploaded recording still waiting for approval
+    (the approver must be able to listen before approving)."""
+    if bulletin.asset_id:
+        return session.get(AudioAsset, bulletin.asset_id)
+    if bulletin.source == "recording" and bulletin.recording_sha256:
+        return session.exec(select(AudioAsset).where(AudioAsset.sha256 == bulletin.recording_sha256)).first()
+    return None
+
+
 @router.get("/bulletins/{bulletin_id}", response_class=HTMLResponse)
 def detail(bulletin_id: int, ctx: Web) -> HTMLResponse:
     session, user = ctx.session, ctx.user
     bulletin = svc.get_bulletin(session, user, bulletin_id)
-    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None
+    asset = _audio_to_hear(session, bulletin)
     history = directory.audit_entries(session, object_type="bulletin", object_id=bulletin.id, limit=50)
     names = directory.user_names(session, [bulletin.created_by, bulletin.approved_by])
     return render(ctx, "bulletins/detail.html", b=bulletin, asset=asset, history=history, names=names,

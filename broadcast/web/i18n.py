@@ -150,3 +150,11 @@ def _fragments(text: str) -> str:
 
 def _looks_vietnamese(text: str) -> bool:
     return any(ch in text for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+
+
+def decimal(value: float | None, places: int = 1) -> str:
+    """A number as Vietnamese writes it: a decimal comma and a dot between thousands (1.234,5)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

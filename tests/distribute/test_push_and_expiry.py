@@ -67,7 +67,7 @@ def gateway() -> Iterator[Gateway]:
 
 def _publish(runtime) -> None:  # type: ignore[no-untyped-def]
     with session_scope(runtime.engine) as session:
-        publish(session, runtime.signing_key, "", service_now(runtime), runtime.settings.play_grace_s)
+        publish(session, runtime.signing_key, "", service_now(runtime))
 
 
 def test_push_retries_with_backoff_and_logs_every_attempt(app_client: TestClient, world: World, runtime,
@@ -106,7 +106,7 @@ def test_the_first_retry_comes_after_the_documented_5_seconds(app_client: TestCl
     app_client.put("/api/v1/stations/xa-a/push", headers=admin, json={"url": gateway.url, "secret": "s" * 20})
     bid = ready_bulletin(runtime.engine, runtime.media, "Thử lại", ["xa-a"], seconds=5)
     place_at(app_client, bid, FIXED_NOW + timedelta(hours=1))
-    jobs = Jobs(runtime, holder="push-test")
+    jobs = Jobs(runtime.job_deps(), holder="push-test")
     jobs.start()
     try:
         deadline = time.monotonic() + 30

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from broadcast.protocol import SigningKey
+from broadcast.keys import SigningKey
 from broadcast.receiver.store import AgentState, Event
 from tests.receiver.support import ContractServer, ReceiverProcess, enrol, tamper, wait_for
 

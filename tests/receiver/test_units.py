@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from broadcast.protocol import Manifest, ManifestItem, SigningKey, sign
+from broadcast.keys import SigningKey
+from broadcast.protocol import Manifest, ManifestItem, sign
 from broadcast.receiver.clock import Clock
 from broadcast.receiver.media import MediaCache
 from broadcast.receiver.playout import Player, plan, wants_interrupt

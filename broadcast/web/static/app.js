@@ -51,6 +51,11 @@
     if (event.target.closest("[data-lexicon-save]")) { event.preventDefault(); saveLexicon(); }
   });
 
+  // Forms that only host script controls (the preview box) never submit (CSP forbids inline handlers).
+  document.addEventListener("submit", function (event) {
+    if (event.target.closest("[data-no-submit]")) event.preventDefault();
+  });
+
   // Enter in the fix-a-word boxes saves the reading instead of submitting the bulletin around them.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && event.target.closest("[data-lexicon-fix]")) { event.preventDefault(); saveLexicon(); }
