@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
 from broadcast.receiver.cli import receiver_app
+from broadcast.voices_cli import voices_app
 
 app = typer.Typer(help="Text-to-speech bulletins for commune loudspeaker systems.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -23,6 +24,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(receiver_app, name="receiver")
+app.add_typer(voices_app, name="voices")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

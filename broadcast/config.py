@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         return self.data_dir / "cache"
 
     @property
+    def installed_voices_dir(self) -> Path:
+        """Voices added with `broadcast voices add` (profiles and their models)."""
+        return self.data_dir / "voices"
+
+    @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
 

@@ -6,6 +6,7 @@ audio for the same text and voice.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,8 @@ from broadcast.audio import AudioSettings, RenderedAudio, render_recording, rend
 from broadcast.errors import InvalidInput
 from broadcast.normalise import Lexicon, Spoken, default_lexicon, normalise
 from broadcast.synth import SentenceCache, build_engines
-from broadcast.synth.profiles import VoiceProfile, load_profiles
+from broadcast.synth.installed import load_installed_profiles
+from broadcast.synth.profiles import ProfileError, VoiceProfile, load_profiles
 
 if TYPE_CHECKING:
     from broadcast.config import Settings
@@ -29,7 +31,9 @@ class Speaker:
     """Holds the loaded voice profiles, engines and sentence cache for the life of the process."""
 
     def __init__(self, settings: Settings) -> None:
-        self.profiles: dict[str, VoiceProfile] = load_profiles(settings.voices_dir)
+        self.shipped: dict[str, VoiceProfile] = load_profiles(settings.voices_dir)
+        self.installed_dir = settings.installed_voices_dir
+        self.profiles: dict[str, VoiceProfile] = self._with_installed()
         if settings.default_voice not in self.profiles:
             raise InvalidInput(
                 f"default voice {settings.default_voice!r} is not among the profiles in {settings.voices_dir}"
@@ -43,8 +47,23 @@ class Speaker:
             max_upload_seconds=settings.max_upload_minutes * 60,
         )
 
+    def _with_installed(self) -> dict[str, VoiceProfile]:
+        """Shipped profiles plus those installed in the data directory (a shipped name cannot be shadowed)."""
+        installed = load_installed_profiles(self.installed_dir)
+        clash = sorted(set(installed) & set(self.shipped))
+        if clash:
+            raise ProfileError(f"{self.installed_dir}: installed voice(s) {clash} reuse a shipped voice's name")
+        return {**self.shipped, **installed}
+
+    def reload_installed(self) -> None:
+        """Pick up voices added or removed by `broadcast voices` while the service runs."""
+        self.profiles = self._with_installed()
+
     def profile(self, name: str | None) -> VoiceProfile:
         name = name or self.default_voice
+        if name not in self.profiles:
+            with contextlib.suppress(ProfileError):  # a broken file added later leaves the running voices alone
+                self.reload_installed()
         try:
             return self.profiles[name]
         except KeyError:

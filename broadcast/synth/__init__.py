@@ -2,6 +2,7 @@
 
 * :class:`EspeakEngine` - espeak-ng in-process through ctypes; offline, the default.
 * :class:`GttsEngine` - Google Translate's voice; online, with timeout, retries and a circuit breaker.
+* :class:`PiperEngine` - Piper neural voices (ONNX) in-process; offline, needs the ``piper`` extra.
 * :func:`speak_all` - the per-profile fallback chain, with the :class:`SentenceCache` in front of it.
 
 Voice profiles (``voices/*.toml``) are in :mod:`broadcast.synth.profiles`.
@@ -15,6 +16,7 @@ from broadcast.synth.chain import ChainState, Spoken, iter_spoken, speak_all, sp
 from broadcast.synth.espeak import EspeakEngine
 from broadcast.synth.gtts_engine import GttsEngine
 from broadcast.synth.pcm import Pcm
+from broadcast.synth.piper_engine import PiperEngine
 from broadcast.synth.profiles import (
     ENGINE_NAMES,
     ProfileError,
@@ -30,6 +32,7 @@ def build_engines(gtts_timeout: float = 8.0, gtts_retries: int = 1) -> dict[str,
     engines: dict[str, Engine] = {
         "espeak": EspeakEngine(),
         "gtts": GttsEngine(timeout=gtts_timeout, retries=gtts_retries),
+        "piper": PiperEngine(),
     }
     assert set(engines) == set(ENGINE_NAMES)
     return engines
@@ -43,6 +46,7 @@ __all__ = [
     "EspeakEngine",
     "GttsEngine",
     "Pcm",
+    "PiperEngine",
     "ProfileError",
     "SentenceCache",
     "Spoken",

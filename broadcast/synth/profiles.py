@@ -13,12 +13,12 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 import broadcast
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
-ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts")
+ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper")
 #: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
 BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
 #: Suffixes accepted for intro/outro files.
@@ -64,6 +64,13 @@ class VoiceProfile(BaseModel):
     intro: str | None = None
     outro: str | None = None
     intro_pause_ms: int | None = Field(None, ge=0, le=10000)
+    # Issue 12: who the voice is (shown to staff by label, never by code) and local neural models.
+    region: Literal["bac", "trung", "nam"] | None = None
+    gender: Literal["nu", "nam"] | None = None
+    licence: str = Field("", max_length=300)
+    piper_model: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the .onnx")
+    piper_config: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of its JSON config")
+    piper_speaker: int | None = Field(None, ge=0)
 
     _directory: Path | None = PrivateAttr(default=None)
 
@@ -98,6 +105,12 @@ class VoiceProfile(BaseModel):
             raise ValueError("a Google top-level domain such as 'com' or 'com.vn'")
         return value
 
+    @model_validator(mode="after")
+    def _piper_has_model(self) -> VoiceProfile:
+        if "piper" in self.engines and not (self.piper_model and self.piper_config):
+            raise ValueError("a profile using 'piper' names its model: piper_model and piper_config (sha256)")
+        return self
+
     @property
     def gap_after_intro_ms(self) -> int:
         """Pause between the intro sound and the first sentence (and before the outro)."""
@@ -115,6 +128,11 @@ class VoiceProfile(BaseModel):
             return ref
         base = self._directory or default_voices_dir()
         return (base / ref).resolve()
+
+    def model_file(self, sha256: str, suffix: str) -> Path:
+        """A local model file, content-addressed under ``models/`` beside the profile."""
+        base = self._directory or default_voices_dir()
+        return base / "models" / f"{sha256}{suffix}"
 
     def with_directory(self, directory: Path) -> VoiceProfile:
         """Remember where the profile came from, so sound paths resolve against it."""

@@ -110,6 +110,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
     (r"^confirm that you have read and approve this emergency content$",
      "Hãy đánh dấu xác nhận rằng bạn đã đọc và duyệt nội dung khẩn cấp này."),
     (r"^the password you re-entered is wrong$", "Mật khẩu nhập lại không đúng."),
+    (r"^only an approver or an admin can cancel an emergency broadcast$",
+     "Chỉ người duyệt tin hoặc quản trị mới được hủy phát khẩn cấp."),
     (r"^no emergency broadcast (?P<a>\d+)$", "Không có lượt phát khẩn cấp số {a}."),
     (r"^no placement (?P<a>\d+)$", "Không có lịch phát số {a}."),
 ]]
@@ -158,3 +160,34 @@ def decimal(value: float | None, places: int = 1) -> str:
         return "—"
     text = f"{value:,.{places}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+_RECEIVER: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t in [
+    (r"^the player exited with status (?P<a>-?\d+) after (?P<b>[\d.]+) s.*$",
+     "Máy phát âm thanh của cụm loa dừng bất thường (mã {a}) sau {b} giây."),
+    (r"^the player could not start.*$", "Cụm loa không khởi động được máy phát âm thanh."),
+    (r"^the audio failed its check before playing.*$", "Tệp âm thanh tải về bị hỏng nên cụm loa không phát."),
+    (r"^download of \w+ failed.*attempt (?P<a>\d+)\)?$",
+     "Cụm loa chưa tải được tệp âm thanh (lần thử {a}); cụm loa sẽ tự tải lại."),
+    (r"^download of .*$", "Cụm loa chưa tải được tệp âm thanh; cụm loa sẽ tự tải lại."),
+    (r"^expired: .*$", "Đã quá thời hạn phát khi cụm loa đến lượt phát."),
+    (r"^the manifest expired .*$", "Lịch phát trên cụm loa đã hết hạn mà chưa nhận được lịch mới."),
+    (r"^too late: (?P<a>\d+) s after its time.*$", "Quá muộn: đã trễ {a} giây so với giờ phát."),
+    (r"^cut off by an agent restart.*$",
+     "Bị ngắt giữa chừng vì cụm loa khởi động lại (mất điện hoặc lỗi); không phát lại."),
+    (r"^played (?P<a>[\d.]+) s, started (?P<b>[\d.]+) s after its time$",
+     "Đã phát {a} giây, bắt đầu chậm {b} giây so với giờ phát."),
+]]
+
+
+def receiver_sentence(detail: str | None) -> str:
+    """A receiver's report or error (the receiver speaks English) as a Vietnamese sentence."""
+    if not detail:
+        return "—"
+    detail = detail.strip()
+    for pattern, template in _RECEIVER:
+        found = pattern.match(detail)
+        if found:
+            return template.format(**{k: decimal(float(v), 1) if "." in v else v
+                                      for k, v in found.groupdict().items()})
+    return detail if _looks_vietnamese(detail) else "Cụm loa báo lỗi không xác định."

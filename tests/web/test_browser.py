@@ -244,10 +244,10 @@ def test_emergency_is_confirmed_plays_and_can_be_cancelled(people, site: Site) -
     page.fill("input[name=password]", PASSWORD)
     page.check("input[name=confirm]")
     page.click("#emergency-form button[type=submit]")
-    page.wait_for_url(re.compile(r"/emergency\?m=emergency"), timeout=60_000)
+    page.wait_for_url(re.compile(r"/placements/\d+/delivery\?m=emergency"), timeout=60_000)
     banner = page.locator(".emergency-banner")
     assert "Cảnh báo lũ quét khẩn cấp" in banner.inner_text()
-    assert "xa-a" in banner.inner_text()
+    assert "Xã Hoàng Đồng" in banner.inner_text()
     approver.shoot("emergency-playing")
 
     # It stays visible everywhere (also for others on that station) until played or cancelled.
@@ -259,12 +259,14 @@ def test_emergency_is_confirmed_plays_and_can_be_cancelled(people, site: Site) -
                               "WHERE p.priority = 'emergency' AND i.status = 'scheduled'").fetchone()
     assert count == 1
 
-    editor.page.click(".emergency-banner button")
-    editor.page.wait_for_url(re.compile(r"m=emergency_cancelled"))
-    assert editor.page.locator(".emergency-banner").count() == 0
-    assert "Đã hủy phát khẩn cấp" in editor.text()
-    approver.goto("/emergency")
+    assert editor.page.locator(".emergency-banner button").count() == 0  # an editor cannot cancel it
+    approver.goto("/bulletins")
+    approver.page.click(".emergency-banner button")
+    approver.page.wait_for_url(re.compile(r"m=emergency_cancelled"))
     assert approver.page.locator(".emergency-banner").count() == 0
+    assert "Đã hủy phát khẩn cấp" in approver.text()
+    editor.goto("/bulletins")
+    assert editor.page.locator(".emergency-banner").count() == 0
 
     admin = people("admin")
     admin.goto("/admin/audit", "audit")

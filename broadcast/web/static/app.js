@@ -113,4 +113,22 @@
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+
+  // A live part of the page (the delivery status): fetched again every few seconds until it says it is final.
+  document.querySelectorAll("[data-live]").forEach(function (box) {
+    var every = (parseFloat(box.getAttribute("data-every")) || 3) * 1000;
+    function finished() {
+      var part = box.querySelector("[data-finished]");
+      return part && part.getAttribute("data-finished") === "1";
+    }
+    function refresh() {
+      if (finished()) return;
+      fetch(box.getAttribute("data-live"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (reply) { return reply.ok ? reply.text() : null; })
+        .then(function (html) { if (html !== null) box.innerHTML = html; })
+        .catch(function () { /* the next round tries again */ })
+        .finally(function () { window.setTimeout(refresh, every); });
+    }
+    window.setTimeout(refresh, every);
+  });
 })();
