@@ -188,7 +188,7 @@ class GuardedExecutor(ThreadPoolExecutor):
 
 def run_synthesis(db_key: str) -> None:
     """Synthesise approved bulletins, then repack their occurrences with the real durations."""
-    from broadcast.services import placements, synthesis
+    from broadcast.services import repacking, synthesis
 
     jobs = _context(db_key)
     deps = jobs.deps
@@ -201,8 +201,8 @@ def run_synthesis(db_key: str) -> None:
             log.info("bulletin %s → %s", outcome.bulletin_id, outcome.status)
             if outcome.asset_sha256:
                 with session_scope(deps.engine) as session:
-                    placements.audio_changed(session, outcome.bulletin_id, deps.settings.play_grace_s,
-                                             jobs.clock.now())
+                    repacking.audio_changed(session, outcome.bulletin_id, deps.settings.play_grace_s,
+                                            jobs.clock.now())
         jobs.wake_publication()
 
 
@@ -210,7 +210,7 @@ def run_publish(db_key: str) -> None:
     """Repack occurrences whose audio length changed, rebuild changed feeds and manifests, queue pushes;
     come back at the next boundary."""
     from broadcast.distribute.publish import publish
-    from broadcast.services.placements import reconcile_durations
+    from broadcast.services.repacking import reconcile_durations
 
     jobs = _context(db_key)
     deps = jobs.deps
@@ -305,6 +305,7 @@ class Jobs:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
+        self.lease_checks = 0  # how many times the keeper has tried for (or renewed) the lease
 
     @property
     def stopping(self) -> bool:
@@ -343,6 +344,7 @@ class Jobs:
             elif not held and self.leader:
                 log.warning("scheduler lease lost by %s: stopping the jobs", self.holder)
                 self._stop_scheduler(wait=False)
+            self.lease_checks += 1
             if self._stop.wait(interval):
                 return
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from broadcast.distribute.feeds import touch
 from broadcast.models import (
     EventKind,
     ItemStatus,
@@ -124,7 +123,7 @@ def _gave_up(session: Session, receiver: Receiver, item: PlaylistItem, now: date
     item.status_detail = (f"receiver {receiver.id} reported it {'failed' if failed else 'skipped'}; "
                           "no receiver of the station can play it")[:500]
     session.add(item)
-    touch(session, [item.station_id], now)
+    mark_changed(session, [item.station_id], now)
 
 
 def _transient(session: Session, receiver_id: int, item: PlaylistItem) -> bool:

@@ -16,9 +16,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 import broadcast
+from broadcast.synth.respell import Respelling, load_table
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
-ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper")
+ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper", "fpt", "viettel", "zalo")
+#: Engines that need the internet.
+ONLINE_ENGINES: frozenset[str] = frozenset({"gtts", "fpt", "viettel", "zalo"})
 #: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
 BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
 #: Suffixes accepted for intro/outro files.
@@ -71,8 +74,20 @@ class VoiceProfile(BaseModel):
     piper_model: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the .onnx")
     piper_config: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of its JSON config")
     piper_speaker: int | None = Field(None, ge=0)
+    voice_ids: dict[str, str] = Field(default_factory=dict, description="cloud engine → its voice code")
+    horn: bool = Field(False, description="shape for horn loudspeakers (band-limit + gentle compression)")
+    rate_min: float = Field(0.8, ge=0.5, le=2.0, description="rate at speed step -2")
+    rate_max: float = Field(1.25, ge=0.5, le=2.0, description="rate at speed step +2")
+    # Issue 11: loanword respelling for the engine (a table file under voices/), applied just before synthesis.
+    respelling: str | None = Field(None, description="respelling table, relative to the profile's directory")
+    # Issue 11: pacing for loudspeakers. When set, the engine's speed is calibrated on its own output to this
+    # many syllables a minute (``rate`` then only applies to engines that cannot be calibrated).
+    syllables_per_minute: int | None = Field(None, ge=120, le=280)
+    comma_pause_ms: int = Field(300, ge=0, le=2000, description="pause at , ; : inside a sentence")
+    breath_pause_ms: int = Field(700, ge=0, le=3000, description="breath after ~25 s of speech in one sentence")
 
     _directory: Path | None = PrivateAttr(default=None)
+    _respelling: Respelling | None = PrivateAttr(default=None)
 
     @field_validator("name")
     @classmethod
@@ -112,6 +127,24 @@ class VoiceProfile(BaseModel):
         return self
 
     @property
+    def online(self) -> bool:
+        """Whether the voice's first engine needs the internet."""
+        return self.engines[0] in ONLINE_ENGINES
+
+    def at_speed(self, step: int) -> VoiceProfile:
+        """The profile read ``step`` steps faster (+) or slower (-): -2 reaches ``rate_min``, +2 ``rate_max``
+        (relative to ``rate``); a paced voice's ``syllables_per_minute`` is scaled by the same factor."""
+        step = max(-2, min(2, int(step)))
+        if step == 0:
+            return self
+        edge = self.rate_max if step > 0 else self.rate_min
+        rate = max(0.5, min(2.0, round(self.rate + (edge - self.rate) * abs(step) / 2, 3)))
+        update: dict[str, object] = {"rate": rate}
+        if self.syllables_per_minute:  # the paced target moves by the same factor (issue 11's pacing)
+            update["syllables_per_minute"] = max(120, min(280, round(self.syllables_per_minute * rate / self.rate)))
+        return self.model_copy(update=update)
+
+    @property
     def gap_after_intro_ms(self) -> int:
         """Pause between the intro sound and the first sentence (and before the outro)."""
         return self.paragraph_pause_ms if self.intro_pause_ms is None else self.intro_pause_ms
@@ -133,6 +166,28 @@ class VoiceProfile(BaseModel):
         """A local model file, content-addressed under ``models/`` beside the profile."""
         base = self._directory or default_voices_dir()
         return base / "models" / f"{sha256}{suffix}"
+
+    def respell(self, sentence: str) -> str:
+        """The sentence as the engine should get it: table loanwords respelled ("Zalo" → "da lô")."""
+        return self._respelling.apply(sentence) if self._respelling is not None else sentence
+
+    @property
+    def respelling_digest(self) -> str:
+        """Changes when the respelling table does (part of the engines' cache keys)."""
+        return self._respelling.digest if self._respelling is not None else ""
+
+    def load_respelling(self) -> None:
+        """Read the ``respelling`` table beside the profile (raises ValueError naming the problem)."""
+        if self.respelling is None:
+            return
+        base = self._directory or default_voices_dir()
+        path = (base / self.respelling).resolve()
+        if not path.is_relative_to(base):
+            raise ValueError(f"{self.respelling!r} is outside {base}")
+        try:
+            self._respelling = load_table(path)
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
     def with_directory(self, directory: Path) -> VoiceProfile:
         """Remember where the profile came from, so sound paths resolve against it."""
@@ -197,6 +252,10 @@ def load_profile(path: Path) -> VoiceProfile:
     except ValidationError as exc:
         raise ProfileError(_format_validation(path, exc)) from exc
     profile.with_directory(path.parent)
+    try:
+        profile.load_respelling()
+    except ValueError as exc:
+        raise ProfileError(f"{path}: field 'respelling': {exc}") from exc
     _check_voice(path, profile)
     _check_sound(path, profile, "intro")
     _check_sound(path, profile, "outro")
