@@ -1,7 +1,7 @@
 """receiver events: the start of playback (``started_at``) beside its end (``at``)
 
-Revision ID: 0003_played_start
-Revises: 0002_scheduling
+Revision ID: 0005_played_start
+Revises: 0004_voice_choice
 Create Date: 2026-11-28 04:50:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import broadcast.models.types
 
-revision: str = '0003_played_start'
-down_revision: str | None = '0002_scheduling'
+revision: str = '0005_played_start'
+down_revision: str | None = '0004_voice_choice'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
