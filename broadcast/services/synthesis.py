@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case
 from sqlalchemy.engine import Engine
@@ -20,8 +21,10 @@ from broadcast.errors import ServiceError
 from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority, utcnow
 from broadcast.services.lexicon import current_lexicon
-from broadcast.speech import Speaker
 from broadcast.synth.who_spoke import WhoSpoke
+
+if TYPE_CHECKING:  # the synthesis stack loads with the Speaker, not with every module that names it
+    from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
 
