@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from broadcast.config import Settings
+from broadcast.cli_common import fail, load_settings
 from broadcast.errors import ServiceError
 from broadcast.receiver.cli import receiver_app
 from broadcast.voices_cli import voices_app
@@ -25,19 +24,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(receiver_app, name="receiver")
 app.add_typer(voices_app, name="voices")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        lines = [f"BROADCAST_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
-        raise fail("invalid settings:\n  " + "\n  ".join(lines), 2) from None
 
 
 def _print_seed(seed) -> None:  # type: ignore[no-untyped-def]
@@ -74,36 +60,35 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
 
 
 @app.command()
-def say(text: Annotated[str | None, typer.Argument(help="Text to read; or use -f")] = None,
-        file: Annotated[Path | None, typer.Option("-f", "--file", help="UTF-8 text file to read")] = None,
-        out: Annotated[Path, typer.Option("-o", "--out", help="MP3 file to write")] = Path("bulletin.mp3"),
+def say(text: Annotated[list[str] | None, typer.Argument(
+            help="Text to read; after -f, more documents or folders")] = None,
+        file: Annotated[list[Path] | None, typer.Option(
+            "-f", "--file", help=".docx, .txt or .pdf document, or a folder of them (more may follow)")] = None,
+        out: Annotated[Path, typer.Option(
+            "-o", "--out", help="MP3 file to write; for several documents, the output folder")] = Path("bulletin.mp3"),
         voice: Annotated[str | None, typer.Option(help="Voice profile name")] = None) -> None:
-    """Convert a text to a broadcast-ready MP3, offline, with the same path the service uses."""
-    from broadcast.media import MediaStore  # noqa: F401  (same package path as the service)
-    from broadcast.speech import Speaker
+    """Convert a text, a document, or many documents to broadcast-ready MP3s, offline, as the service does.
 
-    if (text is None) == (file is None):
-        raise fail("give either TEXT or -f FILE")
-    if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise fail(f"cannot read {file}: {exc}") from None
-    assert text is not None
-    if not text.strip():
-        raise fail("the text is empty: nothing to read")
-    settings = load_settings()
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    broadcast say "Thông báo…" · broadcast say -f notice.docx -o notice.mp3 ·
+    broadcast say -f a.docx b.txt c.pdf -o outdir/ · broadcast say -f folder/ -o outdir/
+    """
+    from broadcast.say import SayError, say_documents, say_one_document, say_text
+
     try:
-        speech = Speaker(settings).speak(text, voice)
-    except ServiceError as exc:
-        raise fail(exc.message) from None
-    tmp = out.with_name(f".{out.name}.part")
-    tmp.write_bytes(speech.audio.mp3)
-    tmp.replace(out)
-    audio = speech.audio
-    typer.echo(f"wrote {out}: {audio.duration_s:.1f} s, {audio.lufs:.1f} LUFS, peak {audio.true_peak_dbtp:.1f} dBTP, "
-               f"{len(audio.mp3) // 1024} KiB, engine {audio.engine_summary}")
+        if not file:
+            if not text:
+                raise fail("give either TEXT or -f FILE")
+            say_text(load_settings(), " ".join(text), out, voice)
+            return
+        paths = [*file, *(Path(t) for t in text or [])]
+        if len(paths) == 1 and not paths[0].is_dir() and out.suffix.lower() == ".mp3":
+            say_one_document(load_settings(), paths[0], out, voice)
+            return
+        status = say_documents(load_settings(), paths, out, voice)
+    except SayError as exc:
+        raise fail(str(exc)) from None
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()

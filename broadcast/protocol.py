@@ -20,7 +20,7 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 PROTOCOL_VERSION = 1
 SIGNATURE_ALG = "Ed25519"
@@ -92,9 +92,18 @@ class ReportEvent(BaseModel):
     event_id: str = Field(min_length=1, max_length=64, description="Receiver-generated, unique per receiver")
     item_id: int | None = Field(None, description="Manifest item id; null for kind 'rejected'")
     kind: Literal["downloaded", "played", "failed", "skipped", "rejected"]
-    at: AwareDatetime = Field(description="When it happened, ISO 8601 with offset (receiver clock)")
+    at: AwareDatetime = Field(description="When it happened, ISO 8601 with offset (receiver clock); for "
+                                          "'played' and 'failed' the end of playback")
+    started_at: AwareDatetime | None = Field(None, description="'played' and 'failed': when playback started "
+                                                                "(receiver clock); not after 'at'")
     detail: str = Field("", max_length=1000)
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> ReportEvent:
+        if self.started_at is not None and self.started_at > self.at:
+            raise ValueError("started_at is after at (the end of playback)")
+        return self
 
 
 class Heartbeat(BaseModel):
@@ -201,29 +210,32 @@ def verify(raw: bytes, public_key: Ed25519PublicKey) -> Manifest:
         raise VerificationError("malformed", f"manifest fields are invalid: {exc}") from exc
 
 
-def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, now: datetime,
+def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, now: datetime | None,
                    max_clock_skew: timedelta = timedelta(minutes=10)) -> None:
-    """The checks a receiver makes after the signature: identity, sequence, expiry, protocol version."""
+    """The checks a receiver makes after the signature, in this order: protocol version, identity,
+    sequence, expiry, and a generation time not in the future (beyond ``max_clock_skew``).
+
+    ``now=None`` leaves out the two time checks: for a manifest accepted earlier and read back from the
+    receiver's own storage (it stays in force after it expires, until a newer one arrives).
+
+    Raises VerificationError whose ``reason`` is the word a receiver reports (docs/receiver.md).
+    """
     if manifest.protocol != PROTOCOL_VERSION:
-        raise VerificationError("protocol", f"manifest protocol {manifest.protocol} is not {PROTOCOL_VERSION}")
+        raise VerificationError("unsupported-protocol",
+                                f"protocol {manifest.protocol}; this agent speaks {PROTOCOL_VERSION}")
     if manifest.receiver_id != receiver_id:
-        raise VerificationError("wrong-receiver", f"manifest is for receiver {manifest.receiver_id}")
+        raise VerificationError("wrong-receiver",
+                                f"the manifest is for receiver {manifest.receiver_id}, not {receiver_id}")
     if manifest.sequence <= last_sequence:
-        raise VerificationError("old-sequence", f"sequence {manifest.sequence} is not newer than {last_sequence}")
+        raise VerificationError("replayed",
+                                f"sequence {manifest.sequence} is not newer than the accepted {last_sequence}")
+    if now is None:
+        return
     if manifest.valid_until <= now:
-        raise VerificationError("expired", f"manifest expired at {manifest.valid_until.isoformat()}")
+        raise VerificationError("expired", f"valid until {manifest.valid_until.isoformat()}, now {now.isoformat()}")
     if manifest.generated_at > now + max_clock_skew:
-        raise VerificationError("from-future", "manifest was generated in the future (check the clock)")
-
-
-def __getattr__(name: str) -> Any:
-    """``SigningKey`` moved to ``broadcast.keys``; found here lazily for code written before the move (other
-    branches of this session), without loading the server's key storage into a receiver."""
-    if name == "SigningKey":
-        from broadcast.keys import SigningKey
-
-        return SigningKey
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        raise VerificationError("from-future", f"generated at {manifest.generated_at.isoformat()}, in the future "
+                                               f"(now {now.isoformat()}): check the clock")
 
 
 if __name__ == "__main__":  # python -m broadcast.protocol > docs/receiver-protocol.schema.json

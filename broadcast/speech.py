@@ -10,15 +10,23 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from broadcast.audio import AudioSettings, RenderedAudio, render_recording, render_speech
+from broadcast.audio import AudioSettings, RenderedAudio
+from broadcast.audio.upload import render_recording
 from broadcast.errors import InvalidInput
-from broadcast.normalise import Lexicon, Spoken, default_lexicon, normalise
+from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon, normalise
+from broadcast.render import render_speech
 from broadcast.synth import SentenceCache, build_engines
+from broadcast.synth.cloud import cloud_configs
 from broadcast.synth.installed import load_installed_profiles
-from broadcast.synth.profiles import ProfileError, VoiceProfile, load_profiles
+from broadcast.synth.profiles import ProfileError, VoiceProfile
+from broadcast.synth.voices import load_profiles
 
 if TYPE_CHECKING:
     from broadcast.config import Settings
+
+
+#: The shipped emergency profile (voices/khan-cap.toml).
+EMERGENCY_VOICE = "khan-cap"
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,8 @@ class Speaker:
                 f"default voice {settings.default_voice!r} is not among the profiles in {settings.voices_dir}"
             )
         self.default_voice = settings.default_voice
-        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries)
+        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries,
+                                     cloud=cloud_configs(settings))
         self.cache = SentenceCache(settings.cache_dir / "sentences", settings.sentence_cache_mb * 1024 * 1024)
         self.audio_settings = AudioSettings(
             bitrate_kbps=settings.mp3_bitrate_kbps,
@@ -54,6 +63,11 @@ class Speaker:
         if clash:
             raise ProfileError(f"{self.installed_dir}: installed voice(s) {clash} reuse a shipped voice's name")
         return {**self.shipped, **installed}
+
+    @property
+    def emergency_voice(self) -> str:
+        """The voice emergencies are read in: ``khan-cap`` (attention tones, horn shaping) when it exists."""
+        return EMERGENCY_VOICE if EMERGENCY_VOICE in self.profiles else self.default_voice
 
     def reload_installed(self) -> None:
         """Pick up voices added or removed by `broadcast voices` while the service runs."""
@@ -70,14 +84,14 @@ class Speaker:
             known = ", ".join(sorted(self.profiles))
             raise InvalidInput(f"unknown voice {name!r}; known voices: {known}") from None
 
-    def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None) -> Speech:
+    def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None, speed: int = 0) -> Speech:
         """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left."""
-        profile = self.profile(voice)
+        profile = self.profile(voice).at_speed(speed)
         spoken = normalise(text, lexicon or default_lexicon())
         paragraphs = [[s for s in para if s.strip()] for para in spoken.paragraphs]
         paragraphs = [para for para in paragraphs if para]
         if not paragraphs:
-            raise InvalidInput("the text is empty: nothing to read")
+            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
         audio = render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
         return Speech(spoken=spoken, audio=audio)
 

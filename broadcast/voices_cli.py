@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from broadcast.cli_common import fail, load_settings
+
 voices_app = typer.Typer(help="Voices: list them, add a Piper neural voice, remove an added one.",
                          no_args_is_help=True)
 
@@ -14,20 +16,17 @@ voices_app = typer.Typer(help="Voices: list them, add a Piper neural voice, remo
 _ENGINE_RATES = {"espeak": 22050, "gtts": 24000}
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
+_fail = fail
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from broadcast.cli import load_settings
-
     return load_settings()
 
 
 def _load_all(settings):  # type: ignore[no-untyped-def]
     from broadcast.synth.installed import load_installed_profiles
-    from broadcast.synth.profiles import ProfileError, load_profiles
+    from broadcast.synth.profiles import ProfileError
+    from broadcast.synth.voices import load_profiles
 
     try:
         return load_profiles(settings.voices_dir), load_installed_profiles(settings.installed_voices_dir)
@@ -98,3 +97,31 @@ def remove_voice(name: str) -> None:
     except VoiceInstallError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"removed voice {name}")
+
+
+@voices_app.command("default")
+def station_default(
+    name: Annotated[str, typer.Argument(help="Voice name, or 'none' to use the province's default again")],
+    station: Annotated[str, typer.Option(help="Station code")],
+) -> None:
+    """Set a station's default voice (the province's default is BROADCAST_DEFAULT_VOICE)."""
+    from broadcast.db import make_engine, session_scope, upgrade
+    from broadcast.errors import ServiceError
+    from broadcast.services.voices import set_station_voice
+
+    settings = _settings()
+    shipped, installed = _load_all(settings)
+    voice = None if name == "none" else name
+    if voice is not None and voice not in shipped and voice not in installed:
+        raise _fail(f"unknown voice {name!r}; known voices: {', '.join(sorted({**shipped, **installed}))}")
+    settings.ensure_dirs()
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            set_station_voice(session, station, voice)
+    except ServiceError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"station {station}: default voice {voice or 'of the province (' + settings.default_voice + ')'}")

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from broadcast.models import AudioAsset, Priority
+from broadcast.synth.who_spoke import WhoSpoke, failover_note
 
 
 class AudioPublic(BaseModel):
@@ -18,19 +19,26 @@ class AudioPublic(BaseModel):
     true_peak_dbtp: float | None
     engine: str
     format: str = "mp3"
+    speakers: list[dict[str, str]] = Field(default_factory=list,
+                                           description="Who spoke each sentence: engine, model (sha256), voice")
+    fallbacks: dict[str, str] = Field(default_factory=dict, description="Engines that failed, and why")
+    failover: str | None = Field(None, description="Plain note when a fallback voice read it")
 
     @classmethod
     def of(cls, asset: AudioAsset) -> AudioPublic:
+        record = WhoSpoke.from_json(asset.speakers)
         return cls(sha256=asset.sha256, url=f"/api/v1/media/{asset.sha256}.mp3", bytes=asset.bytes,
                    duration_s=round(asset.duration_s, 3), lufs=asset.lufs, true_peak_dbtp=asset.true_peak_dbtp,
-                   engine=asset.engine)
+                   engine=asset.engine, speakers=record.sentences, fallbacks=record.fallbacks,
+                   failover=failover_note(record))
 
 
 class BulletinCreate(BaseModel):
     title: str = Field(max_length=300, examples=["Thông báo lịch tiêm chủng"])
     text: str = Field(max_length=100_000, examples=["UBND xã thông báo: ngày 12/5/2025 tổ chức tiêm chủng."])
     priority: Priority = Priority.normal
-    voice: str | None = Field(None, description="Voice profile name; default from settings")
+    voice: str | None = Field(None, description="Voice profile name; default: the stations' or the province's")
+    speed: int = Field(0, ge=-2, le=2, description="Reading speed step: -2 slower … +2 faster")
     stations: list[str] = Field(min_length=1, description="Station codes the bulletin is for")
     submit: bool = Field(False, description="Submit for approval at once")
 
@@ -40,6 +48,7 @@ class BulletinUpdate(BaseModel):
     text: str | None = Field(None, max_length=100_000)
     priority: Priority | None = None
     voice: str | None = None
+    speed: int | None = Field(None, ge=-2, le=2)
 
 
 class ReviewIn(BaseModel):
@@ -53,6 +62,7 @@ class BulletinPublic(BaseModel):
     source: str
     priority: Priority
     voice: str
+    speed: int = 0
     status: str
     version: int
     stations: list[str]

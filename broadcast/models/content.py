@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 from .types import UTCDateTime, enum_type, utcnow
@@ -38,6 +39,7 @@ class Bulletin(SQLModel, table=True):
     recording_sha256: str | None = Field(default=None, max_length=64)
     priority: Priority = Field(default=Priority.normal, sa_type=enum_type(Priority))
     voice: str = Field(default="mien-bac", max_length=64)
+    speed: int = Field(default=0, ge=-2, le=2, description="Reading speed step, -2 (slower) … +2 (faster)")
     status: BulletinStatus = Field(default=BulletinStatus.draft, sa_type=enum_type(BulletinStatus), index=True)
     version: int = 1
     asset_id: int | None = Field(default=None, foreign_key="audioasset.id")
@@ -72,5 +74,7 @@ class AudioAsset(SQLModel, table=True):
     channels: int | None = None
     bitrate_kbps: int | None = None
     engine: str = Field(default="", max_length=64, description="Engine(s) that spoke it, or 'upload'")
+    speakers: str = Field(default="", sa_type=Text,
+                          description="JSON: who spoke each sentence (engine, model sha256, voice) and failovers")
     spoken_text: str = Field(default="", max_length=200_000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -21,13 +21,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from broadcast.protocol import Manifest, ManifestItem, load_public_key_b64
 from broadcast.receiver import SOFTWARE_VERSION
 from broadcast.receiver.clock import Clock, boot_id
+from broadcast.receiver.decisions import DecisionLog
 from broadcast.receiver.media import FetchResult, MediaCache
 from broadcast.receiver.playout import Player, order, pending, plan, process_start_time, stop_orphan, wants_interrupt
 from broadcast.receiver.store import (
@@ -59,6 +60,7 @@ class Options:
     heartbeat_interval_s: float = 300.0
     max_media_mb: int = 200
     volume: int | None = None
+    decision_log: Path | None = None  # see decisions.py
 
 
 class Agent:
@@ -90,6 +92,7 @@ class Agent:
         self.last_saved = time.monotonic()
         self.one_by_one = False
         self.threads: list[threading.Thread] = []
+        self.decide = DecisionLog(options.decision_log)
 
     # ---- state helpers -------------------------------------------------------------------------------
 
@@ -104,11 +107,11 @@ class Agent:
             yield state
 
     def record(self, kind: str, item: ManifestItem | None, detail: str, *, event_id: str | None = None,
-               sha256: str | None = None, ledger: str | None = None) -> None:
+               sha256: str | None = None, ledger: str | None = None, started_at: datetime | None = None) -> None:
         """Queue a report (and optionally move the item in the ledger) in one atomic write."""
         now = self.clock.now()
         event = Event(event_id=event_id or f"{kind[:4]}-{uuid.uuid4().hex}", item_id=item.id if item else None,
-                      kind=kind, at=now, detail=detail[:1000],  # type: ignore[arg-type]
+                      kind=kind, at=now, started_at=started_at, detail=detail[:1000],  # type: ignore[arg-type]
                       sha256=sha256 or (item.sha256 if item else None))
         with self.update() as state:
             if all(e.event_id != event.event_id for e in state.outbox[-50:]):
@@ -135,8 +138,7 @@ class Agent:
         raw = self.store.read_manifest()
         if raw is not None:
             try:
-                manifest = accept(raw, self.public_key, self.config.key_id, self.config.receiver_id, 0,
-                                  self.clock.now() - timedelta(days=3650))
+                manifest = accept(raw, self.public_key, self.config.key_id, self.config.receiver_id, 0, None)
             except Rejected as exc:
                 self.record("rejected", None, f"cached-manifest-{exc.reason}: {exc.message}")
             else:
@@ -178,6 +180,7 @@ class Agent:
             with self.update():
                 pass
             self.client.close()
+            self.decide.close()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -220,34 +223,43 @@ class Agent:
         while not self.stopping.is_set():
             try:
                 self.poll_once()
+                self.link_is_back()  # before the heartbeat is built: it must not carry the outage's error
                 self.upload_reports()
                 self.failures = 0
-                with self.store.lock:
-                    if self.store.state.last_error_transient:
-                        self.store.state.last_error = self.store.state.last_error_at = None
-                        self.store.state.last_error_transient = False
             except ServerError as exc:
                 self.failures += 1
+                self.decide("sync", "unreachable", detail=str(exc)[:200])
                 self.note_error(str(exc), transient=True)
             self.save_clock()
             self._sleep(self.wake_sync, self.next_poll_delay())
 
+    def link_is_back(self) -> None:
+        """A poll got through: forget a transient (network) error so the next heartbeat reports none."""
+        with self.store.lock:
+            if self.store.state.last_error_transient:
+                self.store.state.last_error = self.store.state.last_error_at = None
+                self.store.state.last_error_transient = False
+
     def poll_once(self) -> None:
         reply = self.client.playlist(self.store.state.etag)
         if reply.status == 304:
+            self.decide("sync", "unchanged")
             return
         digest = hashlib.sha256(reply.body).hexdigest()
         if digest == self.manifest_digest:  # the same manifest again (our ETag was lost): nothing new
             with self.update() as state:
                 state.etag = reply.etag
+            self.decide("sync", "same")
             return
         try:
             manifest = accept(reply.body, self.public_key, self.config.key_id, self.config.receiver_id,
                               self.store.state.sequence, self.clock.now())
         except Rejected as exc:
-            if digest != self.rejected_digest:  # report each bad manifest once, not at every poll
+            first = digest != self.rejected_digest
+            if first:  # report each bad manifest once, not at every poll
                 self.rejected_digest = digest
                 self.record("rejected", None, f"{exc.reason}: {exc.message}", event_id=f"rej-{digest[:48]}")
+            self.decide("sync", "rejected", detail=f"{exc.reason}; {'reported' if first else 'already reported'}")
             return
         self.store.write_manifest(reply.body)
         now = self.clock.now()
@@ -258,6 +270,7 @@ class Agent:
         with self.store.lock:
             self.manifest, self.manifest_digest = manifest, digest
             self.manifest_version += 1
+        self.decide("sync", "accepted", detail=f"sequence {manifest.sequence}, {len(manifest.items)} items")
         log.info("accepted manifest %s: %d items%s", manifest.sequence, len(manifest.items),
                  " (emergency pending)" if manifest.emergency else "")
         self.wake_download.set()
@@ -418,6 +431,7 @@ class Agent:
                 if not held:
                     log.warning("%s", self.clock.problem())
                 held = True
+                self.decide("playout", "hold", detail=self.clock.problem() or "")
                 self._sleep(self.wake_playout, 1.0)
                 continue
             if held:
@@ -431,11 +445,18 @@ class Agent:
                 if not self.is_ready(item):
                     reason += f"; its audio never arrived ({self.media_problem.get(item.sha256, 'not downloaded')})"
                 self.record("skipped", item, reason, event_id=f"skipped-{item.id}", ledger="skipped")
+                self.decide("playout", "skip", item.id, reason[:200])
             if decided.play is not None:
+                self.decide("playout", "play", decided.play.id)
                 self.play(decided.play, manifest)
                 continue
             if decided.waiting is not None:
                 self.wake_download.set()
+                self.decide("playout", "wait", decided.waiting.id, "its audio is not here yet")
+            elif decided.next_at is not None:
+                self.decide("playout", "wait", detail=f"next at {decided.next_at.isoformat()}")
+            else:
+                self.decide("playout", "idle")
             timeout = 1.0 if decided.next_at is None else (decided.next_at - now).total_seconds()
             self._sleep(self.wake_playout, min(1.0, max(0.02, timeout)))
 
@@ -479,12 +500,14 @@ class Agent:
                 with self.update() as state:
                     state.ledger[item.id] = LedgerEntry(state="interrupted", at=self.clock.now(),
                                                         play_at=item.play_at)
+                self.decide("playout", "interrupt", item.id, f"by emergency item {emergency.id}")
                 log.info("item=%s interrupted by emergency item=%s", item.id, emergency.id)
                 return
         elapsed = time.monotonic() - started
         if status == 0:
             self.record("played", item, f"played {elapsed:.1f} s, started {late:.1f} s after its time",
-                        event_id=f"played-{item.id}", ledger="done")
+                        event_id=f"played-{item.id}", ledger="done", started_at=now)
         else:
             self.record("failed", item, f"the player exited with status {status} after {elapsed:.1f} s: "
-                                        f"{self.player.tail()}", event_id=f"failed-{item.id}", ledger="failed")
+                                        f"{self.player.tail()}", event_id=f"failed-{item.id}", ledger="failed",
+                        started_at=now)

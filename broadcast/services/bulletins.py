@@ -19,6 +19,7 @@ from broadcast.models import (
     User,
     utcnow,
 )
+from broadcast.normalise import NOTHING_TO_SAY, speakable
 from broadcast.services import audit
 from broadcast.services.accounts import station_ids_for
 
@@ -51,14 +52,24 @@ def _check_text(title: str, text: str, needs_text: bool) -> tuple[str, str]:
         raise InvalidInput("the bulletin text is empty")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"the bulletin text is longer than {MAX_TEXT} characters")
+    if needs_text and not speakable(text):
+        raise InvalidInput(NOTHING_TO_SAY)  # only emoji or decoration: never a silent 5-second file
     return title, text
 
 
+def _speed(step: int) -> int:
+    """A reading speed step must be -2 … +2 (see VoiceProfile.at_speed)."""
+    if not isinstance(step, int) or not -2 <= step <= 2:
+        raise InvalidInput("speed must be a whole step from -2 (slower) to +2 (faster)")
+    return step
+
+
 def create_bulletin(session: Session, user: User, *, title: str, text: str, priority: Priority,
-                    voice: str, station_codes: Iterable[str], recording: AudioAsset | None = None) -> Bulletin:
+                    voice: str, station_codes: Iterable[str], recording: AudioAsset | None = None,
+                    speed: int = 0) -> Bulletin:
     title, text = _check_text(title, text, needs_text=recording is None)
     stations = _stations(session, user, station_codes)
-    bulletin = Bulletin(title=title, text=text, priority=priority, voice=voice, created_by=user.id,
+    bulletin = Bulletin(title=title, text=text, priority=priority, voice=voice, speed=_speed(speed), created_by=user.id,
                         source="recording" if recording else "text",
                         recording_sha256=recording.sha256 if recording else None)
     session.add(bulletin)
@@ -92,7 +103,8 @@ def bulletin_station_codes(session: Session, bulletin: Bulletin) -> list[str]:
 
 
 def update_bulletin(session: Session, user: User, bulletin: Bulletin, *, title: str | None = None,
-                    text: str | None = None, priority: Priority | None = None, voice: str | None = None) -> Bulletin:
+                    text: str | None = None, priority: Priority | None = None, voice: str | None = None,
+                    speed: int | None = None) -> Bulletin:
     """Edit; an approved or ready bulletin goes back for approval and its audio is made again."""
     if bulletin.status not in EDITABLE:
         raise InvalidInput(f"a {bulletin.status.value} bulletin cannot be edited")
@@ -104,6 +116,8 @@ def update_bulletin(session: Session, user: User, bulletin: Bulletin, *, title: 
         bulletin.priority = priority
     if voice is not None:
         bulletin.voice = voice
+    if speed is not None:
+        bulletin.speed = _speed(speed)
     if bulletin.status in (BulletinStatus.approved, BulletinStatus.ready, BulletinStatus.failed):
         bulletin.status = BulletinStatus.submitted
         bulletin.approved_by = bulletin.approved_at = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case
 from sqlalchemy.engine import Engine
@@ -20,7 +21,10 @@ from broadcast.errors import ServiceError
 from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority, utcnow
 from broadcast.services.lexicon import current_lexicon
-from broadcast.speech import Speaker
+from broadcast.synth.who_spoke import WhoSpoke
+
+if TYPE_CHECKING:  # the synthesis stack loads with the Speaker, not with every module that names it
+    from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,7 @@ def store_asset(session: Session, media: MediaStore, audio: RenderedAudio, spoke
                            duration_s=audio.duration_s, lufs=audio.lufs, true_peak_dbtp=audio.true_peak_dbtp,
                            sample_rate=audio.sample_rate, channels=audio.channels,
                            bitrate_kbps=audio.bitrate_kbps, engine=audio.engine_summary,
-                           spoken_text=spoken_text)
+                           speakers=WhoSpoke(audio.speakers, audio.fallbacks).to_json(), spoken_text=spoken_text)
         session.add(asset)
         session.flush()
     return asset
@@ -64,10 +68,10 @@ def synthesise(engine: Engine, speaker: Speaker, media: MediaStore, bulletin_id:
         bulletin = session.get(Bulletin, bulletin_id)
         if bulletin is None or bulletin.status != BulletinStatus.approved:
             return SynthesisOutcome(bulletin_id, bulletin.status if bulletin else BulletinStatus.cancelled)
-        text, voice, version = bulletin.text, bulletin.voice, bulletin.version
+        text, voice, version, speed = bulletin.text, bulletin.voice, bulletin.version, bulletin.speed
         lexicon = current_lexicon(session)
     try:
-        speech = speaker.speak(text, voice, lexicon)
+        speech = speaker.speak(text, voice, lexicon, speed)
         error = None
     except (ServiceError, ValueError, RuntimeError, OSError) as exc:
         log.exception("synthesis of bulletin %s failed", bulletin_id)

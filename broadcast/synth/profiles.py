@@ -1,9 +1,10 @@
 """Voice profiles: how a bulletin sounds, kept as data in ``voices/*.toml``.
 
 A profile names the engine chain (first engine that succeeds speaks the sentence), the voice settings the
-engines use, the pauses the assembler inserts and the intro/outro sounds. Profiles are validated when they
-are loaded, at start-up, so a typo in a TOML file stops the service with a message naming the file and
-field instead of failing during a broadcast.
+engines use, the pauses the assembler inserts and the intro/outro sounds. This module only parses (plain
+data, no engine or audio code); :mod:`broadcast.synth.voices` loads profiles and validates them against
+the engines and sound files, at start-up, so a typo in a TOML file stops the service with a message naming
+the file and field instead of failing during a broadcast.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 import broadcast
+from broadcast.synth.respell import Respelling, load_table
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
-ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper")
+ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper", "fpt", "viettel", "zalo")
+#: Engines that need the internet.
+ONLINE_ENGINES: frozenset[str] = frozenset({"gtts", "fpt", "viettel", "zalo"})
 #: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
 BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
 #: Suffixes accepted for intro/outro files.
@@ -71,8 +75,20 @@ class VoiceProfile(BaseModel):
     piper_model: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the .onnx")
     piper_config: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of its JSON config")
     piper_speaker: int | None = Field(None, ge=0)
+    voice_ids: dict[str, str] = Field(default_factory=dict, description="cloud engine → its voice code")
+    horn: bool = Field(False, description="shape for horn loudspeakers (band-limit + gentle compression)")
+    rate_min: float = Field(0.8, ge=0.5, le=2.0, description="rate at speed step -2")
+    rate_max: float = Field(1.25, ge=0.5, le=2.0, description="rate at speed step +2")
+    # Issue 11: loanword respelling for the engine (a table file under voices/), applied just before synthesis.
+    respelling: str | None = Field(None, description="respelling table, relative to the profile's directory")
+    # Issue 11: pacing for loudspeakers. When set, the engine's speed is calibrated on its own output to this
+    # many syllables a minute (``rate`` then only applies to engines that cannot be calibrated).
+    syllables_per_minute: int | None = Field(None, ge=120, le=280)
+    comma_pause_ms: int = Field(300, ge=0, le=2000, description="pause at , ; : inside a sentence")
+    breath_pause_ms: int = Field(700, ge=0, le=3000, description="breath after ~25 s of speech in one sentence")
 
     _directory: Path | None = PrivateAttr(default=None)
+    _respelling: Respelling | None = PrivateAttr(default=None)
 
     @field_validator("name")
     @classmethod
@@ -112,6 +128,24 @@ class VoiceProfile(BaseModel):
         return self
 
     @property
+    def online(self) -> bool:
+        """Whether the voice's first engine needs the internet."""
+        return self.engines[0] in ONLINE_ENGINES
+
+    def at_speed(self, step: int) -> VoiceProfile:
+        """The profile read ``step`` steps faster (+) or slower (-): -2 reaches ``rate_min``, +2 ``rate_max``
+        (relative to ``rate``); a paced voice's ``syllables_per_minute`` is scaled by the same factor."""
+        step = max(-2, min(2, int(step)))
+        if step == 0:
+            return self
+        edge = self.rate_max if step > 0 else self.rate_min
+        rate = max(0.5, min(2.0, round(self.rate + (edge - self.rate) * abs(step) / 2, 3)))
+        update: dict[str, object] = {"rate": rate}
+        if self.syllables_per_minute:  # the paced target moves by the same factor (issue 11's pacing)
+            update["syllables_per_minute"] = max(120, min(280, round(self.syllables_per_minute * rate / self.rate)))
+        return self.model_copy(update=update)
+
+    @property
     def gap_after_intro_ms(self) -> int:
         """Pause between the intro sound and the first sentence (and before the outro)."""
         return self.paragraph_pause_ms if self.intro_pause_ms is None else self.intro_pause_ms
@@ -134,6 +168,28 @@ class VoiceProfile(BaseModel):
         base = self._directory or default_voices_dir()
         return base / "models" / f"{sha256}{suffix}"
 
+    def respell(self, sentence: str) -> str:
+        """The sentence as the engine should get it: table loanwords respelled ("Zalo" → "da lô")."""
+        return self._respelling.apply(sentence) if self._respelling is not None else sentence
+
+    @property
+    def respelling_digest(self) -> str:
+        """Changes when the respelling table does (part of the engines' cache keys)."""
+        return self._respelling.digest if self._respelling is not None else ""
+
+    def load_respelling(self) -> None:
+        """Read the ``respelling`` table beside the profile (raises ValueError naming the problem)."""
+        if self.respelling is None:
+            return
+        base = self._directory or default_voices_dir()
+        path = (base / self.respelling).resolve()
+        if not path.is_relative_to(base):
+            raise ValueError(f"{self.respelling!r} is outside {base}")
+        try:
+            self._respelling = load_table(path)
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
     def with_directory(self, directory: Path) -> VoiceProfile:
         """Remember where the profile came from, so sound paths resolve against it."""
         self._directory = directory.resolve()
@@ -149,41 +205,9 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
     return f"{path}: " + "; ".join(problems)
 
 
-def _check_sound(path: Path, profile: VoiceProfile, which: Literal["intro", "outro"]) -> None:
-    source = profile.sound_source(which)
-    if source is None or isinstance(source, str):
-        return
-    base = (profile._directory or path.parent).resolve()
-    if not source.is_relative_to(base):
-        raise ProfileError(f"{path}: field '{which}': {getattr(profile, which)!r} is outside {base}")
-    if source.suffix.lower() not in SOUND_FILE_SUFFIXES:
-        raise ProfileError(
-            f"{path}: field '{which}': {getattr(profile, which)!r} is neither a built-in sound "
-            f"{list(BUILTIN_SOUNDS)} nor an audio file ({', '.join(SOUND_FILE_SUFFIXES)})"
-        )
-    if not source.is_file():
-        raise ProfileError(f"{path}: field '{which}': sound file {source} does not exist")
-    from broadcast.audio.sounds import load_sound_file  # late: broadcast.audio imports this package
-
-    try:
-        load_sound_file(source)
-    except ValueError as exc:
-        raise ProfileError(f"{path}: field '{which}': {exc}") from exc
-
-
-def _check_voice(path: Path, profile: VoiceProfile) -> None:
-    if "espeak" not in profile.engines:
-        return
-    from broadcast.synth.espeak import espeak_variant_exists, espeak_voice_exists
-
-    if not espeak_voice_exists(profile.voice):
-        raise ProfileError(f"{path}: field 'voice': espeak-ng has no voice {profile.voice!r}")
-    if profile.variant and not espeak_variant_exists(profile.variant):
-        raise ProfileError(f"{path}: field 'variant': espeak-ng has no voice variant {profile.variant!r}")
-
-
-def load_profile(path: Path) -> VoiceProfile:
-    """Read and validate one profile file."""
+def parse_profile(path: Path) -> VoiceProfile:
+    """Read one profile file and check its fields (structure only: engines and sound files are checked by
+    :func:`broadcast.synth.voices.load_profile`)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -197,31 +221,8 @@ def load_profile(path: Path) -> VoiceProfile:
     except ValidationError as exc:
         raise ProfileError(_format_validation(path, exc)) from exc
     profile.with_directory(path.parent)
-    _check_voice(path, profile)
-    _check_sound(path, profile, "intro")
-    _check_sound(path, profile, "outro")
+    try:
+        profile.load_respelling()
+    except ValueError as exc:
+        raise ProfileError(f"{path}: field 'respelling': {exc}") from exc
     return profile
-
-
-def load_profiles(directory: Path | None = None) -> dict[str, VoiceProfile]:
-    """Load every ``*.toml`` in ``directory`` (default: the shipped ``voices/``), keyed by name.
-
-    Raises :class:`ProfileError` for the first bad file, for two files with the same name, and for a
-    directory without profiles.
-    """
-    directory = default_voices_dir() if directory is None else Path(directory)
-    if not directory.is_dir():
-        raise ProfileError(f"{directory}: voice profile directory does not exist")
-    profiles: dict[str, VoiceProfile] = {}
-    origin: dict[str, Path] = {}
-    for path in sorted(directory.glob("*.toml")):
-        profile = load_profile(path)
-        if profile.name in profiles:
-            raise ProfileError(
-                f"{path}: field 'name': profile name {profile.name!r} is already used by {origin[profile.name]}"
-            )
-        profiles[profile.name] = profile
-        origin[profile.name] = path
-    if not profiles:
-        raise ProfileError(f"{directory}: no voice profiles (*.toml) found")
-    return profiles

@@ -16,9 +16,11 @@ from broadcast.services import bulletins as svc
 from broadcast.services import directory, documents, lexicon
 from broadcast.services.schedule_view import bulletin_placements
 from broadcast.services.synthesis import store_asset
+from broadcast.services.voices import default_voice
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render, render_fragment
 from broadcast.web.highlight import expansion_list, highlighted
+from broadcast.web.voices import engines_vi
 
 router = APIRouter(route_class=WebRoute)
 
@@ -66,8 +68,9 @@ def _form_page(ctx: WebCtx, values: dict[str, Any], error: i18n.Message | None =
 @router.get("/bulletins/new", response_class=HTMLResponse)
 def new_page(ctx: Web) -> HTMLResponse:
     stations = directory.visible_stations(ctx.session, ctx.user)
-    values = {"title": "", "text": "", "priority": "normal", "voice": ctx.runtime.speaker.default_voice,
-              "stations": [s.code for s in stations] if len(stations) == 1 else []}
+    codes = [s.code for s in stations] if len(stations) == 1 else []
+    values = {"title": "", "text": "", "priority": "normal", "speed": 0,
+              "voice": default_voice(ctx.session, codes, ctx.runtime.speaker.default_voice), "stations": codes}
     return _form_page(ctx, values)
 
 
@@ -86,11 +89,13 @@ def _read_upload(ctx: WebCtx, upload: UploadFile | None) -> tuple[documents.Uplo
 def create(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
            text: Annotated[str, Form(max_length=200_000)] = "", priority: Annotated[str, Form()] = "normal",
            voice: Annotated[str, Form()] = "", stations: Annotated[list[str] | None, Form()] = None,
-           action: Annotated[str, Form()] = "draft", file: OptionalFile = None) -> Response:
+           action: Annotated[str, Form()] = "draft", file: OptionalFile = None,
+           speed: Annotated[int, Form(ge=-2, le=2)] = 0) -> Response:
     """Save a new bulletin (and submit it when asked); on any refusal the form comes back, nothing stored."""
-    values = {"title": title, "text": text, "priority": priority, "voice": voice, "stations": stations or []}
+    values = {"title": title, "text": text, "priority": priority, "voice": voice, "stations": stations or [],
+              "speed": speed}
     try:
-        bulletin = _create(ctx, title, text, priority, voice, stations or [], file)
+        bulletin = _create(ctx, title, text, priority, voice, stations or [], file, speed)
         if action == "submit":
             svc.submit(ctx.session, ctx.user, bulletin)
     except ServiceError as exc:
@@ -100,7 +105,7 @@ def create(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
 
 
 def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stations: list[str],
-            file: UploadFile | None) -> Bulletin:
+            file: UploadFile | None, speed: int = 0) -> Bulletin:
     if priority not in i18n.PRIORITY:
         raise InvalidInput("Mức ưu tiên không hợp lệ.")
     if not title.strip():
@@ -121,7 +126,7 @@ def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stati
         recording = store_asset(ctx.session, ctx.runtime.media, audio, text.strip())
     voice_name = "recording" if recording else ctx.runtime.speaker.profile(voice or None).name
     return svc.create_bulletin(ctx.session, ctx.user, title=title, text=text, priority=Priority(priority),
-                               voice=voice_name, station_codes=stations, recording=recording)
+                               voice=voice_name, station_codes=stations, recording=recording, speed=speed)
 
 
 @router.post("/bulletins/extract")
@@ -142,18 +147,18 @@ def extract(ctx: WebPost, file: OptionalFile = None) -> JSONResponse:
 
 @router.post("/bulletins/preview", response_class=HTMLResponse)
 def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
-            voice: Annotated[str, Form()] = "") -> HTMLResponse:
+            voice: Annotated[str, Form()] = "", speed: Annotated[int, Form(ge=-2, le=2)] = 0) -> HTMLResponse:
     """The reading with its expansions highlighted, and the synthesised audio to listen to."""
     if not text.strip():
         raise InvalidInput("the text is empty: nothing to read")
     if len(text) > svc.MAX_TEXT:
         raise InvalidInput(f"the bulletin text is longer than {svc.MAX_TEXT} characters")
     current = lexicon.current_lexicon(ctx.session)
-    speech = ctx.runtime.speaker.speak(text, voice or None, current)
+    speech = ctx.runtime.speaker.speak(text, voice or None, current, speed)
     asset = store_asset(ctx.session, ctx.runtime.media, speech.audio, speech.spoken.text)
     return render_fragment(ctx, "bulletins/_preview.html", paragraphs=highlighted(text, speech.spoken.changes),
                            expansions=expansion_list(speech.spoken.changes), asset=asset,
-                           engine=speech.audio.engine_summary)
+                           engine=engines_vi(speech.audio.engines))
 
 
 @router.post("/lexicon/quick")
@@ -197,25 +202,26 @@ def detail(bulletin_id: int, ctx: Web) -> HTMLResponse:
 def edit_page(bulletin_id: int, ctx: Web) -> HTMLResponse:
     bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
     values = {"title": bulletin.title, "text": bulletin.text, "priority": bulletin.priority.value,
-              "voice": bulletin.voice, "stations": svc.bulletin_station_codes(ctx.session, bulletin)}
+              "voice": bulletin.voice, "stations": svc.bulletin_station_codes(ctx.session, bulletin),
+              "speed": bulletin.speed}
     return _form_page(ctx, values, bulletin=bulletin)
 
 
 @router.post("/bulletins/{bulletin_id}/edit", response_class=HTMLResponse)
 def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
          text: Annotated[str, Form(max_length=200_000)] = "", priority: Annotated[str, Form()] = "normal",
-         voice: Annotated[str, Form()] = "") -> Response:
+         voice: Annotated[str, Form()] = "", speed: Annotated[int, Form(ge=-2, le=2)] = 0) -> Response:
     """Edit; an approved bulletin goes back for approval (the service does it, the page says so)."""
     bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
     was_approved = bulletin.status in (BulletinStatus.approved, BulletinStatus.ready, BulletinStatus.failed)
-    values = {"title": title, "text": text, "priority": priority, "voice": voice,
+    values = {"title": title, "text": text, "priority": priority, "voice": voice, "speed": speed,
               "stations": svc.bulletin_station_codes(ctx.session, bulletin)}
     try:
         if priority not in i18n.PRIORITY:
             raise InvalidInput("Mức ưu tiên không hợp lệ.")
         voice_name = None if bulletin.source == "recording" else ctx.runtime.speaker.profile(voice or None).name
         svc.update_bulletin(ctx.session, ctx.user, bulletin, title=title, text=text, priority=Priority(priority),
-                            voice=voice_name)
+                            voice=voice_name, speed=speed)
     except ServiceError as exc:
         ctx.session.rollback()
         bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)

@@ -26,7 +26,8 @@ RULE = {"number": "số", "date": "ngày tháng", "time": "giờ", "abbreviation
         "letters": "đánh vần", "letter": "đánh vần", "spell": "đánh vần", "phone": "số điện thoại",
         "email": "thư điện tử", "url": "địa chỉ web", "foreign": "từ nước ngoài", "tone": "dấu thanh",
         "org": "tên cơ quan", "place": "địa danh", "range": "khoảng", "percent": "phần trăm",
-        "per-unit": "đơn vị", "symbol": "ký hiệu"}
+        "per-unit": "đơn vị", "symbol": "ký hiệu", "clean": "bỏ ký hiệu dán kèm", "repeat": "đã đọc ngay trước",
+        "capitals": "chữ in hoa đọc thành từ"}
 
 ACTIONS = {
     "bulletin.create": "Tạo bản tin", "bulletin.edit": "Sửa bản tin", "bulletin.submit": "Gửi duyệt",
@@ -105,6 +106,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
     (r"^unknown time zone (?P<a>.+)$", "Múi giờ không hợp lệ: {a}."),
     (r"^receiver name is empty$", "Tên cụm loa đang trống."),
     (r"^the text is empty: nothing to read$", "Văn bản trống: không có gì để đọc."),
+    (r"^nothing to read aloud: the text has only symbols, emoji or decoration$",
+     "Không có gì để đọc: văn bản chỉ có ký hiệu, biểu tượng cảm xúc hoặc đường kẻ trang trí."),
     (r"^unknown voice '?(?P<a>[^';]+)'?; known voices: (?P<b>.+)$", "Không có giọng đọc {a}; các giọng có: {b}."),
     (r"^only an approver or an admin can start an emergency broadcast$",
      "Chỉ người duyệt tin hoặc quản trị mới được phát khẩn cấp."),

@@ -27,6 +27,8 @@
     var body = new FormData();
     body.append("text", text.value);
     if (voice) body.append("voice", voice.value);
+    var speed = el("speed");
+    if (speed) body.append("speed", speed.value);
     button.disabled = true;
     var label = button.textContent;
     button.textContent = "Đang tạo âm thanh…";
