@@ -106,6 +106,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
     (r"^unknown time zone (?P<a>.+)$", "Múi giờ không hợp lệ: {a}."),
     (r"^receiver name is empty$", "Tên cụm loa đang trống."),
     (r"^the text is empty: nothing to read$", "Văn bản trống: không có gì để đọc."),
+    (r"^the text would read for about (?P<a>\d+) minutes; the limit is (?P<b>[\d.]+) minutes.*$",
+     "Văn bản này đọc mất khoảng {a} phút, dài hơn giới hạn {b} phút. Hãy chia thành nhiều bản tin ngắn hơn."),
     (r"^nothing to read aloud: the text has only symbols, emoji or decoration$",
      "Không có gì để đọc: văn bản chỉ có ký hiệu, biểu tượng cảm xúc hoặc đường kẻ trang trí."),
     (r"^unknown voice '?(?P<a>[^';]+)'?; known voices: (?P<b>.+)$", "Không có giọng đọc {a}; các giọng có: {b}."),
