@@ -80,6 +80,8 @@ def test_bracketed_repetition_is_read_once(text: str, spoken: str) -> None:
     [
         ("* Lưu ý: không thả trâu lên núi", "Lưu ý: không thả trâu lên núi."),
         ("+ Thời gian: cả ngày", "Thời gian: cả ngày."),
+        ("o Nhóm hộ thứ hai: thôn Bản Chắt", "Nhóm hộ thứ hai: thôn Bản Chắt."),
+        ("o nước sôi để nguội", "o nước sôi để nguội"),
         ("🔔📢 Thông báo mất điện ⚡⚡", "Thông báo mất điện."),
         ("Mưa🌧to ở vùng cao 👍.", "Mưa to ở vùng cao."),
         ("Tin **khẩn cấp** #baolu mưa rất to", "Tin khẩn cấp baolu mưa rất to"),
