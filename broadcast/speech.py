@@ -53,14 +53,17 @@ class Speaker:
 
     def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None) -> Speech:
         """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left."""
-        profile = self.profile(voice)
         spoken = normalise(text, lexicon or default_lexicon())
-        paragraphs = [[s for s in para if s.strip()] for para in spoken.paragraphs]
+        return Speech(spoken=spoken, audio=self.render(spoken.paragraphs, voice))
+
+    def render(self, paragraphs: list[list[str]], voice: str | None = None) -> RenderedAudio:
+        """Synthesise already-normalised sentences (a bulletin version's frozen spoken text)."""
+        profile = self.profile(voice)
+        paragraphs = [[s for s in para if s.strip()] for para in paragraphs]
         paragraphs = [para for para in paragraphs if para]
         if not paragraphs:
             raise InvalidInput("the text is empty: nothing to read")
-        audio = render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
-        return Speech(spoken=spoken, audio=audio)
+        return render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
 
     def recording(self, data: bytes, filename: str) -> RenderedAudio:
         """Check and loudness-normalise an uploaded recording (raises AudioRejected)."""

@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from broadcast.distribute.feeds import touch
-from broadcast.errors import Conflict, InvalidInput
+from broadcast.errors import Conflict, Forbidden, InvalidInput
 from broadcast.models import (
     AudioAsset,
     Bulletin,
@@ -32,6 +32,7 @@ from broadcast.models import (
     PlacementMode,
     PlaylistItem,
     Priority,
+    Role,
     Station,
     StationSlot,
     User,
@@ -47,7 +48,8 @@ from broadcast.schedule.timeplan import (
     slot_occurrences,
 )
 from broadcast.services import audit
-from broadcast.services.bulletins import _stations
+from broadcast.services.accounts import station_ids_for
+from broadcast.services.bulletins import _stations, bulletin_station_codes
 
 PLACEABLE = {BulletinStatus.approved, BulletinStatus.ready}
 DEFAULT_GRACE_S = 900
@@ -256,7 +258,13 @@ def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: It
     if valid_until is not None and (valid_until.tzinfo is None or valid_until <= now):
         raise InvalidInput("valid_until must be a future time with a UTC offset")
     priority = bulletin.priority
+    if priority == Priority.emergency and user.role not in (Role.approver, Role.admin):
+        raise Forbidden("only an approver or an admin can put an emergency bulletin on air")
     stations = _stations(session, user, station_codes)
+    addressed = set(bulletin_station_codes(session, bulletin))
+    outside = sorted(s.code for s in stations if s.code not in addressed)
+    if outside:
+        raise Forbidden(f"this bulletin was not written and approved for {', '.join(outside)}")
     targets = _targets(session, stations, mode, at, dates, slot_names, now)
     if valid_until is not None:
         targets = [t for t in targets if t.anchor <= valid_until]
@@ -418,14 +426,21 @@ def station_playlist(session: Session, station: Station, start: datetime, end: d
 
 def cancel_placement(session: Session, user: User, placement: Placement, reason: str = "",
                      now: datetime | None = None, grace_s: int = DEFAULT_GRACE_S) -> int:
-    """Cancel a placement's occurrences that have not played yet; returns how many were cancelled."""
+    """Cancel the placement's occurrences that have not played yet on the user's own stations; returns how
+    many were cancelled. The placement counts as cancelled once nothing of it is left scheduled anywhere, so
+    an editor of one station cannot take another station's occurrences off air."""
     if placement.cancelled_at is not None:
         raise InvalidInput("this placement is already cancelled")
     now = now or utcnow()
-    placement.cancelled_at = now
-    session.add(placement)
-    items = list(session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
-                                                         PlaylistItem.status == ItemStatus.scheduled)).all())
+    pending = list(session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
+                                                           PlaylistItem.status == ItemStatus.scheduled)).all())
+    allowed = station_ids_for(session, user)
+    items = [i for i in pending if allowed is None or i.station_id in allowed]
+    if pending and not items:
+        raise Forbidden("none of this placement's occurrences are on your stations")
+    if len(items) == len(pending):
+        placement.cancelled_at = now
+        session.add(placement)
     for item in items:
         item.status, item.status_at = ItemStatus.cancelled, now
         item.status_detail = f"placement cancelled{': ' + reason.strip() if reason.strip() else ''}"[:500]
