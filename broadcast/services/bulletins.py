@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from broadcast.distribute.feeds import touch
 from broadcast.errors import Conflict, Forbidden, InvalidInput, NotFound
 from broadcast.models import (
     AudioAsset,
@@ -128,7 +129,7 @@ def update_bulletin(session: Session, user: User, bulletin: Bulletin, *, title: 
         return bulletin
     bulletin.title, bulletin.text, bulletin.priority, bulletin.voice = new_title, new_text, new_priority, new_voice
     if bulletin.status in (BulletinStatus.approved, BulletinStatus.ready, BulletinStatus.failed):
-        _take_off_air(bulletin)
+        _take_off_air(session, bulletin)
     state = VersionState.pending if bulletin.status == BulletinStatus.submitted else VersionState.draft
     version = versions.new_version(session, user, bulletin, reason="edit", state=state)
     bulletin.updated_at = utcnow()
@@ -137,11 +138,16 @@ def update_bulletin(session: Session, user: User, bulletin: Bulletin, *, title: 
     return bulletin
 
 
-def _take_off_air(bulletin: Bulletin) -> None:
-    """A person changed what an approved bulletin says: nothing of it airs until a version is approved again."""
+def _take_off_air(session: Session, bulletin: Bulletin) -> None:
+    """A person changed what an approved bulletin says: nothing of it airs until a version is approved again
+    (its stations' feeds are marked changed, so the next manifest drops it)."""
+    airing = bulletin.asset_id is not None
     bulletin.status, bulletin.error = BulletinStatus.submitted, None
     bulletin.approved_by = bulletin.approved_at = None
     bulletin.asset_id = bulletin.approved_version_id = None
+    if airing:
+        touch(session, session.exec(select(BulletinStation.station_id)
+                                    .where(BulletinStation.bulletin_id == bulletin.id)).all())
 
 
 def set_override(session: Session, user: User, bulletin: Bulletin, written: str, spoken: str) -> BulletinVersion:
@@ -160,7 +166,7 @@ def set_override(session: Session, user: User, bulletin: Bulletin, written: str,
     overrides[written] = spoken
     version = versions.new_version(session, user, bulletin, reason="override", state=_next_state(bulletin),
                                    overrides=overrides)
-    _after_new_version(bulletin)
+    _after_new_version(session, bulletin)
     audit.record(session, user, "bulletin.override", "bulletin", bulletin.id,
                  f"version {version.number}: {written} → {spoken}")
     return version
@@ -173,11 +179,11 @@ def _next_state(bulletin: Bulletin) -> VersionState:
     return VersionState.pending
 
 
-def _after_new_version(bulletin: Bulletin) -> None:
+def _after_new_version(session: Session, bulletin: Bulletin) -> None:
     if bulletin.status == BulletinStatus.failed:
         bulletin.status = BulletinStatus.submitted
     if bulletin.status == BulletinStatus.approved:  # approved but never heard: it cannot air without audio
-        _take_off_air(bulletin)
+        _take_off_air(session, bulletin)
     bulletin.error = None
     bulletin.updated_at = utcnow()
 
@@ -192,7 +198,7 @@ def apply_lexicon_change(session: Session, user: User | None, affected: Iterable
         bulletin = item.bulletin
         version = versions.new_version(session, user, bulletin, reason="lexicon", state=_next_state(bulletin),
                                        spoken=item.spoken)
-        _after_new_version(bulletin)
+        _after_new_version(session, bulletin)
         session.add(bulletin)
         audit.record(session, user, "bulletin.reread", "bulletin", bulletin.id,
                      f"version {version.number}: the province lexicon changed its spoken text")
