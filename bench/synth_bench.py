@@ -36,6 +36,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.piper_rtf import piper_section  # noqa: E402
 from broadcast.audio import AudioSettings, RenderedAudio, render_speech  # noqa: E402
 from broadcast.audio.ffmpeg import ffmpeg_exe  # noqa: E402
 from broadcast.synth import EspeakEngine, SentenceCache, load_profiles  # noqa: E402
@@ -228,6 +229,7 @@ def main() -> int:
         f"warm edit           best {edit.best:.2f} s, median {edit.median:.2f} s, CPU {edit.cpu_median:.2f} s,"
         f" re-spoken sentences per edit: {respoken} of {sentences}"
     )
+    piper_section(bulletin, settings, runs)
     if options.check:
         failures = []
         if pipe.best >= 3.0:

@@ -33,8 +33,9 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
         if start_jobs if start_jobs is not None else runtime.settings.scheduler:
             from broadcast.jobs import Jobs
 
-            runtime.jobs = Jobs(runtime)
-            runtime.jobs.start()
+            jobs = Jobs(runtime.job_deps())
+            jobs.start()
+            runtime.jobs = jobs
         flusher = asyncio.create_task(receiver.flush_last_seen_periodically(app, runtime.engine))
         try:
             yield
@@ -58,4 +59,9 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
     from broadcast.web import install as install_web
 
     install_web(app)
+    from broadcast.web.docs_gate import DocsGate
+    from broadcast.web.headers import SecurityHeaders
+
+    app.add_middleware(DocsGate)
+    app.add_middleware(SecurityHeaders)  # added last: wraps everything, so every answer carries the headers
     return app

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from broadcast.config import Settings
+from broadcast.cli_common import fail, load_settings
 from broadcast.errors import ServiceError
 from broadcast.receiver.cli import receiver_app
+from broadcast.voices_cli import voices_app
 
 app = typer.Typer(help="Text-to-speech bulletins for commune loudspeaker systems.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -23,19 +23,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(receiver_app, name="receiver")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        lines = [f"BROADCAST_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
-        raise fail("invalid settings:\n  " + "\n  ".join(lines), 2) from None
+app.add_typer(voices_app, name="voices")
 
 
 def _print_seed(seed) -> None:  # type: ignore[no-untyped-def]
@@ -57,8 +45,13 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
     import uvicorn
 
     from broadcast.app import create_app
+    from broadcast.db import require_driver
 
     settings = load_settings()
+    try:
+        require_driver(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     # uvicorn configures only its own loggers; route the service's (lease, jobs, synthesis) to the same output.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["broadcast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
@@ -72,7 +65,6 @@ def say(text: Annotated[str | None, typer.Argument(help="Text to read; or use -f
         out: Annotated[Path, typer.Option("-o", "--out", help="MP3 file to write")] = Path("bulletin.mp3"),
         voice: Annotated[str | None, typer.Option(help="Voice profile name")] = None) -> None:
     """Convert a text to a broadcast-ready MP3, offline, with the same path the service uses."""
-    from broadcast.media import MediaStore  # noqa: F401  (same package path as the service)
     from broadcast.speech import Speaker
 
     if (text is None) == (file is None):
@@ -117,7 +109,10 @@ def _with_session(fn):  # type: ignore[no-untyped-def]
     from broadcast.db import session_scope
     from broadcast.runtime import Runtime
 
-    runtime = Runtime.open(load_settings())
+    try:
+        runtime = Runtime.open(load_settings())
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     try:
         with session_scope(runtime.engine) as session:
             return fn(session, runtime)
@@ -154,7 +149,8 @@ def create_station(code: str, name: str, province: str = "", district: str = "",
                    template: Annotated[str | None, typer.Option(help="Schedule template from schedules/")] = "daily"
                    ) -> None:
     """Create a commune station, with the slots of a schedule template."""
-    from broadcast.services.stations import apply_template, load_templates
+    from broadcast.schedule.service import apply_template
+    from broadcast.schedule.templates import load_templates
     from broadcast.services.stations import create_station as create
 
     def run(session, runtime):  # type: ignore[no-untyped-def]
@@ -172,7 +168,7 @@ def create_station(code: str, name: str, province: str = "", district: str = "",
 @admin_app.command("create-receiver")
 def create_receiver(station: str, name: str) -> None:
     """Register a receiver for a station and print its device token (shown only once)."""
-    from broadcast.services.stations import create_receiver as create
+    from broadcast.services.receivers import create_receiver as create
     from broadcast.services.stations import get_station
 
     def run(session, _runtime):  # type: ignore[no-untyped-def]
@@ -191,7 +187,10 @@ def db_upgrade() -> None:
 
     settings = load_settings()
     settings.ensure_dirs()
-    engine = make_engine(settings.db_url)
+    try:
+        engine = make_engine(settings.db_url)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
     upgrade(engine)
     engine.dispose()
     typer.echo("database is up to date")
@@ -200,7 +199,7 @@ def db_upgrade() -> None:
 @keys_app.command("show")
 def keys_show() -> None:
     """Print the public key that receivers pin."""
-    from broadcast.protocol import SigningKey
+    from broadcast.keys import SigningKey
 
     settings = load_settings()
     settings.ensure_dirs()

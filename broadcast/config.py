@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +46,22 @@ class Settings(BaseSettings):
                               "occurrence; after that it is marked missed.")
     receiver_offline_after_s: int = Field(600, ge=1, le=7 * 24 * 3600,
                                           description="A receiver unheard for longer is shown offline.")
+    docs_require_login: bool = Field(False, description="Serve /docs, /redoc and /openapi.json only to "
+                                     "logged-in staff.")
     secure_cookies: bool = Field(False, description="Always mark web cookies Secure (behind a TLS proxy); "
                                  "they are Secure anyway when the request itself is HTTPS.")
+
+    # Cloud voices (issue 12): keys only from the environment, kept as secrets, never printed or stored.
+    fpt_api_key: SecretStr | None = None
+    fpt_url: str = "https://api.fpt.ai/hmi/tts/v5"
+    viettel_token: SecretStr | None = None
+    viettel_url: str = "https://viettelai.vn/tts/speech_synthesis"
+    zalo_api_key: SecretStr | None = None
+    zalo_url: str = "https://api.zalo.ai/v1/tts/synthesize"
+    cloud_tts_timeout_s: float = Field(15.0, gt=0, le=120, description="Most a cloud voice may take per sentence.")
+    cloud_tts_retries: int = Field(1, ge=0, le=5)
+    cloud_tts_cooldown_s: float = Field(30.0, ge=0, le=3600, description="Pause after a failure (doubles).")
+    fpt_ready_timeout_s: float = Field(20.0, gt=0, le=120, description="How long FPT.AI's audio may take to appear.")
 
     @field_validator("timezone")
     @classmethod
@@ -82,6 +96,11 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def installed_voices_dir(self) -> Path:
+        """Voices added with `broadcast voices add` (profiles and their models)."""
+        return self.data_dir / "voices"
 
     @property
     def keys_dir(self) -> Path:

@@ -18,11 +18,35 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from broadcast.errors import ServiceError
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+POSTGRES_EXTRA_HINT = "pip install -e '.[postgres]'"
+
+
+class DriverMissing(ServiceError):
+    """The configured database needs a driver that only an extra installs."""
+
+
+def require_driver(url: str) -> None:
+    """Fail with one clear line when a PostgreSQL URL is configured but psycopg (the extra) is absent.
+
+    The default install runs on SQLite; psycopg is imported only here and by PostgreSQL-only code.
+    """
+    if not url.startswith("postgresql"):
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise DriverMissing(
+            f"BROADCAST_DATABASE_URL is a PostgreSQL URL but its driver (psycopg) is not installed: "
+            f"run {POSTGRES_EXTRA_HINT}"
+        ) from None
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine with the per-backend settings the service relies on."""
+    """Create an engine with the per-backend settings the service relies on (raises DriverMissing)."""
+    require_driver(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -64,3 +88,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_ignore(session: Session, model: type, **values: Any) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(**values)
+    session.execute(stmt.on_conflict_do_nothing())

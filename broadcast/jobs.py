@@ -14,7 +14,8 @@ Exactly one process runs the jobs per database, whatever the number of ``broadca
   fire a run twice.
 
 Job functions are module-level and take only a database key (APScheduler pickles jobs by reference);
-they find the running :class:`Jobs` through a small registry.
+they find the running :class:`Jobs` through a small registry. What the jobs may use is spelled out in
+:class:`JobDeps`; the rest of the service sees only the wake-ups (``runtime.BackgroundJobs``).
 """
 
 from __future__ import annotations
@@ -40,12 +41,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from broadcast.config import Settings
 from broadcast.db import session_scope
+from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, JobRun, SchedulerLease, utcnow
 from broadcast.schedule.clock import Clock, clock_for
 
 if TYPE_CHECKING:
-    from broadcast.runtime import Runtime
+    from broadcast.keys import SigningKey
+    from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
@@ -56,6 +60,18 @@ BOUNDARY_JOB = "publish-boundary"
 LEDGER_KEEP = timedelta(days=2)
 ORPHAN_AGE = timedelta(hours=1)
 SYNTHESIS_BUDGET_S = 50.0
+
+
+@dataclass(frozen=True)
+class JobDeps:
+    """Everything the jobs use. The speaker and the signing key are built on first use (loading voices
+    is slow, and a standby process may never need them)."""
+
+    settings: Settings
+    engine: Engine
+    media: MediaStore
+    speaker: Callable[[], Speaker]
+    signing_key: Callable[[], SigningKey]
 
 
 # --- the lease ------------------------------------------------------------------------------------------
@@ -171,32 +187,36 @@ class GuardedExecutor(ThreadPoolExecutor):
 
 def run_synthesis(db_key: str) -> None:
     """Make the audio of submitted versions (for review); a seeded approved one then airs, so repack it."""
-    from broadcast.services import placements, synthesis
+    from broadcast.services import repacking, synthesis
 
     jobs = _context(db_key)
-    rt = jobs.runtime
+    deps = jobs.deps
     deadline = time.monotonic() + SYNTHESIS_BUDGET_S
     while time.monotonic() < deadline and not jobs.stopping:
-        outcomes = synthesis.run_queue(rt.engine, rt.speaker, rt.media, limit=2)
+        outcomes = synthesis.run_queue(deps.engine, deps.speaker(), deps.media, limit=2)
         if not outcomes:
             return
         for outcome in outcomes:
             log.info("bulletin %s version %s → %s", outcome.bulletin_id, outcome.version_id, outcome.status)
             if outcome.airs:
-                with session_scope(rt.engine) as session:
-                    placements.audio_changed(session, outcome.bulletin_id, rt.settings.play_grace_s,
-                                             jobs.clock.now())
-        jobs.wake(PUBLISH_JOB)
+                with session_scope(deps.engine) as session:
+                    repacking.audio_changed(session, outcome.bulletin_id, deps.settings.play_grace_s,
+                                            jobs.clock.now())
+        jobs.wake_publication()
 
 
 def run_publish(db_key: str) -> None:
-    """Rebuild changed feeds and manifests, queue pushes; come back at the next boundary."""
+    """Repack occurrences whose audio length changed, rebuild changed feeds and manifests, queue pushes;
+    come back at the next boundary."""
     from broadcast.distribute.publish import publish
+    from broadcast.services.repacking import reconcile_durations
 
     jobs = _context(db_key)
-    rt = jobs.runtime
-    with session_scope(rt.engine) as session:
-        result = publish(session, rt.signing_key, rt.settings.public_url, jobs.clock.now(), rt.settings.play_grace_s)
+    deps = jobs.deps
+    with session_scope(deps.engine) as session:
+        now = jobs.clock.now()
+        reconcile_durations(session, deps.settings.play_grace_s, now)
+        result = publish(session, deps.signing_key(), deps.settings.public_url, now)
     if result.pushes_queued:
         jobs.wake(PUSH_JOB)
     jobs.publish_at(jobs.clock.to_real(result.next_change_at))
@@ -207,7 +227,7 @@ def run_expiry(db_key: str) -> None:
     from broadcast.distribute.expiry import close_overdue
 
     jobs = _context(db_key)
-    with session_scope(jobs.runtime.engine) as session:
+    with session_scope(jobs.deps.engine) as session:
         counts = close_overdue(session, jobs.clock.now())
     if counts:
         log.info("closed overdue occurrences: %s", counts)
@@ -217,15 +237,15 @@ def run_push(db_key: str) -> None:
     from broadcast.distribute.push import deliver_due
 
     jobs = _context(db_key)
-    deliver_due(jobs.runtime.engine, jobs.clock.now())
+    deliver_due(jobs.deps.engine, jobs.clock.now())
 
 
 def run_housekeeping(db_key: str) -> None:
     """Forget old ledger rows (the unique key only matters around a run's own time); remove orphan media."""
     jobs = _context(db_key)
-    with session_scope(jobs.runtime.engine) as session:
+    with session_scope(jobs.deps.engine) as session:
         session.execute(delete(JobRun).where(col(JobRun.started_at) < utcnow() - LEDGER_KEEP))
-    removed = sweep_orphan_media(jobs.runtime.engine, jobs.runtime.media.root)
+    removed = sweep_orphan_media(jobs.deps.engine, jobs.deps.media.root)
     if removed:
         log.warning("removed %d media file(s) no audio asset refers to", len(removed))
 
@@ -271,12 +291,12 @@ def database_key(url: str) -> str:
 class Jobs:
     """Owns the lease keeper and, while this process holds the lease, the APScheduler instance."""
 
-    def __init__(self, runtime: Runtime, holder: str | None = None) -> None:
-        self.runtime = runtime
-        self.clock: Clock = clock_for(runtime.settings)
-        self.db_key = database_key(runtime.settings.db_url)
+    def __init__(self, deps: JobDeps, holder: str | None = None) -> None:
+        self.deps = deps
+        self.clock: Clock = clock_for(deps.settings)
+        self.db_key = database_key(deps.settings.db_url)
         self.holder = holder or f"{uuid.uuid4().hex[:12]}@pid{_pid()}"
-        self.lease = Lease(runtime.engine, self.holder, runtime.settings.scheduler_lease_s)
+        self.lease = Lease(deps.engine, self.holder, deps.settings.scheduler_lease_s)
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -306,7 +326,7 @@ class Jobs:
             log.exception("could not release the scheduler lease")
 
     def _keep_lease(self) -> None:
-        interval = max(0.5, self.runtime.settings.scheduler_lease_s / 3)
+        interval = max(0.5, self.deps.settings.scheduler_lease_s / 3)
         while True:
             try:
                 held = self.lease.acquire()
@@ -328,7 +348,7 @@ class Jobs:
                 return
             scheduler = BackgroundScheduler(
                 timezone=UTC,
-                jobstores={"default": SQLAlchemyJobStore(engine=self.runtime.engine, tablename="apscheduler_jobs")},
+                jobstores={"default": SQLAlchemyJobStore(engine=self.deps.engine, tablename="apscheduler_jobs")},
                 executors={"default": GuardedExecutor(self)},
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S})
             scheduler.start(paused=True)
@@ -356,7 +376,7 @@ class Jobs:
     def claim(self, job_id: str, run_time: datetime, status: str) -> int | None:
         """Record a run under its unique key if this process holds the lease; None when it must not run."""
         try:
-            with session_scope(self.runtime.engine) as session:
+            with session_scope(self.deps.engine) as session:
                 if not self.lease.held(session):
                     log.warning("not running %s at %s: this process no longer holds the lease", job_id, run_time)
                     return None
@@ -370,7 +390,7 @@ class Jobs:
             return None
 
     def finish(self, run_id: int, status: str, error: str | None = None) -> None:
-        with session_scope(self.runtime.engine) as session:
+        with session_scope(self.deps.engine) as session:
             session.execute(update(JobRun).where(col(JobRun.id) == run_id)
                             .values(status=status, finished_at=utcnow(), error=error))
 

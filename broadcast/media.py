@@ -7,11 +7,11 @@ rename), so a crash never leaves a half-written file where a receiver could down
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from broadcast.atomic import TEMP_GLOB, atomic_write
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -45,24 +45,14 @@ class MediaStore:
         final = self.root / relative
         if final.is_file() and final.stat().st_size == len(data):
             return StoredMedia(sha256, relative, len(data))
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".part-", dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, final)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        atomic_write(final, data)
         return StoredMedia(sha256, relative, len(data))
 
     def remove_partials(self) -> int:
         """Delete temp files left by a crash mid-write; returns how many."""
         count = 0
         if self.root.is_dir():
-            for leftover in self.root.glob("*/.part-*"):
+            for leftover in self.root.glob(f"*/{TEMP_GLOB}"):
                 leftover.unlink(missing_ok=True)
                 count += 1
         return count

@@ -12,15 +12,9 @@ reproduce the exact bytes.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
-from pathlib import Path
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
@@ -207,61 +201,32 @@ def verify(raw: bytes, public_key: Ed25519PublicKey) -> Manifest:
         raise VerificationError("malformed", f"manifest fields are invalid: {exc}") from exc
 
 
-def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, now: datetime,
+def check_manifest(manifest: Manifest, *, receiver_id: int, last_sequence: int, now: datetime | None,
                    max_clock_skew: timedelta = timedelta(minutes=10)) -> None:
-    """The checks a receiver makes after the signature: identity, sequence, expiry, protocol version."""
+    """The checks a receiver makes after the signature, in this order: protocol version, identity,
+    sequence, expiry, and a generation time not in the future (beyond ``max_clock_skew``).
+
+    ``now=None`` leaves out the two time checks: for a manifest accepted earlier and read back from the
+    receiver's own storage (it stays in force after it expires, until a newer one arrives).
+
+    Raises VerificationError whose ``reason`` is the word a receiver reports (docs/receiver.md).
+    """
     if manifest.protocol != PROTOCOL_VERSION:
-        raise VerificationError("protocol", f"manifest protocol {manifest.protocol} is not {PROTOCOL_VERSION}")
+        raise VerificationError("unsupported-protocol",
+                                f"protocol {manifest.protocol}; this agent speaks {PROTOCOL_VERSION}")
     if manifest.receiver_id != receiver_id:
-        raise VerificationError("wrong-receiver", f"manifest is for receiver {manifest.receiver_id}")
+        raise VerificationError("wrong-receiver",
+                                f"the manifest is for receiver {manifest.receiver_id}, not {receiver_id}")
     if manifest.sequence <= last_sequence:
-        raise VerificationError("old-sequence", f"sequence {manifest.sequence} is not newer than {last_sequence}")
+        raise VerificationError("replayed",
+                                f"sequence {manifest.sequence} is not newer than the accepted {last_sequence}")
+    if now is None:
+        return
     if manifest.valid_until <= now:
-        raise VerificationError("expired", f"manifest expired at {manifest.valid_until.isoformat()}")
+        raise VerificationError("expired", f"valid until {manifest.valid_until.isoformat()}, now {now.isoformat()}")
     if manifest.generated_at > now + max_clock_skew:
-        raise VerificationError("from-future", "manifest was generated in the future (check the clock)")
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    private_key: Ed25519PrivateKey
-
-    @property
-    def public_key(self) -> Ed25519PublicKey:
-        return self.private_key.public_key()
-
-    @cached_property
-    def key_id(self) -> str:
-        return key_id(self.public_key)
-
-    @cached_property
-    def public_b64(self) -> str:
-        return public_key_b64(self.public_key)
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> SigningKey:
-        """Load the server's key, creating it (mode 0600, atomically) on first use."""
-        if path.is_file():
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ValueError(f"{path} is not an Ed25519 private key")
-            return cls(key)
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
-                handle.flush()
-                os.fsync(handle.fileno())
-            with contextlib.suppress(FileExistsError):  # another process created the key first
-                os.link(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        return cls.load_or_create(path)
+        raise VerificationError("from-future", f"generated at {manifest.generated_at.isoformat()}, in the future "
+                                               f"(now {now.isoformat()}): check the clock")
 
 
 if __name__ == "__main__":  # python -m broadcast.protocol > docs/receiver-protocol.schema.json

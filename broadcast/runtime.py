@@ -9,21 +9,31 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 
 from broadcast.config import Settings
 from broadcast.db import make_engine, session_scope, upgrade
+from broadcast.keys import SigningKey
 from broadcast.media import MediaStore
-from broadcast.protocol import SigningKey
 from broadcast.services import demo
 
 if TYPE_CHECKING:
-    from broadcast.jobs import Jobs
+    from broadcast.jobs import JobDeps
     from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
+
+
+class BackgroundJobs(Protocol):
+    """What requests may ask of the background jobs (``jobs.Jobs``): run now rather than at the next tick."""
+
+    def wake_synthesis(self) -> None: ...
+
+    def wake_publication(self) -> None: ...
+
+    def shutdown(self) -> None: ...
 
 
 @dataclass
@@ -31,7 +41,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     media: MediaStore
-    jobs: Jobs | None = None
+    jobs: BackgroundJobs | None = None
     seeded: demo.DemoSeed | None = field(default=None)
 
     @classmethod
@@ -53,6 +63,13 @@ class Runtime:
         from broadcast.speech import Speaker
 
         return Speaker(self.settings)
+
+    def job_deps(self) -> JobDeps:
+        """What the background jobs may use, and no more."""
+        from broadcast.jobs import JobDeps
+
+        return JobDeps(settings=self.settings, engine=self.engine, media=self.media,
+                       speaker=lambda: self.speaker, signing_key=lambda: self.signing_key)
 
     def seed_if_empty(self) -> demo.DemoSeed | None:
         with session_scope(self.engine) as session:

@@ -6,14 +6,17 @@ audio for the same text and voice.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from broadcast.audio import AudioSettings, RenderedAudio, render_recording, render_speech
 from broadcast.errors import InvalidInput
-from broadcast.normalise import Lexicon, Spoken, default_lexicon, normalise
+from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon, normalise
 from broadcast.synth import SentenceCache, build_engines
-from broadcast.synth.profiles import VoiceProfile, load_profiles
+from broadcast.synth.cloud import cloud_configs
+from broadcast.synth.installed import load_installed_profiles
+from broadcast.synth.profiles import ProfileError, VoiceProfile, load_profiles
 
 if TYPE_CHECKING:
     from broadcast.config import Settings
@@ -29,13 +32,16 @@ class Speaker:
     """Holds the loaded voice profiles, engines and sentence cache for the life of the process."""
 
     def __init__(self, settings: Settings) -> None:
-        self.profiles: dict[str, VoiceProfile] = load_profiles(settings.voices_dir)
+        self.shipped: dict[str, VoiceProfile] = load_profiles(settings.voices_dir)
+        self.installed_dir = settings.installed_voices_dir
+        self.profiles: dict[str, VoiceProfile] = self._with_installed()
         if settings.default_voice not in self.profiles:
             raise InvalidInput(
                 f"default voice {settings.default_voice!r} is not among the profiles in {settings.voices_dir}"
             )
         self.default_voice = settings.default_voice
-        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries)
+        self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries,
+                                     cloud=cloud_configs(settings))
         self.cache = SentenceCache(settings.cache_dir / "sentences", settings.sentence_cache_mb * 1024 * 1024)
         self.audio_settings = AudioSettings(
             bitrate_kbps=settings.mp3_bitrate_kbps,
@@ -43,8 +49,23 @@ class Speaker:
             max_upload_seconds=settings.max_upload_minutes * 60,
         )
 
+    def _with_installed(self) -> dict[str, VoiceProfile]:
+        """Shipped profiles plus those installed in the data directory (a shipped name cannot be shadowed)."""
+        installed = load_installed_profiles(self.installed_dir)
+        clash = sorted(set(installed) & set(self.shipped))
+        if clash:
+            raise ProfileError(f"{self.installed_dir}: installed voice(s) {clash} reuse a shipped voice's name")
+        return {**self.shipped, **installed}
+
+    def reload_installed(self) -> None:
+        """Pick up voices added or removed by `broadcast voices` while the service runs."""
+        self.profiles = self._with_installed()
+
     def profile(self, name: str | None) -> VoiceProfile:
         name = name or self.default_voice
+        if name not in self.profiles:
+            with contextlib.suppress(ProfileError):  # a broken file added later leaves the running voices alone
+                self.reload_installed()
         try:
             return self.profiles[name]
         except KeyError:
@@ -54,6 +75,8 @@ class Speaker:
     def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None) -> Speech:
         """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left."""
         spoken = normalise(text, lexicon or default_lexicon())
+        if not any(s.strip() for para in spoken.paragraphs for s in para):
+            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
         return Speech(spoken=spoken, audio=self.render(spoken.paragraphs, voice))
 
     def render(self, paragraphs: list[list[str]], voice: str | None = None) -> RenderedAudio:

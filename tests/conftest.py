@@ -29,8 +29,11 @@ from broadcast.app import create_app
 from broadcast.config import Settings
 from broadcast.db import make_engine, session_scope, upgrade
 from broadcast.models import Role
+from broadcast.schedule.service import apply_template
+from broadcast.schedule.templates import load_templates
 from broadcast.services.accounts import create_user
-from broadcast.services.stations import apply_template, create_receiver, create_station, load_templates
+from broadcast.services.receivers import create_receiver
+from broadcast.services.stations import create_station
 
 PG_ADMIN_URL = os.environ.get("BROADCAST_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_ADMIN_URL else [])

@@ -24,7 +24,7 @@ from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority
 from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.services import bulletins as svc
-from broadcast.services import placements, versions
+from broadcast.services import repacking, versions
 from broadcast.services.synthesis import store_asset
 
 router = APIRouter(prefix="/bulletins", tags=["bulletins"])
@@ -178,7 +178,7 @@ def approve(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: Sessio
     """
     bulletin = svc.approve(session, user, svc.get_bulletin(session, user, bulletin_id), body.version_id,
                            body.comment, body.audio_sha256)
-    placements.audio_changed(session, bulletin.id or 0, runtime.settings.play_grace_s,
+    repacking.audio_changed(session, bulletin.id or 0, runtime.settings.play_grace_s,
                              clock_for(runtime.settings).now())
     reply = to_public(session, bulletin)
     _wake(runtime, session, publication=True)

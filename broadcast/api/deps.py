@@ -13,7 +13,7 @@ from broadcast.db import session_scope
 from broadcast.models import Receiver, Role, User
 from broadcast.runtime import Runtime
 from broadcast.services.accounts import resolve_token
-from broadcast.services.stations import authenticate_receiver
+from broadcast.services.devices import authenticate_receiver
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
 _device_bearer = HTTPBearer(auto_error=False, scheme_name="DeviceToken",

@@ -13,9 +13,9 @@ from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
 from broadcast.errors import NotFound
 from broadcast.models import Bulletin, Placement, PlacementMode, PlaylistItem, Priority, Station, User
 from broadcast.schedule.clock import clock_for
+from broadcast.schedule.templates import load_templates
 from broadcast.services import bulletins as bulletin_svc
 from broadcast.services import placements as svc
-from broadcast.services.stations import load_templates
 
 router = APIRouter(tags=["placements"])
 

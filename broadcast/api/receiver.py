@@ -11,7 +11,7 @@ import asyncio
 import threading
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -23,13 +23,15 @@ from starlette.background import BackgroundTask
 
 from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
 from broadcast.distribute.manifests import PollState, current_manifest, poll_state, stored_body
-from broadcast.distribute.pgpoll import AsyncPollReader
 from broadcast.distribute.reports import ingest
 from broadcast.models import Receiver
 from broadcast.protocol import ReportsReply, ReportsRequest, SigningKeyInfo
 from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.security import DeviceToken, secrets_match
+
+if TYPE_CHECKING:  # PostgreSQL only: psycopg is the `postgres` extra, imported when such a URL is configured
+    from broadcast.distribute.pgpoll import AsyncPollReader
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -118,6 +120,8 @@ def _last_seen(request: Request) -> LastSeen:
 def _pg_reader(request: Request, runtime: Runtime) -> AsyncPollReader:
     reader = getattr(request.app.state, "receiver_poll_reader", None)
     if reader is None:
+        from broadcast.distribute.pgpoll import AsyncPollReader
+
         reader = request.app.state.receiver_poll_reader = AsyncPollReader(runtime.settings.db_url)
     return reader
 

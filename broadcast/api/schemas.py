@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from broadcast.models import AudioAsset, Priority
+from broadcast.synth.who_spoke import WhoSpoke, failover_note
 
 
 class AudioPublic(BaseModel):
@@ -18,12 +19,18 @@ class AudioPublic(BaseModel):
     true_peak_dbtp: float | None
     engine: str
     format: str = "mp3"
+    speakers: list[dict[str, str]] = Field(default_factory=list,
+                                           description="Who spoke each sentence: engine, model (sha256), voice")
+    fallbacks: dict[str, str] = Field(default_factory=dict, description="Engines that failed, and why")
+    failover: str | None = Field(None, description="Plain note when a fallback voice read it")
 
     @classmethod
     def of(cls, asset: AudioAsset) -> AudioPublic:
+        record = WhoSpoke.from_json(asset.speakers)
         return cls(sha256=asset.sha256, url=f"/api/v1/media/{asset.sha256}.mp3", bytes=asset.bytes,
                    duration_s=round(asset.duration_s, 3), lufs=asset.lufs, true_peak_dbtp=asset.true_peak_dbtp,
-                   engine=asset.engine)
+                   engine=asset.engine, speakers=record.sentences, fallbacks=record.fallbacks,
+                   failover=failover_note(record))
 
 
 class BulletinCreate(BaseModel):

@@ -13,7 +13,7 @@ from broadcast.api.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
 from broadcast.api.schemas import AudioPublic, PlaylistItemPublic
 from broadcast.errors import Forbidden, InvalidInput, NotFound
 from broadcast.models import Receiver, Station, StationSlot, utcnow
-from broadcast.services import audit, stations
+from broadcast.services import audit, receivers, stations
 from broadcast.services.accounts import station_ids_for
 from broadcast.services.placements import station_playlist
 
@@ -127,7 +127,7 @@ def list_receivers(code: str, user: CurrentUser, session: SessionDep) -> list[Re
 @router.post("/{code}/receivers", response_model=ReceiverCreated, status_code=201)
 def create_receiver(code: str, body: ReceiverCreate, user: AdminUser, session: SessionDep) -> ReceiverCreated:
     station = stations.get_station(session, code)
-    receiver, token = stations.create_receiver(session, station, body.name)
+    receiver, token = receivers.create_receiver(session, station, body.name)
     audit.record(session, user, "receiver.create", "receiver", receiver.id, receiver.name)
     return ReceiverCreated(id=receiver.id or 0, name=receiver.name, station=station.code, last_seen_at=None,
                            revoked=False, token=token)
@@ -142,7 +142,7 @@ def revoke_receiver(code: str, receiver_id: int, user: AdminUser, session: Sessi
     if receiver is None or receiver.station_id != station.id:
         raise NotFound(f"station {code} has no receiver {receiver_id}")
     if receiver.revoked_at is None:
-        stations.revoke_receiver(session, receiver)
+        receivers.revoke_receiver(session, receiver)
         audit.record(session, user, "receiver.revoke", "receiver", receiver.id, receiver.name)
     return ReceiverPublic(id=receiver.id or 0, name=receiver.name, station=station.code,
                           last_seen_at=receiver.last_seen_at, revoked=True)
@@ -184,7 +184,7 @@ def set_schedule(code: str, body: ScheduleIn, user: AdminUser, session: SessionD
     """Replace the station's broadcast slots (templates and/or explicit slots); placed occurrences stay."""
     from broadcast.schedule.clock import clock_for
     from broadcast.schedule.service import set_schedule as replace
-    from broadcast.services.stations import SlotSpec, load_templates
+    from broadcast.schedule.templates import SlotSpec, load_templates
 
     templates = load_templates(runtime.settings.schedules_dir)
     unknown = [t for t in body.templates if t not in templates]

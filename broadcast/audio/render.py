@@ -9,17 +9,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 from scipy import signal
 
 from broadcast.audio.dynamics import Analysed, analyse, join, silence_samples
+from broadcast.audio.horn import shape_for_horn
 from broadcast.audio.master import Programme, master
 from broadcast.audio.settings import AudioSettings, RenderedAudio
 from broadcast.audio.silence import trim
 from broadcast.synth.base import Engine
 from broadcast.synth.cache import SentenceCache
-from broadcast.synth.chain import Spoken, iter_spoken
+from broadcast.synth.chain import ChainState, Spoken, iter_spoken
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
 
@@ -36,9 +38,11 @@ def to_rate(pcm: Pcm, sample_rate: int) -> np.ndarray:
     return signal.resample_poly(samples, sample_rate // common, pcm.sample_rate // common).astype(np.float32)
 
 
-def prepare_sentence(pcm: Pcm, sample_rate: int) -> Analysed | None:
-    """Resample, trim the ends and analyse one spoken sentence; None if it holds no sound."""
+def prepare_sentence(pcm: Pcm, sample_rate: int, horn: bool = False) -> Analysed | None:
+    """Resample, trim the ends, shape for horns if asked, and analyse one sentence; None if it holds no sound."""
     trimmed = trim(to_rate(pcm, sample_rate), sample_rate)
+    if horn and trimmed.size:
+        trimmed = shape_for_horn(trimmed, sample_rate)
     return analyse(trimmed, sample_rate) if trimmed.size else None
 
 
@@ -81,11 +85,12 @@ def render_speech(
         raise ValueError("nothing to speak: no sentences")
     rate = settings.sample_rate
     spoken: list[Spoken] = []
+    state = ChainState()
     with ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="analyse") as analyser:
         futures: list[Future[Analysed | None]] = []
-        for item in iter_spoken(flat, profile, engines, cache):
+        for item in iter_spoken(flat, profile, engines, cache, state):
             spoken.append(item)
-            futures.append(analyser.submit(prepare_sentence, item.pcm, rate))
+            futures.append(analyser.submit(prepare_sentence, item.pcm, rate, profile.horn))
         prepared = iter([future.result() for future in futures])
     grouped = [[next(prepared) for _ in paragraph] for paragraph in texts]
     speech = assemble(grouped, rate, profile.sentence_pause_ms, profile.paragraph_pause_ms)
@@ -97,4 +102,5 @@ def render_speech(
         outro=profile.sound_source("outro"),
         gap_s=profile.gap_after_intro_ms / 1000,
     )
-    return master(programme, settings, [item.engine for item in spoken])
+    rendered = master(programme, settings, [item.engine for item in spoken])
+    return replace(rendered, speakers=[item.speaker() for item in spoken], fallbacks=dict(state.reasons))

@@ -85,6 +85,10 @@ class RenderedAudio:
     channels: int
     bitrate_kbps: int
     engines: list[str]
+    #: Who spoke each sentence: {"engine", "model" (sha256 of a local model), "voice"} (issue 12).
+    speakers: list[dict[str, str]] = field(default_factory=list)
+    #: Engines of the voice's chain that failed, with why (the bulletin shows the failover plainly).
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     @property
     def engine_summary(self) -> str:

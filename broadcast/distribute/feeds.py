@@ -1,50 +1,31 @@
 """Each station's publishable playlist ("feed"), rebuilt only when something changed.
 
-Writers call :func:`touch` (one UPDATE) whenever a station's occurrences may have changed: placements,
-cancellations, finished synthesis, repacking. The feed is rebuilt lazily (by a poll or by the publication
-job) when its ``built_version`` lags ``version`` or its ``next_change_at`` has passed (an occurrence
-entering the 24-hour horizon or reaching its latest start). Rebuilds are compare-and-set updates, so two
-processes rebuilding at once cannot interleave.
+Writers call :func:`broadcast.schedule.changes.mark_changed` (one UPDATE) whenever a station's
+occurrences may have changed: placements, cancellations, finished synthesis, repacking. The feed is rebuilt
+lazily (by a poll or by the publication job) when its ``built_version`` lags ``version`` or its
+``next_change_at`` has passed (an occurrence entering the 24-hour horizon or reaching its latest start).
+Rebuilds are compare-and-set updates, so two processes rebuilding at once cannot interleave.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from broadcast.models import AudioAsset, Bulletin, BulletinStatus, ItemStatus, PlaylistItem, StationFeed, utcnow
+from broadcast.models import AudioAsset, Bulletin, BulletinStatus, ItemStatus, PlaylistItem, StationFeed
 from broadcast.protocol import ManifestItem, canonical_bytes
+from broadcast.schedule.changes import mark_changed, new_feed_row
 
 HORIZON = timedelta(hours=24)
 MAX_FEED_AGE = timedelta(hours=1)
 LIVE_STATUSES = (ItemStatus.scheduled, ItemStatus.played)
-
-
-def insert_ignore(session: Session, model: type, **values: Any) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
-    dialect = session.get_bind().dialect.name
-    table = model.__table__  # type: ignore[attr-defined]
-    stmt = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(**values)
-    session.execute(stmt.on_conflict_do_nothing())
-
-
-def touch(session: Session, station_ids: Iterable[int], now: datetime | None = None) -> None:
-    """Mark stations' feeds as possibly changed, so the next poll or publication rebuilds them."""
-    now = now or utcnow()
-    for station_id in sorted(set(station_ids)):
-        result = session.execute(update(StationFeed).where(col(StationFeed.station_id) == station_id)
-                                 .values(version=StationFeed.version + 1, changed_at=now))
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            insert_ignore(session, StationFeed, station_id=station_id, version=1, built_version=0,
-                          content_hash="", items_json="[]", changed_at=now)
+touch = mark_changed  # the old name, for code written before the mark moved to schedule/changes.py
 
 
 def media_url(public_url: str, sha256: str) -> str:
@@ -100,8 +81,7 @@ def fresh_feed(session: Session, station_id: int, now: datetime, public_url: str
         feed = session.exec(select(StationFeed).where(StationFeed.station_id == station_id)
                             .execution_options(populate_existing=True)).first()
         if feed is None:
-            insert_ignore(session, StationFeed, station_id=station_id, version=1, built_version=0,
-                          content_hash="", items_json="[]", changed_at=now)
+            new_feed_row(session, station_id, now)
             continue
         if not _needs_build(feed, now):
             return feed

@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import Connection, update
 from sqlmodel import Session, col, select
 
-from broadcast.distribute.feeds import HORIZON, fresh_feed, insert_ignore
+from broadcast.db import insert_ignore
+from broadcast.distribute.feeds import HORIZON, fresh_feed
+from broadcast.keys import SigningKey
 from broadcast.models import ManifestState, Receiver, Station
-from broadcast.protocol import Manifest, SigningKey, sign
+from broadcast.protocol import Manifest, sign
 
 POLL_INTERVAL_S = 60
 EMERGENCY_POLL_INTERVAL_S = 15

@@ -17,9 +17,8 @@ from sqlmodel import Session
 from broadcast.distribute.feeds import fresh_feed
 from broadcast.distribute.manifests import PollState, current_manifest
 from broadcast.distribute.push import enqueue_changes
+from broadcast.keys import SigningKey
 from broadcast.models import Receiver, UTCDateTime
-from broadcast.protocol import SigningKey
-from broadcast.services.placements import reconcile_durations
 
 MAX_SLEEP = timedelta(minutes=1)
 
@@ -45,9 +44,8 @@ def _states(session: Session) -> list[PollState]:
     return [PollState(*row[:3], row[3] is not None, *row[4:]) for row in session.execute(_STATES).all()]
 
 
-def publish(session: Session, key: SigningKey, public_url: str, now: datetime, grace_s: int) -> PublishResult:
+def publish(session: Session, key: SigningKey, public_url: str, now: datetime) -> PublishResult:
     """Bring every stale feed and manifest up to date; with nothing stale this is two reads."""
-    reconcile_durations(session, grace_s, now)
     states = _states(session)
     stale_feeds = {s.station_id for s in states
                    if s.feed_version is None or s.feed_built_version != s.feed_version

@@ -21,9 +21,9 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from broadcast.db import session_scope
-from broadcast.distribute.feeds import insert_ignore
+from broadcast.db import insert_ignore, session_scope
 from broadcast.distribute.manifests import current_manifest
+from broadcast.keys import SigningKey
 from broadcast.models import (
     DeliveryStatus,
     ManifestState,
@@ -32,7 +32,6 @@ from broadcast.models import (
     Receiver,
     Station,
 )
-from broadcast.protocol import SigningKey
 
 log = logging.getLogger(__name__)
 BASE_DELAY_S = 5.0

@@ -4,6 +4,8 @@ Idempotent by (receiver, event_id): a re-sent event is acknowledged as a duplica
 An event about an item that is not on the receiver's station is stored (for diagnosis) but marked
 ignored and changes nothing. The first ``played`` event from any receiver of the station marks the
 occurrence played; a late ``played`` report corrects an occurrence the expiry job had marked missed.
+A final ``failed`` or ``skipped`` report closes the occurrence at once (not at expiry) when every active
+receiver of the station has reported one; a download failure is not final (the receiver fetches again).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from broadcast.models import (
     StationHealth,
 )
 from broadcast.protocol import Heartbeat, ReportsRequest
+from broadcast.schedule.changes import mark_changed
 
 LOW_DISK_MB = 200.0
 MAX_CLOCK_OFFSET_S = 30.0
@@ -70,6 +73,8 @@ def ingest(session: Session, receiver: Receiver, body: ReportsRequest, now: date
             result.ignored.append(event.event_id)
         elif item is not None and event.kind == "played":
             _played(session, receiver, item, event.at, now)
+        elif item is not None and event.kind in ("failed", "skipped") and not event.detail.startswith("download of"):
+            _gave_up(session, receiver, item, now)
     if body.heartbeat is not None:
         _heartbeat(session, receiver, body.heartbeat, now)
     receiver.last_seen_at = now
@@ -87,6 +92,37 @@ def _played(session: Session, receiver: Receiver, item: PlaylistItem, at: dateti
         session.add(item)
     if receiver.last_played_at is None or at >= receiver.last_played_at:
         receiver.last_played_item_id, receiver.last_played_at = item.id, at
+
+
+def _gave_up(session: Session, receiver: Receiver, item: PlaylistItem, now: datetime) -> None:
+    """Close a still-scheduled occurrence once no active receiver of its station can play it any more."""
+    if item.status != ItemStatus.scheduled:
+        return
+    active = set(session.exec(select(Receiver.id).where(Receiver.station_id == item.station_id,
+                                                       col(Receiver.revoked_at).is_(None))).all())
+    outcomes = session.exec(select(ReceiverEvent.receiver_id, ReceiverEvent.kind).where(
+        ReceiverEvent.item_id == item.id, col(ReceiverEvent.ignored).is_(None),
+        col(ReceiverEvent.kind).in_((EventKind.failed, EventKind.skipped, EventKind.played)))).all()
+    if any(kind == EventKind.played for _, kind in outcomes):
+        return
+    final = {rid: kind for rid, kind in outcomes if not _transient(session, rid, item)}
+    if not active <= set(final):
+        return
+    failed = EventKind.failed in final.values()
+    item.status = ItemStatus.failed if failed else ItemStatus.skipped
+    item.status_at = now
+    item.status_detail = (f"receiver {receiver.id} reported it {'failed' if failed else 'skipped'}; "
+                          "no receiver of the station can play it")[:500]
+    session.add(item)
+    mark_changed(session, [item.station_id], now)
+
+
+def _transient(session: Session, receiver_id: int, item: PlaylistItem) -> bool:
+    """Only download failures from this receiver for this item (it will fetch the audio again)."""
+    details = session.exec(select(ReceiverEvent.detail).where(
+        ReceiverEvent.item_id == item.id, ReceiverEvent.receiver_id == receiver_id,
+        col(ReceiverEvent.kind).in_((EventKind.failed, EventKind.skipped)))).all()
+    return all(d.startswith("download of") for d in details)
 
 
 def _heartbeat(session: Session, receiver: Receiver, beat: Heartbeat, now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from .types import UTCDateTime, enum_type, utcnow
@@ -74,6 +75,8 @@ class AudioAsset(SQLModel, table=True):
     channels: int | None = None
     bitrate_kbps: int | None = None
     engine: str = Field(default="", max_length=64, description="Engine(s) that spoke it, or 'upload'")
+    speakers: str = Field(default="", sa_type=Text,
+                          description="JSON: who spoke each sentence (engine, model sha256, voice) and failovers")
     spoken_text: str = Field(default="", max_length=200_000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

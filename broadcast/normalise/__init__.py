@@ -10,9 +10,10 @@ The package is pure and thread-safe: database overrides are passed in through
 
 from .lexicon import Lexicon, LexiconError, check_entry
 from .models import Change, Spoken
-from .pipeline import default_lexicon, normalise, normalise_line
+from .pipeline import NOTHING_TO_SAY, default_lexicon, normalise, normalise_line, speakable
 
 __all__ = [
+    "NOTHING_TO_SAY",
     "Change",
     "Lexicon",
     "LexiconError",
@@ -21,4 +22,5 @@ __all__ = [
     "default_lexicon",
     "normalise",
     "normalise_line",
+    "speakable",
 ]

@@ -22,6 +22,7 @@ _TRAILING = frozenset(".,;:!?)]}\"'”’»…")
 _OPENING = frozenset("([{\"'“‘«<:")
 _EMAIL = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 _URL = re.compile(r"(?:https?://)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)((?:/[A-Za-z0-9._~%-]*)*)", re.I)
+_URL_WITH_PATH = re.compile(r"(?:https?://)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)[/?#]", re.I)
 _LABEL_PART = re.compile(r"[A-Za-z]+|[0-9]+|[-_]")
 
 
@@ -115,9 +116,16 @@ def address_rule(s: Sentence, i: int) -> int | None:
         return s.say(i, j, read_email(m.group(1), m.group(2), s.lex), "email", WORDY)
     m = _URL.fullmatch(run)
     if m is None:
-        return None
+        m = _URL_WITH_PATH.match(run)  # a source link with a query or odd characters: the host is enough
+        if m is None:
+            return None
+        path = "/long"
+    else:
+        path = m.group(2)
     host = m.group(1)
     labels = host.lower().split(".")
     if labels[-1] not in TLDS and not run.lower().startswith(("http", "www.")):
         return None
-    return s.say(i, j, read_url(host, m.group(2), s.lex), "url", WORDY)
+    if path.strip("/"):
+        return s.say(i, j, read_url(host, "", s.lex), "url", WORDY)  # a source link: its host only
+    return s.say(i, j, read_url(host, path, s.lex), "url", WORDY)

@@ -37,6 +37,10 @@ MONTH_BEFORE = frozenset({"tháng", "quý", "số"})  # no "tháng" inserted aft
 DASH_DATE_CUES = frozenset({"sáng", "chiều", "tối", "trưa", "đêm", "rạng", "ngày", "khánh", "lễ", "tết", "dịp"})
 
 
+# Words before "d.m" that make it a date rather than a decimal or version ("ngày 7.10", "sáng 15.3").
+DOT_DATE_CUES = frozenset({"ngày", "mùng", "mồng", "sáng", "chiều", "tối", "trưa", "đêm", "hôm", "rạng"})
+
+
 def month(text: str) -> str:
     """Month names are cardinals except April: tháng tư."""
     return "tư" if text.lstrip("0") == "4" else cardinal(text)
@@ -116,6 +120,11 @@ def _dash_date(s: Sentence, i: int, first: str, second: str, third: str, sep2: s
 def date_rule(s: Sentence, i: int) -> int | None:
     """Dates starting at number token ``i``: d.m.yyyy, d/m/y, m/yyyy, d/m, d1-d2/m[/y], d-m[-yyyy]."""
     text = s.texts[i]
+    if text.count(".") == 1 and s.prev_word(i) in DOT_DATE_CUES:  # "ngày 7.10"
+        d, m = text.split(".")
+        if len(d) <= 2 and len(m) <= 2 and _valid(d, m):
+            return s.say(i, i + 1, _date(s, i, d, m, None), "date", NUMERIC)
+        return None
     if text.count(".") == 2:  # 12.5.2023
         d, m, y = text.split(".")
         if len(d) <= 2 and len(m) <= 2 and len(y) == 4 and _valid(d, m):
@@ -153,7 +162,7 @@ def time_rule(s: Sentence, i: int) -> int | None:
     if not text.isdigit() or len(text) > 2 or int(text) > 24:
         return None
     mark = s.glued(i + 1)
-    if mark is None or mark not in ("h", "g", "giờ", ":"):
+    if mark is None or mark not in ("h", "H", "g", "giờ", ":"):
         return None
     minutes = s.glued(i + 2, NUM)
     if minutes is not None and not (len(minutes) == 2 and minutes.isdigit() and int(minutes) < 60):
@@ -163,6 +172,8 @@ def time_rule(s: Sentence, i: int) -> int | None:
     if minutes is not None and mark != ":" and s.glued(i + 3, WORD) is not None:
         return None  # "16h30abc": not a clock time
     spoken = f"{cardinal(text)} giờ"
+    if s.last_rule_end.get("date") in (i, i - 1) and s.last_kind == NUMERIC:
+        spoken = ", " + spoken  # "07/05/2020 06:13": a pause, or the hour runs into the year
     end = i + 2
     if minutes is not None:
         end = i + 3

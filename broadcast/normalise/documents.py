@@ -48,7 +48,7 @@ def document_rule(s: Sentence, i: int) -> int | None:
     while k < s.n and parts < _MAX_PARTS:
         kind, tok = s.kinds[k], s.texts[k]
         if kind == WORD:
-            words.append(spell(tok, s.lex))
+            words.append(s.lex.override(tok) or spell(tok, s.lex))  # a staff entry ("TB") applies inside codes
         elif kind == NUM and s.kinds[k - 1] == WORD and tok.isdigit():
             words.append(cardinal(tok))  # "QH15"
         elif kind == SYM and tok in _SEPARATORS:

@@ -224,6 +224,15 @@ class Lexicon:
         override = self._overrides.entries.get(written)
         return (override[0], found[1]) if override else found
 
+    def override(self, written: str) -> str | None:
+        """A staff entry for exactly ``written`` (case-sensitive for capitals keys), or None."""
+        found = self._overrides.entries.get(written)
+        if found is None and self._overrides.entries:
+            found = self._overrides.entries.get(written.lower())
+            if found is not None and not _has_lower(written.lower()):
+                found = None
+        return found[0] if found else None
+
     def letter(self, ch: str) -> str | None:
         """Vietnamese name of a letter (either case), or None."""
         return self._letters.get(ch.upper())

@@ -98,11 +98,22 @@ def _short_cardinal(text: str) -> str:
     return " ".join(_cardinal_words(int(stripped)))
 
 
+#: A run of this many digits or more with no separators is a hotline, account or fax number.
+LONG_DIGIT_RUN = 7
+
+
 def integer(text: str) -> str:
-    """Read a written integer: zero-padded numbers ("06", "08") are read digit by digit."""
-    if len(text) > 1 and text[0] == "0":
+    """Read a written integer: zero-padded numbers ("06", "08") and long digit runs digit by digit."""
+    if (len(text) > 1 and text[0] == "0") or len(text) >= LONG_DIGIT_RUN:
         return digits(text)
     return cardinal(text)
+
+
+def count(text: str) -> str:
+    """A zero-padded count or clock hour ("có 02 xã", "07 giờ"): the zero is typing habit, not read."""
+    if len(text) <= 3 and text.isdigit():
+        return cardinal(text)
+    return integer(text)
 
 
 def fraction(text: str) -> str:

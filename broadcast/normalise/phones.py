@@ -9,7 +9,7 @@ from .state import NUM, NUMERIC, WORD, WS, Sentence
 PHONE_WORDS = frozenset({"hotline", "gọi", "fax", "sđt", "đt", "zalo", "sms", "nhắn", "cứu", "nạn", "hỏa", "hoả"})
 # Two-word phrases ending just before the number ("tổng đài 1022", "điện thoại 0205...").
 PHONE_PHRASES = frozenset({("tổng", "đài"), ("điện", "thoại"), ("dây", "nóng"), ("số", "máy")})
-_SKIPPABLE = frozenset({":", "số"})
+_SKIPPABLE = frozenset({":", "số", "ngay", "cho", "tới", "đến"})  # "gọi ngay 115", "gọi cho 114"
 _SERVICE_PREFIXES = ("1800", "1900")
 _MAX_DIGITS = 12
 

@@ -7,13 +7,33 @@ glued tokens ("°" + "C", "m" + "2", "km²"), so new units are data, not code.
 from __future__ import annotations
 
 from .dates import month
-from .numbers import decimal, number_token, ordinal
+from .numbers import count, decimal, number_token, ordinal
 from .spelling import spell
 from .state import NUM, NUMERIC, WORD, WORDY, WS, Sentence
 
 _MONEY = frozenset({"đ", "đồng", "VNĐ", "VND", "USD", "$"})
 _MAX_UNIT_TOKENS = 3
 MAGNITUDES = frozenset({"nghìn", "ngàn", "triệu", "tỷ", "tỉ"})
+# Words before a zero-padded number that make it a name, read digit by digit ("Đề án 06", "Kế hoạch số 02").
+NAMING_WORDS = frozenset(
+    {
+        "án", "thị", "định", "hoạch", "tư", "văn", "lệnh", "mã", "hiệu", "số", "báo", "quyết", "luật", "mẫu",
+        "biểu", "lục", "trình", "kiốt", "ki-ốt", "lô", "phòng", "tuyến", "xe", "hồ", "sơ",
+    }
+)  # fmt: skip
+
+
+def _zero_padded_count(s: Sentence, i: int, text: str) -> bool:
+    """ "có 02 xã", "07 giờ 30", "cử 01 người": a zero-padded number that counts, not one that names."""
+    if len(text) < 2 or text[0] != "0" or not text.isdigit() or len(text) > 3 or text == "00":
+        return False
+    if s.prev_word(i) in NAMING_WORDS:
+        return False
+    prev = s.prev_solid(i)
+    if prev > 0 and s.kinds[prev] == WORD and s.texts[prev][:1].isupper():
+        return False  # "Tổ 03", "Đội 02": a capitalised name before it
+    nxt = s.next_solid(i)
+    return nxt > 0 and s.kinds[nxt] == WORD and s.texts[nxt][:1].islower()
 
 
 def unit_at(s: Sentence, j: int, spaced: bool) -> tuple[int, str, str] | None:
@@ -78,6 +98,8 @@ def quantity_rule(s: Sentence, i: int) -> int:
         spoken = ordinal(text)
     elif prev == "tháng" and text.isdigit() and len(text) <= 2 and 1 <= int(text) <= 12:
         spoken = month(text)  # "tháng 4" → tháng tư, "tháng 04" → tháng tư
+    elif _zero_padded_count(s, i, text):
+        spoken = count(text)
     elif _is_point_decimal(s, i, text):
         head, _, tail = text.partition(".")
         spoken = decimal(head, tail)  # "3.5 tỷ đồng": a decimal point, not a version number
@@ -86,6 +108,8 @@ def quantity_rule(s: Sentence, i: int) -> int:
     rule = "number"
     end = i + 1
     if _is_minutes(s, i, text):
+        if not int(text):
+            return s.say(i, end, "", "time", NUMERIC)  # "8 giờ 00" → tám giờ
         spoken += " phút"
         rule = "time"
     unit = _unit_after(s, i)

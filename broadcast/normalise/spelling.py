@@ -21,6 +21,31 @@ _ROMAN = re.compile(r"(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
 
+# A Latin-letter name typed in capitals ("YAGI", "WIPHA", "KAJIKI"): onset, vowels, simple coda, repeated.
+_NAME_SYLLABLES = re.compile(
+    r"(?:(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|sl|bl|pl|cl|kl|br|pr|dr|gr|cr|kr|fr|st|sh|[bcdđghjklmnprstvxywfz])?"
+    r"[aeiouy]{1,3}(?:ng|nh|ch|[cmnptlsk](?![aeiouy]))?)+"
+)
+_LATIN_MARKS = re.compile(r"[^a-z]")
+_MAX_NAME = 16
+
+
+def is_name_word(word: str) -> bool:
+    """True if a capitals word is read as a word: a Vietnamese/Tày syllable or a pronounceable name.
+
+    ``word`` is lower case. A word with Vietnamese letters or tone marks ("slải", "pác") is a word of
+    the region, whatever its onset; a plain Latin word is a name when it splits into syllables
+    ("yagi" = ya-gi); a run such as "dti" or "kttv" does not, and is spelled.
+    """
+    if is_syllable(word):
+        return True
+    if not 3 <= len(word) <= _MAX_NAME:
+        return False
+    if _LATIN_MARKS.search(word):
+        return any(ch in _VOWELS for ch in word) and word.isalpha()
+    return _NAME_SYLLABLES.fullmatch(word) is not None
+
+
 def is_syllable(word: str) -> bool:
     """True if the lower-case ``word`` has the shape of one Vietnamese syllable."""
     return len(word) <= 7 and _SYLLABLE.fullmatch(word) is not None

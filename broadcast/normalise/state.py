@@ -25,8 +25,8 @@ class Sentence:
     """Tokens of one sentence and the spoken output being built for it."""
 
     __slots__ = (
-        "changes", "kinds", "last_char", "last_kind", "last_rule_end", "lex", "n", "need_space", "out", "starts",
-        "text", "texts",
+        "changes", "dropped", "kinds", "last_char", "last_kind", "last_rule_end", "lex", "n", "need_space", "out",
+        "starts", "text", "texts",
     )  # fmt: skip
 
     def __init__(self, text: str, lex: Lexicon) -> None:
@@ -40,6 +40,7 @@ class Sentence:
         self.need_space = False
         self.last_char = ""
         self.last_rule_end: dict[str, int] = {}  # rule name → token index after its latest use
+        self.dropped = False  # the latest output was a silent token: do not double the space around it
 
     # ------------------------------------------------------------- navigation
     def glued(self, i: int, kind: int | None = None, text: str | None = None) -> str | None:
@@ -122,11 +123,22 @@ class Sentence:
                 self.out.append(" ")
             self.out.append(spoken)
             self.last_char = spoken[-1]
-        self.need_space = True
+            self.need_space = True
+        else:
+            self.dropped = True
+            self.need_space = not (self.out and self.out[-1][-1:].isspace())
         self.last_kind = kind
         return j
 
     def _verbatim(self, text: str) -> None:
+        if self.dropped:
+            self.dropped = False
+            if text[0].isspace() and self.out and self.out[-1][-1:].isspace():
+                text = text.lstrip()
+                if not text:
+                    return
+            if text[0] in ".,;:!?)" and self.out and self.out[-1][-1:].isspace():
+                self.out[-1] = self.out[-1].rstrip()  # "đồng (…)." → "đồng."
         if self.need_space and (text[0].isalnum() or text[0] in "(-–—"):
             self.out.append(" ")
         self.out.append(text)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from .lexicon import Lexicon
 from .numbers import cardinal, ordinal
-from .spelling import is_syllable, roman_value, spell
+from .spelling import is_name_word, is_syllable, roman_value, spell
 from .state import NUM, NUMERIC, WORD, WORDY, Sentence
 from .unicode import fix_tone
 
 _PLAIN_CACHE_SIZE = 50_000
+_MAX_GLUED = 16  # longest capitals word searched for a known prefix
 
 # Words after which I, V, X are Roman numerals rather than letters ("quý I", "khóa X").
 ROMAN_CONTEXT = frozenset(
@@ -40,7 +41,8 @@ def roman_rule(s: Sentence, i: int) -> int | None:
     """Roman numerals: after a context word ("quý I", "lần thứ IV") or of 2+ letters ("XIII")."""
     text = s.texts[i]
     prev = s.prev_word(i)
-    if prev not in ROMAN_CONTEXT and len(text) < 2:
+    heading = s.prev_solid(i) < 0 and s.glued(i + 1) in (".", ")")  # "I. TÌNH HÌNH CHUNG"
+    if prev not in ROMAN_CONTEXT and len(text) < 2 and not heading:
         return None
     value = roman_value(text)
     if value is None:
@@ -66,9 +68,34 @@ def capitals_rule(s: Sentence, i: int) -> int | None:
         if text == "Y" and nxt > i + 1 and s.kinds[nxt] == WORD and s.texts[nxt].islower():
             return None  # "Y tế", "Y sĩ": the word y, not the letter
         return s.say(i, i + 1, name, "letter", WORDY)
-    if is_syllable(text.lower()):
+    low = text.lower()
+    if is_syllable(low):
         return None
+    if is_name_word(low):
+        return s.say(i, i + 1, text[:1] + low[1:], "capitals", WORDY)  # "SLẢI" → Slải, "YAGI" → Yagi
+    glued = _known_prefix(s, text)
+    if glued is not None:
+        return s.say(i, i + 1, glued, "abbreviation", WORDY)
     return s.say(i, i + 1, spell(text, s.lex), "spell", WORDY)
+
+
+def _known_prefix(s: Sentence, text: str) -> str | None:
+    """ "EVNHANOI": a known abbreviation glued to a name → its reading, then the name read as a word."""
+    if len(text) > _MAX_GLUED:
+        return None
+    for cut in range(len(text) - 2, 1, -1):
+        head, tail = text[:cut], text[cut:]
+        found = s.lex.match([WORD], [head], 0)
+        if found is None or found[3] != head:
+            continue
+        low = tail.lower()
+        entry = s.lex.match([WORD], [tail], 0)
+        rest = (entry[1] if entry is not None and entry[3] == tail else None) or s.lex.web_word(low)
+        if rest is None and is_name_word(low):
+            rest = tail[:1] + low[1:]
+        if rest is not None:
+            return f"{found[1]} {rest}"
+    return None
 
 
 def is_plain(lex: Lexicon, text: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Literal
 
 import httpx
 
-from broadcast.receiver.store import fsync_dir
+from broadcast.atomic import fsync_dir
 from broadcast.receiver.sync import ServerClient, ServerError
 
 log = logging.getLogger(__name__)
@@ -103,46 +103,34 @@ class MediaCache:
         if size > self.max_bytes:
             return FetchResult("refused", f"{size} bytes is more than the {self.max_bytes}-byte cap")
         partial = self.partial(sha256)
+        have = self._usable_partial(partial, size)
+        if self.free_bytes() - (size - have) < self.reserve_bytes:
+            return FetchResult("refused", f"not enough free disk for {size - have} more bytes")
+        download = _Download(partial, size, have)
+        try:
+            with client.stream(url, {"Range": f"bytes={have}-"} if have else {}) as reply:
+                refusal = download.start(reply, url)
+                if refusal is not None:
+                    return refusal
+                stopped = download.receive(reply, abort)
+                if stopped is not None:
+                    return stopped
+        except (httpx.HTTPError, ServerError) as exc:
+            return FetchResult("network", f"interrupted at {download.have} of {size} bytes: "
+                                          f"{exc.__class__.__name__}: {exc}", download.resumed_from)
+        return self._finish(partial, sha256, size, download.have, download.resumed_from)
+
+    @staticmethod
+    def _usable_partial(partial: Path, size: int) -> int:
+        """How many bytes of an earlier attempt can be resumed from."""
         have = partial.stat().st_size if partial.exists() else 0
         if have >= size:  # a partial as long as the whole file would already have been renamed: it is bad
             partial.unlink()
-            have = 0
-        if self.free_bytes() - (size - have) < self.reserve_bytes:
-            return FetchResult("refused", f"not enough free disk for {size - have} more bytes")
-        headers = {"Range": f"bytes={have}-"} if have else {}
-        resumed_from = 0
-        try:
-            with client.stream(url, headers) as reply:
-                if reply.status_code == 206 and have and _range_start(reply) == have:
-                    mode, resumed_from = "ab", have
-                elif reply.status_code == 200:
-                    mode, have = "wb", 0
-                elif reply.status_code == 206:
-                    partial.unlink(missing_ok=True)
-                    return FetchResult("network", "the server answered with another range than asked; starting over")
-                elif reply.status_code == 416:
-                    partial.unlink(missing_ok=True)
-                    return FetchResult("integrity", f"the server has fewer than {have} bytes of a "
-                                                    f"{size}-byte file (HTTP 416)")
-                elif reply.status_code in (404, 410):
-                    return FetchResult("refused", f"the server has no such media (HTTP {reply.status_code})")
-                else:
-                    return FetchResult("network", f"HTTP {reply.status_code} for {url}")
-                with partial.open(mode) as handle:
-                    for chunk in reply.iter_bytes():  # as it arrives: a cut loses nothing received
-                        if have + len(chunk) > size:
-                            handle.close()
-                            partial.unlink(missing_ok=True)
-                            return FetchResult("integrity", f"the server sent more than the announced {size} bytes")
-                        handle.write(chunk)
-                        have += len(chunk)
-                        if abort() and have < size:
-                            return FetchResult("aborted", f"paused at {have} of {size} bytes", resumed_from)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-        except (httpx.HTTPError, ServerError) as exc:
-            return FetchResult("network", f"interrupted at {have} of {size} bytes: {exc.__class__.__name__}: {exc}",
-                               resumed_from)
+            return 0
+        return have
+
+    def _finish(self, partial: Path, sha256: str, size: int, have: int, resumed_from: int) -> FetchResult:
+        """Check the complete download and give it its final name, or throw it away."""
         if have < size:
             partial.unlink(missing_ok=True)
             return FetchResult("integrity", f"truncated: received {have} of {size} bytes", resumed_from)
@@ -154,6 +142,50 @@ class MediaCache:
         fsync_dir(self.dir)
         return FetchResult("ok", f"{size} bytes" + (f", resumed from byte {resumed_from}" if resumed_from else ""),
                            resumed_from)
+
+
+class _Download:
+    """One attempt at fetching a file into its partial: how the server answered, then the bytes as they come."""
+
+    def __init__(self, partial: Path, size: int, have: int) -> None:
+        self.partial, self.size, self.have = partial, size, have
+        self.mode, self.resumed_from = "wb", 0
+
+    def start(self, reply: httpx.Response, url: str) -> FetchResult | None:
+        """Decide from the status whether to append, start over or give up (the result when giving up)."""
+        status = reply.status_code
+        if status == 206 and self.have and _range_start(reply) == self.have:
+            self.mode, self.resumed_from = "ab", self.have
+            return None
+        if status == 200:
+            self.mode, self.have = "wb", 0
+            return None
+        if status == 206:
+            self.partial.unlink(missing_ok=True)
+            return FetchResult("network", "the server answered with another range than asked; starting over")
+        if status == 416:
+            self.partial.unlink(missing_ok=True)
+            return FetchResult("integrity", f"the server has fewer than {self.have} bytes of a "
+                                            f"{self.size}-byte file (HTTP 416)")
+        if status in (404, 410):
+            return FetchResult("refused", f"the server has no such media (HTTP {status})")
+        return FetchResult("network", f"HTTP {status} for {url}")
+
+    def receive(self, reply: httpx.Response, abort: Callable[[], bool]) -> FetchResult | None:
+        """Write the body as it arrives (a cut loses nothing received); a result when stopped early."""
+        with self.partial.open(self.mode) as handle:
+            for chunk in reply.iter_bytes():
+                if self.have + len(chunk) > self.size:
+                    handle.close()
+                    self.partial.unlink(missing_ok=True)
+                    return FetchResult("integrity", f"the server sent more than the announced {self.size} bytes")
+                handle.write(chunk)
+                self.have += len(chunk)
+                if abort() and self.have < self.size:
+                    return FetchResult("aborted", f"paused at {self.have} of {self.size} bytes", self.resumed_from)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return None
 
 
 def _range_start(reply: httpx.Response) -> int | None:

@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from broadcast.atomic import atomic_write
+
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "config.json"
@@ -30,32 +31,6 @@ STATE_FILE = "state.json"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = "agent.lock"
 MAX_OUTBOX = 20_000  # events kept while offline; the oldest are dropped (and counted) beyond this
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` so that readers (and a power cut) see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename durable: without this a power cut can undo it on some filesystems."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def remove_stale_temps(directory: Path) -> None:

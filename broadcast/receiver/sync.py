@@ -1,12 +1,15 @@
 """Talking to the server: the playlist poll, the acceptance checks on a manifest, and the report upload.
 
-A manifest is accepted only after four checks, in this order (docs/receiver.md):
+A manifest is accepted only after these checks, in this order (docs/receiver.md):
 
 1. the Ed25519 signature verifies against the key pinned at enrolment (``bad-signature``, ``unknown-key``
    when it was signed by another key, ``malformed`` when it is not a signed manifest at all);
 2. it names this receiver (``wrong-receiver``);
 3. its ``sequence`` is higher than the last accepted one (``replayed``);
-4. its ``valid_until`` has not passed (``expired``).
+4. its ``valid_until`` has not passed (``expired``);
+5. it was not generated in the future, beyond ten minutes of clock skew (``from-future``).
+
+Checks 2–5 (and the protocol version) are :func:`broadcast.protocol.check_manifest`.
 
 Anything that fails keeps the previous manifest in force and nothing from the rejected one plays.
 """
@@ -23,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from broadcast.protocol import PROTOCOL_VERSION, Manifest, VerificationError, verify
+from broadcast.protocol import Manifest, VerificationError, check_manifest, verify
 from broadcast.receiver.clock import Clock
 
 USER_AGENT = "broadcast-receiver"
@@ -39,8 +42,11 @@ class Rejected(Exception):
 
 
 def accept(raw: bytes, public_key: Ed25519PublicKey, pinned_key_id: str, receiver_id: int,
-           last_sequence: int, now: datetime) -> Manifest:
-    """Return the manifest in ``raw`` if it passes the four checks, else raise :class:`Rejected`."""
+           last_sequence: int, now: datetime | None) -> Manifest:
+    """Return the manifest in ``raw`` if it passes every check, else raise :class:`Rejected`.
+
+    ``now=None``: a manifest read back from our own storage, whose time checks were made when it arrived.
+    """
     try:
         manifest = verify(raw, public_key)
     except VerificationError as exc:
@@ -50,14 +56,10 @@ def accept(raw: bytes, public_key: Ed25519PublicKey, pinned_key_id: str, receive
                 raise Rejected("unknown-key", f"signed by key {signer[:32]}, not the pinned key {pinned_key_id}"
                                ) from None
         raise Rejected(exc.reason, str(exc)) from None
-    if manifest.protocol != PROTOCOL_VERSION:
-        raise Rejected("unsupported-protocol", f"protocol {manifest.protocol}; this agent speaks {PROTOCOL_VERSION}")
-    if manifest.receiver_id != receiver_id:
-        raise Rejected("wrong-receiver", f"the manifest is for receiver {manifest.receiver_id}, not {receiver_id}")
-    if manifest.sequence <= last_sequence:
-        raise Rejected("replayed", f"sequence {manifest.sequence} is not newer than the accepted {last_sequence}")
-    if manifest.valid_until <= now:
-        raise Rejected("expired", f"valid until {manifest.valid_until.isoformat()}, now {now.isoformat()}")
+    try:
+        check_manifest(manifest, receiver_id=receiver_id, last_sequence=last_sequence, now=now)
+    except VerificationError as exc:
+        raise Rejected(exc.reason, str(exc)) from None
     return manifest
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from broadcast.errors import InvalidInput
 from broadcast.models import PlaylistItem, Station, StationSlot, utcnow
+from broadcast.schedule.templates import ScheduleTemplate, SlotSpec, check_slot
 from broadcast.schedule.timeplan import HHMM_RE
-from broadcast.services.stations import ScheduleTemplate, SlotSpec
 
 
 def set_quiet_hours(session: Session, station: Station, start: str, end: str) -> Station:
@@ -26,19 +26,6 @@ def set_quiet_hours(session: Session, station: Station, start: str, end: str) ->
     return station
 
 
-def _check_slot(spec: SlotSpec) -> None:
-    if not (HHMM_RE.match(spec.start) and HHMM_RE.match(spec.end)) or spec.end <= spec.start:
-        raise InvalidInput(f"slot {spec.name!r}: start and end must be HH:MM with start before end")
-    if not spec.weekdays or any(c not in "0123456" for c in spec.weekdays):
-        raise InvalidInput(f"slot {spec.name!r}: weekdays are digits 0 (Monday) to 6 (Sunday)")
-    for value in (spec.valid_from, spec.valid_to):
-        if value is not None:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                raise InvalidInput(f"slot {spec.name!r}: {value!r} is not a date YYYY-MM-DD") from None
-
-
 def set_schedule(session: Session, station: Station, templates: Sequence[ScheduleTemplate] = (),
                  slots: Sequence[SlotSpec] = (), now: datetime | None = None) -> list[StationSlot]:
     """Replace a station's slots with those of some templates plus some given ones.
@@ -49,8 +36,8 @@ def set_schedule(session: Session, station: Station, templates: Sequence[Schedul
     specs = [(t.name, s) for t in templates for s in t.slots] + [(None, s) for s in slots]
     if not specs:
         raise InvalidInput("give at least one template or slot")
-    for _, spec in specs:
-        _check_slot(spec)
+    for spec in slots:  # a template's slots were checked when it was loaded
+        check_slot(spec)
     yesterday = ((now or utcnow()).astimezone(ZoneInfo(station.timezone)).date() - timedelta(days=1)).isoformat()
     for old in session.exec(select(StationSlot).where(StationSlot.station_id == station.id)).all():
         used = session.exec(select(PlaylistItem.id).where(PlaylistItem.slot_id == old.id)).first()
@@ -60,6 +47,16 @@ def set_schedule(session: Session, station: Station, templates: Sequence[Schedul
             old.valid_to = yesterday
             old.valid_from = min(old.valid_from or yesterday, yesterday)
             session.add(old)
+    return _add_slots(session, station, specs)
+
+
+def apply_template(session: Session, station: Station, template: ScheduleTemplate) -> list[StationSlot]:
+    """Give a station just created the template's slots (``set_schedule`` replaces a running schedule)."""
+    return _add_slots(session, station, [(template.name, spec) for spec in template.slots])
+
+
+def _add_slots(session: Session, station: Station, specs: Sequence[tuple[str | None, SlotSpec]]
+               ) -> list[StationSlot]:
     created = [StationSlot(station_id=station.id, name=spec.name, start_local=spec.start, end_local=spec.end,
                            weekdays=spec.weekdays, valid_from=spec.valid_from, valid_to=spec.valid_to,
                            template=template) for template, spec in specs]

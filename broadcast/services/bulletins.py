@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from broadcast.distribute.feeds import touch
 from broadcast.errors import Conflict, Forbidden, InvalidInput, NotFound
 from broadcast.models import (
     AudioAsset,
@@ -27,6 +26,8 @@ from broadcast.models import (
     VersionState,
     utcnow,
 )
+from broadcast.normalise import NOTHING_TO_SAY, speakable
+from broadcast.schedule.changes import mark_changed
 from broadcast.services import audit, lexicon, versions
 from broadcast.services.accounts import station_ids_for
 
@@ -59,6 +60,8 @@ def _check_text(title: str, text: str, needs_text: bool) -> tuple[str, str]:
         raise InvalidInput("the bulletin text is empty")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"the bulletin text is longer than {MAX_TEXT} characters")
+    if needs_text and not speakable(text):
+        raise InvalidInput(NOTHING_TO_SAY)  # only emoji or decoration: never a silent 5-second file
     return title, text
 
 
@@ -146,7 +149,7 @@ def _take_off_air(session: Session, bulletin: Bulletin) -> None:
     bulletin.approved_by = bulletin.approved_at = None
     bulletin.asset_id = bulletin.approved_version_id = None
     if airing:
-        touch(session, session.exec(select(BulletinStation.station_id)
+        mark_changed(session, session.exec(select(BulletinStation.station_id)
                                     .where(BulletinStation.bulletin_id == bulletin.id)).all())
 
 

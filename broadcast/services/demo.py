@@ -18,11 +18,14 @@ from broadcast.models import (
     User,
     utcnow,
 )
+from broadcast.schedule.service import apply_template
+from broadcast.schedule.templates import load_templates
 from broadcast.security import random_password
 from broadcast.services import audit
 from broadcast.services.accounts import create_user
 from broadcast.services.placements import place
-from broadcast.services.stations import apply_template, create_receiver, create_station, load_templates
+from broadcast.services.receivers import create_receiver
+from broadcast.services.stations import create_station
 from broadcast.services.versions import seeded_approved_version
 
 DEMO_COMMUNES = [

@@ -107,7 +107,10 @@ def active(session: Session, user: User) -> list[ActiveEmergency]:
 
 
 def cancel(session: Session, user: User, placement_id: int) -> int:
-    """Stop an emergency that has not played yet everywhere; the user must see its bulletin."""
+    """Stop an emergency that has not played yet everywhere; the user must see its bulletin and be allowed
+    to start one (an editor, who cannot start an emergency, cannot stop one either)."""
+    if user.role not in ALLOWED_ROLES:
+        raise Forbidden("only an approver or an admin can cancel an emergency broadcast")
     placement = session.get(Placement, placement_id)
     if placement is None or placement.priority != Priority.emergency:
         raise NotFound(f"no emergency broadcast {placement_id}")

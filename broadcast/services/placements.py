@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from broadcast.distribute.feeds import touch
 from broadcast.errors import Conflict, Forbidden, InvalidInput
 from broadcast.models import (
     AudioAsset,
@@ -38,25 +37,28 @@ from broadcast.models import (
     User,
     utcnow,
 )
+from broadcast.schedule.changes import mark_changed
 from broadcast.schedule.packing import GAP, LANE_NORMAL, LANE_PRIORITY, LANE_QUEUED, Entry, overflowing, pack
 from broadcast.schedule.timeplan import (
-    estimate_duration_ms,
     fmt_local,
     in_quiet_hours,
-    interval_in_quiet_hours,
     local_time,
     slot_occurrences,
 )
 from broadcast.services import audit
 from broadcast.services.accounts import station_ids_for
 from broadcast.services.bulletins import _stations, bulletin_station_codes
+from broadcast.services.quiet_hours import refuse_runs_into_quiet_hours, refuse_starts_in_quiet_hours
+from broadcast.services.repacking import audio_changed, entries, reconcile_durations, repack, slot_group
+from broadcast.services.timing import DEFAULT_GRACE_S, bulletin_duration_ms, latest_start
 
 PLACEABLE = {BulletinStatus.approved, BulletinStatus.ready}
-DEFAULT_GRACE_S = 900
 MAX_REPEAT = 20
-ACTIVE = (ItemStatus.scheduled, ItemStatus.played)
 
-__all__ = ["OnClash", "cancel_placement", "in_quiet_hours", "local_time", "place", "slot_occurrences",
+# repack, audio_changed, reconcile_durations and the time helpers live in repacking.py and timing.py;
+# they are re-exported here for callers written before the split.
+__all__ = ["DEFAULT_GRACE_S", "OnClash", "audio_changed", "bulletin_duration_ms", "cancel_placement",
+           "in_quiet_hours", "local_time", "place", "reconcile_durations", "repack", "slot_occurrences",
            "station_playlist"]
 
 
@@ -66,26 +68,8 @@ class OnClash(StrEnum):
     replace = "replace"
 
 
-def bulletin_duration_ms(session: Session, bulletin: Bulletin) -> int:
-    """The real length once the audio exists; an estimate from the text before."""
-    if bulletin.asset_id is not None:
-        asset = session.get(AudioAsset, bulletin.asset_id)
-        if asset is not None:
-            return round(asset.duration_s * 1000)
-    return estimate_duration_ms(bulletin.text)
-
-
-def _latest_start(starts_at: datetime, valid_until: datetime | None, grace_s: int) -> datetime:
-    latest = starts_at + timedelta(seconds=grace_s)
-    return min(latest, valid_until) if valid_until is not None else latest
-
-
 def _lane(priority: Priority) -> int:
     return LANE_PRIORITY if priority == Priority.priority else LANE_NORMAL
-
-
-def _packs_in_slot(item: PlaylistItem) -> bool:
-    return item.slot_id is not None and item.priority != Priority.emergency
 
 
 def _describe(session: Session, item: PlaylistItem, station: Station) -> dict[str, Any]:
@@ -114,26 +98,16 @@ class _Plan:
     replaced: list[PlaylistItem]
 
 
-def _slot_group(session: Session, station_id: int, slot_id: int, anchor: datetime) -> list[PlaylistItem]:
-    return list(session.exec(select(PlaylistItem).where(
-        PlaylistItem.station_id == station_id, PlaylistItem.slot_id == slot_id, PlaylistItem.play_at == anchor,
-        col(PlaylistItem.status).in_(ACTIVE), PlaylistItem.priority != Priority.emergency)).all())
-
-
-def _entries(items: Sequence[PlaylistItem]) -> list[Entry[int]]:
-    return [Entry(item.id or 0, item.lane, (item.placement_id, item.repeat_index), item.duration_ms) for item in items]
-
-
 def _plan_slot(session: Session, target: _Target, priority: Priority, duration_ms: int, repeat: int,
                on_clash: OnClash, now: datetime) -> tuple[_Plan | None, list[PlaylistItem]]:
     """Fit ``repeat`` plays into a slot occurrence; returns the plan, or None and the conflicting items."""
     assert target.slot is not None and target.slot_end is not None
-    existing = _slot_group(session, target.station.id or 0, target.slot.id or 0, target.anchor)
+    existing = slot_group(session, target.station.id or 0, target.slot.id or 0, target.anchor)
     lane = _lane(priority)
 
     def try_pack(lane: int, keep: Sequence[PlaylistItem]) -> tuple[list[datetime], bool]:
         new = [Entry(-(i + 1), lane, (2**62, i), duration_ms) for i in range(repeat)]
-        packed = pack(target.anchor, _entries(keep) + new)
+        packed = pack(target.anchor, entries(keep) + new)
         starts = sorted(p.start for p in packed if p.entry.key < 0)
         return starts, bool(overflowing(packed, target.slot_end))  # type: ignore[arg-type]
 
@@ -234,47 +208,39 @@ def _targets(session: Session, stations: Sequence[Station], mode: PlacementMode,
     return targets
 
 
-def _quiet_message(station: Station, start: datetime) -> str:
-    return (f"{station.code} at {fmt_local(start, station.timezone)} "
-            f"(quiet hours {station.quiet_start}–{station.quiet_end})")
+def _check_entitled(session: Session, user: User, bulletin: Bulletin, stations: Sequence[Station]) -> None:
+    """Emergencies go on air only by an approver or an admin, and a bulletin only on the stations it was
+    written and approved for."""
+    if bulletin.priority == Priority.emergency and user.role not in (Role.approver, Role.admin):
+        raise Forbidden("only an approver or an admin can put an emergency bulletin on air")
+    addressed = set(bulletin_station_codes(session, bulletin))
+    outside = sorted(s.code for s in stations if s.code not in addressed)
+    if outside:
+        raise Forbidden(f"this bulletin was not written and approved for {', '.join(outside)}")
 
 
-def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: Iterable[str],
-          mode: PlacementMode, at: datetime | None = None, dates: Sequence[date] = (),
-          slot_names: Sequence[str] = (), repeat: int = 1, valid_until: datetime | None = None,
-          on_clash: OnClash | str = OnClash.refuse, now: datetime | None = None,
-          grace_s: int = DEFAULT_GRACE_S) -> tuple[Placement, list[PlaylistItem]]:
-    """Create a placement and its occurrences, or raise (writing nothing) with a message naming the problem.
-
-    Raises InvalidInput (422) for bad input and quiet hours, Conflict (409, with ``conflicts``) for clashes.
-    """
-    now = now or utcnow()
-    on_clash = OnClash(on_clash)
-    mode = PlacementMode(mode)
+def _check_request(bulletin: Bulletin, repeat: int, valid_until: datetime | None, now: datetime) -> None:
     if bulletin.status not in PLACEABLE:
         raise InvalidInput(f"only an approved bulletin can be placed (this one is {bulletin.status.value})")
     if not 1 <= repeat <= MAX_REPEAT:
         raise InvalidInput(f"repeat must be between 1 and {MAX_REPEAT}")
     if valid_until is not None and (valid_until.tzinfo is None or valid_until <= now):
         raise InvalidInput("valid_until must be a future time with a UTC offset")
-    priority = bulletin.priority
-    if priority == Priority.emergency and user.role not in (Role.approver, Role.admin):
-        raise Forbidden("only an approver or an admin can put an emergency bulletin on air")
-    stations = _stations(session, user, station_codes)
-    addressed = set(bulletin_station_codes(session, bulletin))
-    outside = sorted(s.code for s in stations if s.code not in addressed)
-    if outside:
-        raise Forbidden(f"this bulletin was not written and approved for {', '.join(outside)}")
-    targets = _targets(session, stations, mode, at, dates, slot_names, now)
-    if valid_until is not None:
-        targets = [t for t in targets if t.anchor <= valid_until]
-        if not targets:
-            raise InvalidInput("every occurrence would be after valid_until")
-    duration_ms = bulletin_duration_ms(session, bulletin)
-    if priority != Priority.emergency:
-        quiet = [_quiet_message(t.station, t.anchor) for t in targets if in_quiet_hours(t.station, t.anchor)]
-        if quiet:
-            raise InvalidInput("this falls in quiet hours, when only emergencies may play: " + "; ".join(quiet))
+
+
+def _until(targets: list[_Target], valid_until: datetime | None) -> list[_Target]:
+    """The targets that start before ``valid_until``; refused when none does."""
+    if valid_until is None:
+        return targets
+    targets = [t for t in targets if t.anchor <= valid_until]
+    if not targets:
+        raise InvalidInput("every occurrence would be after valid_until")
+    return targets
+
+
+def _plan_every_target(session: Session, targets: Sequence[_Target], priority: Priority, duration_ms: int,
+                       repeat: int, on_clash: OnClash, now: datetime) -> list[_Plan]:
+    """One plan per target, or Conflict (409) naming every clash when any target cannot be planned."""
     plans: list[_Plan] = []
     clashes: list[dict[str, Any]] = []
     for target in targets:
@@ -292,16 +258,12 @@ def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: It
             f"#{i['item_id']} “{i['title']}” {i['local_time']}" for i in c["conflicts"]) for c in clashes)
         raise Conflict("this clashes with content already placed (" + names + "). Choose on_clash='queue' to play "
                        "it after them or on_clash='replace' to cancel them.", conflicts=clashes)
-    if priority != Priority.emergency:
-        quiet = [_quiet_message(p.target.station, s) for p in plans for s in p.starts
-                 if interval_in_quiet_hours(p.target.station, s, s + timedelta(milliseconds=duration_ms))]
-        if quiet:
-            raise InvalidInput("it would run into quiet hours, when only emergencies may play: " + "; ".join(quiet))
+    return plans
 
-    placement = Placement(bulletin_id=bulletin.id, mode=mode, priority=priority, repeat=repeat,
-                          valid_until=valid_until, on_clash=on_clash.value, created_by=user.id, created_at=now)
-    session.add(placement)
-    session.flush()
+
+def _write_occurrences(session: Session, placement: Placement, bulletin: Bulletin, plans: Sequence[_Plan],
+                       duration_ms: int, grace_s: int, now: datetime) -> tuple[list[PlaylistItem], list[PlaylistItem]]:
+    """Cancel what the plans replace and add their occurrences; returns (new, replaced)."""
     items: list[PlaylistItem] = []
     replaced: list[PlaylistItem] = []
     for plan in plans:
@@ -314,100 +276,61 @@ def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: It
         for index, start in enumerate(plan.starts):
             items.append(PlaylistItem(
                 placement_id=placement.id, station_id=t.station.id, bulletin_id=bulletin.id,
-                slot_id=t.slot.id if t.slot else None, play_at=t.anchor, repeat_index=index, priority=priority,
-                lane=plan.lane, slot_end=t.slot_end, starts_at=start, duration_ms=duration_ms,
-                latest_start=_latest_start(start, valid_until, grace_s), valid_until=valid_until, created_at=now))
+                slot_id=t.slot.id if t.slot else None, play_at=t.anchor, repeat_index=index,
+                priority=placement.priority, lane=plan.lane, slot_end=t.slot_end, starts_at=start,
+                duration_ms=duration_ms, latest_start=latest_start(start, placement.valid_until, grace_s),
+                valid_until=placement.valid_until, created_at=now))
     session.add_all(items)
     session.flush()
-    repack(session, items + replaced, grace_s=grace_s)
-    touch(session, [i.station_id for i in items + replaced], now)
+    return items, replaced
+
+
+def _audit_detail(mode: PlacementMode, stations: Sequence[Station], items: Sequence[PlaylistItem],
+                  replaced: Sequence[PlaylistItem], queued: bool) -> str:
     detail = f"{mode.value} on {', '.join(s.code for s in stations)}: {len(items)} occurrence(s)"
     if replaced:
         detail += f"; replaced {', '.join(f'#{i.id}' for i in replaced)}"
-    if on_clash == OnClash.queue and any(p.lane == LANE_QUEUED for p in plans):
+    if queued:
         detail += "; queued after clashing content"
-    audit.record(session, user, "placement.create", "bulletin", bulletin.id, detail)
-    return placement, items
+    return detail
 
 
-def repack(session: Session, touched: Iterable[PlaylistItem], grace_s: int = DEFAULT_GRACE_S) -> int:
-    """Recompute planned starts of every group the given occurrences belong to; returns how many moved.
+def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: Iterable[str],
+          mode: PlacementMode, at: datetime | None = None, dates: Sequence[date] = (),
+          slot_names: Sequence[str] = (), repeat: int = 1, valid_until: datetime | None = None,
+          on_clash: OnClash | str = OnClash.refuse, now: datetime | None = None,
+          grace_s: int = DEFAULT_GRACE_S) -> tuple[Placement, list[PlaylistItem]]:
+    """Create a placement and its occurrences, or raise (writing nothing) with a message naming the problem.
 
-    Called after anything that changes a group: new or cancelled occurrences, or real durations replacing
-    estimates once the audio exists. Occurrences that already played or were missed keep their times.
+    Raises InvalidInput (422) for bad input and quiet hours, Conflict (409, with ``conflicts``) for clashes.
     """
-    slot_groups: set[tuple[int, int, datetime]] = set()
-    exact_groups: set[tuple[int, int, datetime]] = set()
-    for item in touched:
-        if _packs_in_slot(item):
-            slot_groups.add((item.station_id, item.slot_id or 0, item.play_at))
-        else:
-            exact_groups.add((item.placement_id, item.station_id, item.play_at))
-    moved = 0
-    placements: dict[int, Placement | None] = {}
-    durations: dict[int, int] = {}
-
-    def duration_of(item: PlaylistItem) -> int:
-        if item.bulletin_id not in durations:
-            bulletin = session.get(Bulletin, item.bulletin_id)
-            durations[item.bulletin_id] = bulletin_duration_ms(session, bulletin) if bulletin else item.duration_ms
-        return durations[item.bulletin_id]
-
-    def apply(anchor: datetime, group: Sequence[PlaylistItem]) -> None:
-        nonlocal moved
-        for item in group:
-            item.duration_ms = duration_of(item)
-        by_id = {item.id: item for item in group}
-        for packed in pack(anchor, _entries(group)):
-            item = by_id[packed.entry.key]
-            if item.status != ItemStatus.scheduled:
-                continue
-            if item.placement_id not in placements:
-                placements[item.placement_id] = session.get(Placement, item.placement_id)
-            placement = placements[item.placement_id]
-            latest = _latest_start(packed.start, placement.valid_until if placement else None, grace_s)
-            if item.starts_at != packed.start or item.latest_start != latest:
-                item.starts_at, item.latest_start = packed.start, latest
-                moved += 1
-            session.add(item)
-
-    for station_id, slot_id, anchor in slot_groups:
-        apply(anchor, _slot_group(session, station_id, slot_id, anchor))
-    for placement_id, station_id, anchor in exact_groups:
-        group = session.exec(select(PlaylistItem).where(
-            PlaylistItem.placement_id == placement_id, PlaylistItem.station_id == station_id,
-            PlaylistItem.play_at == anchor, col(PlaylistItem.status).in_(ACTIVE))).all()
-        apply(anchor, list(group))
-    session.flush()
-    return moved
-
-
-def audio_changed(session: Session, bulletin_id: int, grace_s: int = DEFAULT_GRACE_S,
-                  now: datetime | None = None) -> int:
-    """A bulletin's audio was made (or replaced): repack its pending occurrences with the real duration
-    and mark their stations' feeds changed. Returns the number of occurrences concerned."""
-    items = list(session.exec(select(PlaylistItem).where(PlaylistItem.bulletin_id == bulletin_id,
-                                                         PlaylistItem.status == ItemStatus.scheduled)).all())
-    if items:
-        repack(session, items, grace_s=grace_s)
-        touch(session, [i.station_id for i in items], now)
-    return len(items)
-
-
-def reconcile_durations(session: Session, grace_s: int = DEFAULT_GRACE_S, now: datetime | None = None) -> int:
-    """Repack pending occurrences whose stored duration differs from their audio's (self-healing after a
-    crash between synthesis and repacking). Returns how many bulletins were repacked."""
     now = now or utcnow()
-    rows = session.exec(
-        select(PlaylistItem.bulletin_id, PlaylistItem.duration_ms, AudioAsset.duration_s)
-        .join(Bulletin, col(Bulletin.id) == PlaylistItem.bulletin_id)
-        .join(AudioAsset, col(AudioAsset.id) == Bulletin.asset_id)
-        .where(PlaylistItem.status == ItemStatus.scheduled, PlaylistItem.latest_start > now)
-    ).all()
-    stale = {bid for bid, stored, seconds in rows if stored != round(seconds * 1000)}
-    for bulletin_id in sorted(stale):
-        audio_changed(session, bulletin_id, grace_s, now)
-    return len(stale)
+    on_clash = OnClash(on_clash)
+    mode = PlacementMode(mode)
+    _check_request(bulletin, repeat, valid_until, now)
+    priority = bulletin.priority
+    stations = _stations(session, user, station_codes)
+    _check_entitled(session, user, bulletin, stations)
+    targets = _until(_targets(session, stations, mode, at, dates, slot_names, now), valid_until)
+    duration_ms = bulletin_duration_ms(session, bulletin)
+    if priority != Priority.emergency:
+        refuse_starts_in_quiet_hours((t.station, t.anchor) for t in targets)
+    plans = _plan_every_target(session, targets, priority, duration_ms, repeat, on_clash, now)
+    if priority != Priority.emergency:
+        length = timedelta(milliseconds=duration_ms)
+        refuse_runs_into_quiet_hours((p.target.station, s, s + length) for p in plans for s in p.starts)
+
+    placement = Placement(bulletin_id=bulletin.id, mode=mode, priority=priority, repeat=repeat,
+                          valid_until=valid_until, on_clash=on_clash.value, created_by=user.id, created_at=now)
+    session.add(placement)
+    session.flush()
+    items, replaced = _write_occurrences(session, placement, bulletin, plans, duration_ms, grace_s, now)
+    repack(session, items + replaced, grace_s=grace_s)
+    mark_changed(session, [i.station_id for i in items + replaced], now)
+    queued = on_clash == OnClash.queue and any(p.lane == LANE_QUEUED for p in plans)
+    audit.record(session, user, "placement.create", "bulletin", bulletin.id,
+                 _audit_detail(mode, stations, items, replaced, queued))
+    return placement, items
 
 
 def station_playlist(session: Session, station: Station, start: datetime, end: datetime
@@ -447,7 +370,7 @@ def cancel_placement(session: Session, user: User, placement: Placement, reason:
         session.add(item)
     session.flush()
     repack(session, items, grace_s=grace_s)
-    touch(session, [i.station_id for i in items], now)
+    mark_changed(session, [i.station_id for i in items], now)
     audit.record(session, user, "placement.cancel", "bulletin", placement.bulletin_id,
                  f"placement {placement.id}: {len(items)} occurrence(s) cancelled. {reason}".strip())
     return len(items)

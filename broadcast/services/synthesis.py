@@ -23,6 +23,7 @@ from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, Bulletin, BulletinStatus, BulletinVersion, Priority, VersionState, utcnow
 from broadcast.services import versions
 from broadcast.speech import Speaker
+from broadcast.synth.who_spoke import WhoSpoke
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def store_asset(session: Session, media: MediaStore, audio: RenderedAudio, spoke
                            duration_s=audio.duration_s, lufs=audio.lufs, true_peak_dbtp=audio.true_peak_dbtp,
                            sample_rate=audio.sample_rate, channels=audio.channels,
                            bitrate_kbps=audio.bitrate_kbps, engine=audio.engine_summary,
-                           spoken_text=spoken_text)
+                           speakers=WhoSpoke(audio.speakers, audio.fallbacks).to_json(), spoken_text=spoken_text)
         session.add(asset)
         session.flush()
     return asset

@@ -2,6 +2,8 @@
 
 * :class:`EspeakEngine` - espeak-ng in-process through ctypes; offline, the default.
 * :class:`GttsEngine` - Google Translate's voice; online, with timeout, retries and a circuit breaker.
+* :class:`PiperEngine` - Piper neural voices (ONNX) in-process; offline, needs the ``piper`` extra.
+* :class:`FptEngine`, :class:`ViettelEngine`, :class:`ZaloEngine` - Vietnamese cloud voices (API keys).
 * :func:`speak_all` - the per-profile fallback chain, with the :class:`SentenceCache` in front of it.
 
 Voice profiles (``voices/*.toml``) are in :mod:`broadcast.synth.profiles`.
@@ -9,12 +11,16 @@ Voice profiles (``voices/*.toml``) are in :mod:`broadcast.synth.profiles`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from broadcast.synth.base import Engine, EngineError
 from broadcast.synth.cache import SentenceCache, cache_key
 from broadcast.synth.chain import ChainState, Spoken, iter_spoken, speak_all, speak_sentence
+from broadcast.synth.cloud import CloudConfig, FptEngine, ViettelEngine, ZaloEngine
 from broadcast.synth.espeak import EspeakEngine
 from broadcast.synth.gtts_engine import GttsEngine
 from broadcast.synth.pcm import Pcm
+from broadcast.synth.piper_engine import PiperEngine
 from broadcast.synth.profiles import (
     ENGINE_NAMES,
     ProfileError,
@@ -25,12 +31,18 @@ from broadcast.synth.profiles import (
 )
 
 
-def build_engines(gtts_timeout: float = 8.0, gtts_retries: int = 1) -> dict[str, Engine]:
-    """One engine per name a profile may use. Cheap: espeak-ng loads on first use, gTTS connects per call."""
+def build_engines(gtts_timeout: float = 8.0, gtts_retries: int = 1,
+                  cloud: Mapping[str, CloudConfig] | None = None) -> dict[str, Engine]:
+    """One engine per name a profile may use. Cheap: espeak-ng and Piper models load on first use, the
+    online engines connect per call. ``cloud`` holds the FPT.AI/Viettel/Zalo settings (unset: unusable)."""
+    cloud = cloud or {}
     engines: dict[str, Engine] = {
         "espeak": EspeakEngine(),
         "gtts": GttsEngine(timeout=gtts_timeout, retries=gtts_retries),
+        "piper": PiperEngine(),
     }
+    for adapter in (FptEngine, ViettelEngine, ZaloEngine):
+        engines[adapter.name] = adapter(cloud.get(adapter.name) or CloudConfig(key=None, url=""))
     assert set(engines) == set(ENGINE_NAMES)
     return engines
 
@@ -38,11 +50,16 @@ def build_engines(gtts_timeout: float = 8.0, gtts_retries: int = 1) -> dict[str,
 __all__ = [
     "ENGINE_NAMES",
     "ChainState",
+    "CloudConfig",
+    "FptEngine",
+    "ViettelEngine",
+    "ZaloEngine",
     "Engine",
     "EngineError",
     "EspeakEngine",
     "GttsEngine",
     "Pcm",
+    "PiperEngine",
     "ProfileError",
     "SentenceCache",
     "Spoken",

@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import threading
 import time
 import wave
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from broadcast.atomic import TEMP_GLOB, atomic_write
 from broadcast.synth.pcm import Pcm
 
 #: Bump when the stored format or the meaning of a key changes.
@@ -79,7 +79,7 @@ class SentenceCache:
     def _remove_stale_temp_files(self, older_than_s: float = 3600.0) -> None:
         """Temp files left by a process that died mid-write."""
         cutoff = time.time() - older_than_s
-        for path in self.directory.glob("*/.part-*"):
+        for path in self.directory.glob(f"*/{TEMP_GLOB}"):
             try:
                 if path.stat().st_mtime < cutoff:
                     path.unlink()
@@ -141,15 +141,7 @@ class SentenceCache:
         if len(data) > self.max_bytes:
             return  # larger than the whole cache: not worth keeping
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".part-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, data)
         with self._lock:
             previous = self._entries.get(key)
             if previous:

@@ -26,6 +26,17 @@ NETWORK_WORKERS = 4
 class Spoken:
     pcm: Pcm
     engine: str
+    model: str | None = None  # sha256 of a local model (Piper)
+    voice: str | None = None  # the engine's own voice code
+
+    def speaker(self) -> dict[str, str]:
+        """Who spoke, as recorded with the audio."""
+        record = {"engine": self.engine}
+        if self.model:
+            record["model"] = self.model
+        if self.voice:
+            record["voice"] = self.voice
+        return record
 
 
 @dataclass
@@ -35,11 +46,13 @@ class ChainState:
     failed: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    reasons: dict[str, str] = field(default_factory=dict)  # engine -> its first failure
 
     def mark_failed(self, name: str, error: str) -> None:
         with self.lock:
             self.failed.add(name)
             self.errors.append(f"{name}: {error}")
+            self.reasons.setdefault(name, error)
 
     def has_failed(self, name: str) -> bool:
         with self.lock:
@@ -65,7 +78,7 @@ def speak_sentence(
         if cache is not None and key is not None:
             hit = cache.get(key)
             if hit is not None:
-                return Spoken(hit, name)
+                return _spoken(hit, name, engine, profile)
         if state.has_failed(name):
             problems.append(f"{name}: failed earlier in this bulletin")
             continue
@@ -77,8 +90,18 @@ def speak_sentence(
             continue
         if cache is not None and key is not None:
             cache.put(key, pcm)
-        return Spoken(pcm, name)
+        return _spoken(pcm, name, engine, profile)
     raise EngineError(f"no engine could speak {sentence[:60]!r}: " + "; ".join(problems))
+
+
+def _spoken(pcm: Pcm, name: str, engine: Engine, profile: VoiceProfile) -> Spoken:
+    model_id = getattr(engine, "model_id", None)
+    voice_code = getattr(engine, "voice_code", None)
+    if voice_code is None and name == "espeak":
+        voice = profile.voice + (f"+{profile.variant}" if profile.variant else "")
+    else:
+        voice = voice_code(profile) if voice_code else None
+    return Spoken(pcm, name, model_id(profile) if model_id else None, voice)
 
 
 def iter_spoken(
@@ -86,13 +109,14 @@ def iter_spoken(
     profile: VoiceProfile,
     engines: Mapping[str, Engine],
     cache: SentenceCache | None,
+    state: ChainState | None = None,
 ) -> Iterator[Spoken]:
     """Speak sentences, yielding each as soon as it (and all before it) is ready, in order.
 
     The caller can process a sentence while the next is being spoken; network engines are asked
-    several sentences at a time.
+    several sentences at a time. ``state`` collects the engines that failed and why.
     """
-    state = ChainState()
+    state = state if state is not None else ChainState()
     networked = any(getattr(engines.get(name), "concurrent", False) for name in profile.engines)
     if not networked or len(sentences) < 2:
         for sentence in sentences:

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from broadcast.synth.base import EngineError
+from broadcast.synth.pacing import Pauses, marked, syllables
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
+from broadcast.synth.respell import letter_syllable, vietnamise, words
 
 # espeak_AUDIO_OUTPUT, espeak_PARAMETER, flags and error codes from speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -38,6 +40,17 @@ ENGINE_VOLUME = 60
 #: Callback buffer length in ms: fewer, larger callbacks into Python.
 _BUFFER_MS = 1000
 
+_PHONEMES_IPA = 0x02
+_SSML = 0x10
+#: Read at the profile's rate to calibrate the speed (about 70 syllables, three commas, like a bulletin).
+CALIBRATION_TEXT = (
+    "Theo thông báo của Ủy ban nhân dân xã, từ ngày mai các thôn tổ chức ra quân làm đường giao thông nông thôn, "
+    "đề nghị bà con mang theo cuốc xẻng và có mặt tại nhà văn hóa thôn lúc bảy giờ sáng, "
+    "mọi hộ gia đình cử ít nhất một người tham gia để hoàn thành công việc đúng thời hạn."
+)
+#: Syllables a minute espeak-ng's Vietnamese voice speaks at its normal setting (for profiles without a target).
+CALIBRATION_SPM_AT_NORMAL = 237
+_SWITCH_MARK = re.compile(r"\([a-z]{2,3}(?:-[a-z]+)?\)")  # "(en)…(vi)" around a word read by another voice
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
@@ -99,6 +112,10 @@ class _Library:
             lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
             lib.espeak_ng_SetRandSeed(20_240_501)
         self.voice: str | None = None
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.switching: dict[tuple[str, str], bool] = {}
+        self.calibrated: dict[tuple[str, int, int, int], int] = {}
 
     def _on_samples(self, wav: Any, count: int, _events: Any) -> int:
         if count > 0 and wav:
@@ -113,14 +130,71 @@ class _Library:
             self.voice = name
         return True
 
-    def speak(self, text: str, wpm: int, pitch: int) -> np.ndarray:
+    def phonemes(self, text: str) -> str:
+        """espeak-ng's phonemes for ``text`` in the current voice; a language switch shows as "(en)"."""
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+        pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+        parts: list[str] = []
+        while pointer.value:
+            found = self.lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _PHONEMES_IPA)
+            parts.append((found or b"").decode("utf-8", "replace"))
+        return " ".join(parts)
+
+    def switches_language(self, word: str) -> bool:
+        """True if espeak-ng would read ``word`` with another language's voice (asked once per word)."""
+        voice = self.voice or ""
+        key = (voice, word)
+        found = self.switching.get(key)
+        if found is None:
+            found = _SWITCH_MARK.search(self.phonemes(word)) is not None
+            if len(self.switching) > 20_000:
+                self.switching.clear()
+            self.switching[key] = found
+        return found
+
+    def keep_language(self, text: str) -> str:
+        """Automatic language switching off: a word espeak-ng would hand to an English voice is rewritten
+        with Vietnamese letter-to-sound rules instead (there is no engine option for this)."""
+        switching = {w for w in words(text) if self.switches_language(w)}
+        if not switching:
+            return text
+        for word in sorted(switching, key=len, reverse=True):
+            syllables = vietnamise(word).split() if word.isascii() else [word]
+            said = " ".join(
+                syllable if not self.switches_language(syllable) else " ".join(map(letter_syllable, syllable))
+                for syllable in syllables
+            )
+            text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", said, text)
+        return text
+
+    def wpm_for(self, profile: VoiceProfile, pauses: Pauses) -> int:
+        """espeak-ng's words-a-minute setting that makes this voice speak ``syllables_per_minute``, measured
+        on its own output (a calibration paragraph with its comma pauses), once per voice and setting."""
+        target = profile.syllables_per_minute
+        if target is None:
+            return max(80, min(450, round(NORMAL_WPM * profile.rate)))
+        key = (self.voice or "", profile.pitch, target, pauses.comma_ms)
+        found = self.calibrated.get(key)
+        if found is None:
+            text = marked(CALIBRATION_TEXT, pauses)
+            count = syllables(CALIBRATION_TEXT)
+            found = NORMAL_WPM
+            for _ in range(3):  # the rate is nearly proportional to the setting: converges in two steps
+                seconds = self.speak(text, found, profile.pitch, ssml=True).size / self.sample_rate
+                measured = count * 60 / seconds
+                found = max(80, min(450, round(found * target / measured)))
+            self.calibrated[key] = found
+        return found
+
+    def speak(self, text: str, wpm: int, pitch: int, ssml: bool = False) -> np.ndarray:
         lib = self.lib
         lib.espeak_SetParameter(_RATE, wpm, 0)
         lib.espeak_SetParameter(_PITCH, pitch, 0)
         lib.espeak_SetParameter(_VOLUME, ENGINE_VOLUME, 0)
         self.chunks = []
         encoded = text.encode("utf-8")
-        status = lib.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        flags = _CHARS_UTF8 | (_SSML if ssml else 0)
+        status = lib.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, flags, None, None)
         lib.espeak_Synchronize()
         if status != _EE_OK:
             raise EngineError(f"espeak_Synth failed ({status})")
@@ -159,16 +233,18 @@ class EspeakEngine:
     name = "espeak"
 
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
-        text = _CONTROL_RE.sub(" ", sentence).strip()
+        text = _CONTROL_RE.sub(" ", profile.respell(sentence)).strip()
         if not text:
             raise EngineError("espeak-ng: nothing to speak in an empty sentence")
-        wpm = max(80, min(450, round(NORMAL_WPM * profile.rate)))
         voice = espeak_voice_name(profile)
+        pauses = _pauses(profile)
         with _LOCK:
             library = _get_library()
             if not library.set_voice(voice):
                 raise EngineError(f"espeak-ng has no voice {voice!r}")
-            samples = library.speak(text, wpm, profile.pitch)
+            wpm = library.wpm_for(profile, pauses)
+            text = library.keep_language(text)
+            samples = library.speak(marked(text, pauses), wpm, profile.pitch, ssml=True)
             rate = library.sample_rate
         if samples.size == 0:
             raise EngineError(f"espeak-ng produced no audio for {text[:60]!r}")
@@ -181,7 +257,15 @@ class EspeakEngine:
             "pitch": profile.pitch,
             "volume": ENGINE_VOLUME,
             "library": _wheel_version(),
+            "respelling": profile.respelling_digest,
+            "language_switching": "off",
+            "pacing": [profile.syllables_per_minute, profile.comma_pause_ms, profile.breath_pause_ms],
         }
+
+
+def _pauses(profile: VoiceProfile) -> Pauses:
+    rate = profile.syllables_per_minute or round(CALIBRATION_SPM_AT_NORMAL * profile.rate)
+    return Pauses(comma_ms=profile.comma_pause_ms, breath_ms=profile.breath_pause_ms, syllables_per_minute=rate)
 
 
 @functools.cache

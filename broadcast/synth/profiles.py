@@ -13,12 +13,13 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 import broadcast
+from broadcast.synth.respell import Respelling, load_table
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
-ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts")
+ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper", "fpt", "viettel", "zalo")
 #: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
 BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
 #: Suffixes accepted for intro/outro files.
@@ -64,8 +65,25 @@ class VoiceProfile(BaseModel):
     intro: str | None = None
     outro: str | None = None
     intro_pause_ms: int | None = Field(None, ge=0, le=10000)
+    # Issue 12: who the voice is (shown to staff by label, never by code) and local neural models.
+    region: Literal["bac", "trung", "nam"] | None = None
+    gender: Literal["nu", "nam"] | None = None
+    licence: str = Field("", max_length=300)
+    piper_model: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of the .onnx")
+    piper_config: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="sha256 of its JSON config")
+    piper_speaker: int | None = Field(None, ge=0)
+    voice_ids: dict[str, str] = Field(default_factory=dict, description="cloud engine → its voice code")
+    horn: bool = Field(False, description="shape for horn loudspeakers (band-limit + gentle compression)")
+    # Issue 11: loanword respelling for the engine (a table file under voices/), applied just before synthesis.
+    respelling: str | None = Field(None, description="respelling table, relative to the profile's directory")
+    # Issue 11: pacing for loudspeakers. When set, the engine's speed is calibrated on its own output to this
+    # many syllables a minute (``rate`` then only applies to engines that cannot be calibrated).
+    syllables_per_minute: int | None = Field(None, ge=120, le=280)
+    comma_pause_ms: int = Field(300, ge=0, le=2000, description="pause at , ; : inside a sentence")
+    breath_pause_ms: int = Field(700, ge=0, le=3000, description="breath after ~25 s of speech in one sentence")
 
     _directory: Path | None = PrivateAttr(default=None)
+    _respelling: Respelling | None = PrivateAttr(default=None)
 
     @field_validator("name")
     @classmethod
@@ -98,6 +116,12 @@ class VoiceProfile(BaseModel):
             raise ValueError("a Google top-level domain such as 'com' or 'com.vn'")
         return value
 
+    @model_validator(mode="after")
+    def _piper_has_model(self) -> VoiceProfile:
+        if "piper" in self.engines and not (self.piper_model and self.piper_config):
+            raise ValueError("a profile using 'piper' names its model: piper_model and piper_config (sha256)")
+        return self
+
     @property
     def gap_after_intro_ms(self) -> int:
         """Pause between the intro sound and the first sentence (and before the outro)."""
@@ -115,6 +139,33 @@ class VoiceProfile(BaseModel):
             return ref
         base = self._directory or default_voices_dir()
         return (base / ref).resolve()
+
+    def model_file(self, sha256: str, suffix: str) -> Path:
+        """A local model file, content-addressed under ``models/`` beside the profile."""
+        base = self._directory or default_voices_dir()
+        return base / "models" / f"{sha256}{suffix}"
+
+    def respell(self, sentence: str) -> str:
+        """The sentence as the engine should get it: table loanwords respelled ("Zalo" → "da lô")."""
+        return self._respelling.apply(sentence) if self._respelling is not None else sentence
+
+    @property
+    def respelling_digest(self) -> str:
+        """Changes when the respelling table does (part of the engines' cache keys)."""
+        return self._respelling.digest if self._respelling is not None else ""
+
+    def load_respelling(self) -> None:
+        """Read the ``respelling`` table beside the profile (raises ValueError naming the problem)."""
+        if self.respelling is None:
+            return
+        base = self._directory or default_voices_dir()
+        path = (base / self.respelling).resolve()
+        if not path.is_relative_to(base):
+            raise ValueError(f"{self.respelling!r} is outside {base}")
+        try:
+            self._respelling = load_table(path)
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
     def with_directory(self, directory: Path) -> VoiceProfile:
         """Remember where the profile came from, so sound paths resolve against it."""
@@ -179,6 +230,10 @@ def load_profile(path: Path) -> VoiceProfile:
     except ValidationError as exc:
         raise ProfileError(_format_validation(path, exc)) from exc
     profile.with_directory(path.parent)
+    try:
+        profile.load_respelling()
+    except ValueError as exc:
+        raise ProfileError(f"{path}: field 'respelling': {exc}") from exc
     _check_voice(path, profile)
     _check_sound(path, profile, "intro")
     _check_sound(path, profile, "outro")

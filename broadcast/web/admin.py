@@ -10,7 +10,9 @@ from sqlmodel import select
 
 from broadcast.errors import NotFound, ServiceError
 from broadcast.models import LexiconEntry, Receiver, Role
-from broadcast.services import accounts, audit, directory, lexicon_changes, stations
+from broadcast.schedule import service as schedules
+from broadcast.schedule import templates as slot_templates
+from broadcast.services import accounts, audit, directory, lexicon_changes, receivers, stations
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
 
@@ -140,7 +142,7 @@ def _stations_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: 
     key = ctx.runtime.signing_key
     return render(ctx, "admin/stations.html", status_code=status_code, stations=all_stations, error=error,
                   receivers={s.id: directory.station_receivers(ctx.session, s) for s in all_stations},
-                  templates_=sorted(stations.load_templates(ctx.settings.schedules_dir).items()),
+                  templates_=sorted(slot_templates.load_templates(ctx.settings.schedules_dir).items()),
                   token=token, key_id=key.key_id, public_key=key.public_b64)
 
 
@@ -159,9 +161,9 @@ def station_create(ctx: WebPost, code: Annotated[str, Form(max_length=100)] = ""
     try:
         station = stations.create_station(ctx.session, code, name, province.strip(), district.strip())
         if template:
-            templates = stations.load_templates(ctx.settings.schedules_dir)
+            templates = slot_templates.load_templates(ctx.settings.schedules_dir)
             if template in templates:
-                stations.apply_template(ctx.session, station, templates[template])
+                schedules.apply_template(ctx.session, station, templates[template])
         audit.record(ctx.session, ctx.user, "station.create", "station", station.id, station.code)
     except ServiceError as exc:
         ctx.session.rollback()
@@ -174,7 +176,7 @@ def receiver_create(code: str, ctx: WebPost, name: Annotated[str, Form(max_lengt
     """Register a receiver; its device token is shown on this page only."""
     ctx.require(Role.admin)
     try:
-        receiver, token = stations.create_receiver(ctx.session, stations.get_station(ctx.session, code), name)
+        receiver, token = receivers.create_receiver(ctx.session, stations.get_station(ctx.session, code), name)
         audit.record(ctx.session, ctx.user, "receiver.create", "receiver", receiver.id, receiver.name)
     except ServiceError as exc:
         ctx.session.rollback()
@@ -188,6 +190,6 @@ def receiver_revoke(receiver_id: int, ctx: WebPost) -> Response:
     receiver = ctx.session.get(Receiver, receiver_id)
     if receiver is None:
         raise NotFound(f"no receiver {receiver_id}")
-    stations.revoke_receiver(ctx.session, receiver)
+    receivers.revoke_receiver(ctx.session, receiver)
     audit.record(ctx.session, ctx.user, "receiver.revoke", "receiver", receiver.id, receiver.name)
     return redirect("/admin/stations", "receiver_revoked")

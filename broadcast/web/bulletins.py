@@ -14,7 +14,7 @@ from broadcast.audio import AudioRejected
 from broadcast.errors import InvalidInput, ServiceError
 from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority, Role, User, VersionState
 from broadcast.services import bulletins as svc
-from broadcast.services import directory, documents, lexicon, placements, versions
+from broadcast.services import directory, documents, lexicon, repacking, versions
 from broadcast.services.schedule_view import bulletin_placements
 from broadcast.services.synthesis import store_asset
 from broadcast.web import i18n
@@ -202,7 +202,7 @@ def quick_lexicon(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = 
 def detail(bulletin_id: int, ctx: Web) -> HTMLResponse:
     session, user = ctx.session, ctx.user
     bulletin = svc.get_bulletin(session, user, bulletin_id)
-    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None
+    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None  # what airs
     history = directory.audit_entries(session, object_type="bulletin", object_id=bulletin.id, limit=50)
     review = review_context(session, user, bulletin)
     names = directory.user_names(session, [bulletin.created_by, bulletin.approved_by,
@@ -263,7 +263,7 @@ def approve(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_len
     """Approve the version shown on the page (its id and audio travel with the form)."""
     bulletin = svc.approve(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id), version_id,
                            comment.strip(), audio_sha256 or None)
-    placements.audio_changed(ctx.session, bulletin_id, ctx.settings.play_grace_s, ctx.now())
+    repacking.audio_changed(ctx.session, bulletin_id, ctx.settings.play_grace_s, ctx.now())
     ctx.session.commit()
     if ctx.runtime.jobs:
         ctx.runtime.jobs.wake_publication()

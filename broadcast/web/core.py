@@ -155,7 +155,7 @@ def _ago(value: datetime | None, now: datetime) -> str:
 
 
 templates.env.filters.update(
-    local=_local, duration=_duration,
+    local=_local, duration=_duration, decimal=i18n.decimal, receiver_vi=i18n.receiver_sentence,
     status_vi=lambda v: i18n.STATUS.get(getattr(v, "value", v), v),
     priority_vi=lambda v: i18n.PRIORITY.get(getattr(v, "value", v), v),
     role_vi=lambda v: i18n.ROLE.get(getattr(v, "value", v), v),
@@ -173,19 +173,35 @@ FLASH = {
     "created": "Đã lưu bản tin.", "submitted": "Đã gửi bản tin đi duyệt.", "approved": "Đã duyệt bản tin.",
     "rejected": "Đã từ chối bản tin và gửi lại cho tác giả.", "saved": "Đã lưu thay đổi.",
     "resubmit": "Đã lưu. Bản tin đã duyệt khi sửa phải được duyệt lại.", "placed": "Đã xếp lịch phát.",
-    "placement_cancelled": "Đã hủy lịch phát.", "emergency": "Đã phát khẩn cấp.",
+    "placement_cancelled": "Đã hủy lịch phát.", "emergency": "Đã gửi lệnh phát khẩn cấp tới các cụm loa.",
+    "placed_now": "Đã gửi lệnh phát ngay tới các cụm loa.",
     "emergency_cancelled": "Đã hủy phát khẩn cấp.", "lexicon": "Đã lưu cách đọc.",
     "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
     "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",
 }
 
 
+def _emergencies(ctx: WebCtx) -> list[tuple[Any, Any]]:
+    """Running emergencies on the user's stations, each with where it really stands (clusters online, played)."""
+    from datetime import timedelta
+
+    from broadcast.services import emergency
+    from broadcast.services.accounts import station_ids_for
+    from broadcast.services.delivery import placement_delivery
+
+    running = emergency.active(ctx.session, ctx.user)
+    if not running:
+        return []
+    allowed = station_ids_for(ctx.session, ctx.user)
+    offline_after = timedelta(seconds=ctx.settings.receiver_offline_after_s)
+    return [(e, placement_delivery(ctx.session, e.placement.id or 0, offline_after, ctx.now(), allowed))
+            for e in running]
+
+
 def render(ctx: WebCtx, name: str, status_code: int = 200, **data: Any) -> HTMLResponse:
     """A full page for a logged-in user, with the emergency banner and the flash message."""
-    from broadcast.services import emergency
-
     context = {"user": ctx.user, "csrf": ctx.token.csrf_token, "tz": ctx.settings.tz, "ctx": ctx,
-               "emergencies": emergency.active(ctx.session, ctx.user),
+               "emergencies": _emergencies(ctx),
                "flash": FLASH.get(ctx.request.query_params.get("m", "")), "path": ctx.request.url.path, **data}
     return templates.TemplateResponse(ctx.request, name, context, status_code=status_code)
 

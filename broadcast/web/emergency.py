@@ -69,13 +69,14 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
             speech = speaker.speak(text, None, lexicon.current_lexicon(ctx.session))
             audio, source, spoken, voice = speech.audio, "text", speech.spoken.text, speaker.default_voice
         asset = store_asset(ctx.session, ctx.runtime.media, audio, spoken)
-        emergency.start(ctx.session, ctx.user, title=title, text=text, asset=asset, source=source, voice=voice,
-                        station_codes=codes, confirmed=bool(confirm), password=password)
+        _, placement, _ = emergency.start(ctx.session, ctx.user, title=title, text=text, asset=asset,
+                                          source=source, voice=voice, station_codes=codes,
+                                          confirmed=bool(confirm), password=password)
         ctx.publish_now()
     except ServiceError as exc:
         ctx.session.rollback()
         return _page(ctx, values, i18n.translate(exc.message), status_code=exc.status_code)
-    return redirect("/emergency", "emergency")
+    return redirect(f"/placements/{placement.id}/delivery", "emergency")
 
 
 @router.post("/emergency/{placement_id}/cancel")

@@ -7,6 +7,8 @@ attribute, so a misread word can be fixed on the spot).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from markupsafe import Markup, escape
 
 from broadcast.normalise.models import Change
@@ -42,13 +44,22 @@ def highlighted(text: str, changes: list[Change]) -> list[Markup]:
     return [Markup(p) for p in html.split("\n") if p.strip()]
 
 
+#: Rules whose changes drop text (pasted decoration, a bracket repeating what was just read): listed too.
+DROPPING_RULES = frozenset({"clean", "repeat"})
+
+
 def expansion_list(changes: list[Change]) -> list[Change]:
-    """Distinct expansions in reading order (for the list under the preview)."""
+    """Distinct expansions in reading order (for the list under the preview); dropped text says so."""
     seen: set[tuple[str, str]] = set()
     found = []
     for change in sorted(changes, key=lambda c: c.start):
         key = (change.original, change.spoken)
-        if key not in seen and change.spoken.strip() and change.original.strip() != change.spoken.strip():
-            seen.add(key)
-            found.append(change)
+        if key in seen or change.original.strip() == change.spoken.strip():
+            continue
+        if not change.spoken.strip():
+            if change.rule not in DROPPING_RULES or not change.original.strip():
+                continue
+            change = replace(change, spoken="(không đọc)")
+        seen.add(key)
+        found.append(change)
     return found

@@ -27,7 +27,8 @@ RULE = {"number": "số", "date": "ngày tháng", "time": "giờ", "abbreviation
         "letters": "đánh vần", "letter": "đánh vần", "spell": "đánh vần", "phone": "số điện thoại",
         "email": "thư điện tử", "url": "địa chỉ web", "foreign": "từ nước ngoài", "tone": "dấu thanh",
         "org": "tên cơ quan", "place": "địa danh", "range": "khoảng", "percent": "phần trăm",
-        "per-unit": "đơn vị", "symbol": "ký hiệu"}
+        "per-unit": "đơn vị", "symbol": "ký hiệu", "clean": "bỏ ký hiệu dán kèm", "repeat": "đã đọc ngay trước",
+        "capitals": "chữ in hoa đọc thành từ"}
 
 ACTIONS = {
     "bulletin.create": "Tạo bản tin", "bulletin.edit": "Sửa bản tin", "bulletin.submit": "Gửi duyệt",
@@ -107,12 +108,16 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
     (r"^unknown time zone (?P<a>.+)$", "Múi giờ không hợp lệ: {a}."),
     (r"^receiver name is empty$", "Tên cụm loa đang trống."),
     (r"^the text is empty: nothing to read$", "Văn bản trống: không có gì để đọc."),
+    (r"^nothing to read aloud: the text has only symbols, emoji or decoration$",
+     "Không có gì để đọc: văn bản chỉ có ký hiệu, biểu tượng cảm xúc hoặc đường kẻ trang trí."),
     (r"^unknown voice '?(?P<a>[^';]+)'?; known voices: (?P<b>.+)$", "Không có giọng đọc {a}; các giọng có: {b}."),
     (r"^only an approver or an admin can start an emergency broadcast$",
      "Chỉ người duyệt tin hoặc quản trị mới được phát khẩn cấp."),
     (r"^confirm that you have read and approve this emergency content$",
      "Hãy đánh dấu xác nhận rằng bạn đã đọc và duyệt nội dung khẩn cấp này."),
     (r"^the password you re-entered is wrong$", "Mật khẩu nhập lại không đúng."),
+    (r"^only an approver or an admin can cancel an emergency broadcast$",
+     "Chỉ người duyệt tin hoặc quản trị mới được hủy phát khẩn cấp."),
     (r"^no emergency broadcast (?P<a>\d+)$", "Không có lượt phát khẩn cấp số {a}."),
     (r"^no placement (?P<a>\d+)$", "Không có lịch phát số {a}."),
     # approval versions (issue 13)
@@ -178,3 +183,42 @@ def _fragments(text: str) -> str:
 
 def _looks_vietnamese(text: str) -> bool:
     return any(ch in text for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+
+
+def decimal(value: float | None, places: int = 1) -> str:
+    """A number as Vietnamese writes it: a decimal comma and a dot between thousands (1.234,5)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+_RECEIVER: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t in [
+    (r"^the player exited with status (?P<a>-?\d+) after (?P<b>[\d.]+) s.*$",
+     "Máy phát âm thanh của cụm loa dừng bất thường (mã {a}) sau {b} giây."),
+    (r"^the player could not start.*$", "Cụm loa không khởi động được máy phát âm thanh."),
+    (r"^the audio failed its check before playing.*$", "Tệp âm thanh tải về bị hỏng nên cụm loa không phát."),
+    (r"^download of \w+ failed.*attempt (?P<a>\d+)\)?$",
+     "Cụm loa chưa tải được tệp âm thanh (lần thử {a}); cụm loa sẽ tự tải lại."),
+    (r"^download of .*$", "Cụm loa chưa tải được tệp âm thanh; cụm loa sẽ tự tải lại."),
+    (r"^expired: .*$", "Đã quá thời hạn phát khi cụm loa đến lượt phát."),
+    (r"^the manifest expired .*$", "Lịch phát trên cụm loa đã hết hạn mà chưa nhận được lịch mới."),
+    (r"^too late: (?P<a>\d+) s after its time.*$", "Quá muộn: đã trễ {a} giây so với giờ phát."),
+    (r"^cut off by an agent restart.*$",
+     "Bị ngắt giữa chừng vì cụm loa khởi động lại (mất điện hoặc lỗi); không phát lại."),
+    (r"^played (?P<a>[\d.]+) s, started (?P<b>[\d.]+) s after its time$",
+     "Đã phát {a} giây, bắt đầu chậm {b} giây so với giờ phát."),
+]]
+
+
+def receiver_sentence(detail: str | None) -> str:
+    """A receiver's report or error (the receiver speaks English) as a Vietnamese sentence."""
+    if not detail:
+        return "—"
+    detail = detail.strip()
+    for pattern, template in _RECEIVER:
+        found = pattern.match(detail)
+        if found:
+            return template.format(**{k: decimal(float(v), 1) if "." in v else v
+                                      for k, v in found.groupdict().items()})
+    return detail if _looks_vietnamese(detail) else "Cụm loa báo lỗi không xác định."

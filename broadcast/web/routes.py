@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from broadcast.web import admin, auth, bulletins, emergency, monitor, schedule
+from broadcast.web import admin, auth, bulletins, delivery, emergency, monitor, schedule
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, bulletins, schedule, emergency, monitor, admin):
+for module in (auth, bulletins, schedule, emergency, monitor, admin, delivery):
     router.include_router(module.router)

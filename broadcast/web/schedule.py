@@ -82,7 +82,7 @@ def schedule(bulletin_id: int, ctx: WebPost, stations: Annotated[list[str] | Non
         visible = directory.visible_stations(ctx.session, ctx.user)
         codes = directory.expand_selection(visible, stations or [], districts or [], bool(province))
         placement_mode = PlacementMode(mode)
-        _, items = placements.place(
+        placement, items = placements.place(
             ctx.session, ctx.user, bulletin, station_codes=codes, mode=placement_mode,
             at=_at(ctx, at_date, at_time) if placement_mode == PlacementMode.at else None,
             dates=_dates(date_from, date_to) if placement_mode == PlacementMode.slot else (),
@@ -98,6 +98,8 @@ def schedule(bulletin_id: int, ctx: WebPost, stations: Annotated[list[str] | Non
     ctx.publish_now()
     if ctx.runtime.jobs and bulletin.status.value == "approved":
         ctx.runtime.jobs.wake_synthesis()
+    if placement_mode == PlacementMode.now:
+        return redirect(f"/placements/{placement.id}/delivery", "placed_now")
     return redirect(f"/bulletins/{bulletin.id}", "placed")
 
 

@@ -114,7 +114,7 @@ def test_publication_prebuilds_changed_manifests_only(app_client: TestClient, wo
 
     def run() -> int:
         with session_scope(runtime.engine) as session:
-            return publish(session, runtime.signing_key, "", service_now(runtime), 900).manifests_changed
+            return publish(session, runtime.signing_key, "", service_now(runtime)).manifests_changed
 
     assert run() == 3  # first manifests for the three receivers
     assert run() == 0

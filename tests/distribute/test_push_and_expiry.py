@@ -64,7 +64,7 @@ def gateway() -> Iterator[Gateway]:
 
 def _publish(runtime) -> None:  # type: ignore[no-untyped-def]
     with session_scope(runtime.engine) as session:
-        publish(session, runtime.signing_key, "", service_now(runtime), runtime.settings.play_grace_s)
+        publish(session, runtime.signing_key, "", service_now(runtime))
 
 
 def test_push_retries_with_backoff_and_logs_every_attempt(app_client: TestClient, world: World, runtime,
@@ -126,14 +126,21 @@ def test_overdue_occurrences_are_closed_once(app_client: TestClient, world: Worl
         ids[name] = place_at(app_client, bid, FIXED_NOW + timedelta(hours=hours, minutes=5 + n))["items"][0]["id"]
     token = world.receiver_tokens["xa-a"]
     at = (FIXED_NOW + timedelta(minutes=6)).isoformat()
-    report(app_client, token, [event("p", ids["phát"], "played", at), event("f", ids["lỗi"], "failed", at),
+    # A download failure is not final (the receiver fetches again): closed as failed only at expiry. A final
+    # skip from the station's only receiver closes the occurrence at once.
+    report(app_client, token, [event("p", ids["phát"], "played", at),
+                               event("f", ids["lỗi"], "failed", at, detail="download of 0123456789ab failed "
+                                     "(HTTP 503); not kept, will fetch again (attempt 3)"),
                                event("s", ids["bỏ qua"], "skipped", at)])
+    with session_scope(runtime.engine) as session:
+        assert session.get(PlaylistItem, ids["bỏ qua"]).status == ItemStatus.skipped  # type: ignore[union-attr]
+        assert session.get(PlaylistItem, ids["lỗi"]).status == ItemStatus.scheduled  # type: ignore[union-attr]
     advance(runtime, timedelta(minutes=20))
     with session_scope(runtime.engine) as session:
         assert close_overdue(session, service_now(runtime)) == {}  # still within grace + report delay
     advance(runtime, timedelta(minutes=10))
     with session_scope(runtime.engine) as session:
-        assert close_overdue(session, service_now(runtime)) == {"missed": 1, "failed": 1, "skipped": 1}
+        assert close_overdue(session, service_now(runtime)) == {"missed": 1, "failed": 1}
         assert close_overdue(session, service_now(runtime)) == {}
     with session_scope(runtime.engine) as session:
         status = {i.id: (i.status, i.status_detail) for i in session.exec(select(PlaylistItem)).all()}

@@ -104,7 +104,8 @@ def test_what_airs_is_always_the_approved_audio(app_client: TestClient, world: W
     assert added == ["u bê en đê"], versions[0]["spoken_diff"]
     for station in ("xa-a", "xa-b"):
         assert _manifest_sha256s(app_client, runtime, world, station, created["id"]) == {first}
-    playlist = app_client.get("/api/v1/stations/xa-a/playlist", headers=editor, params={"from": FIXED_NOW.isoformat()}).json()
+    playlist = app_client.get("/api/v1/stations/xa-a/playlist", headers=editor,
+                              params={"from": FIXED_NOW.isoformat()}).json()
     assert {p["audio"]["sha256"] for p in playlist if p["bulletin_id"] == created["id"]} == {first}
 
     # The one who changed the lexicon made version 2: they cannot approve it; another approver can.

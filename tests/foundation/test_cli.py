@@ -51,6 +51,7 @@ def test_say_reads_a_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("say", "   "), "the text is empty"),
+    (("say", "📢📢 ✅"), "nothing to read aloud"),
     (("say", "Xin chào", "--voice", "khong-co"), "unknown voice"),
     (("say",), "give either TEXT or -f FILE"),
     (("say", "-f", "/nonexistent/file.txt"), "cannot read"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from broadcast.atomic import TEMP_GLOB
 from broadcast.media import MediaStore
 
 
@@ -17,7 +18,7 @@ def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
     assert first == second
     assert first.sha256 == hashlib.sha256(data).hexdigest()
     assert store.path_for(first.sha256).read_bytes() == data
-    assert list(tmp_path.rglob(".part-*")) == []
+    assert list(tmp_path.rglob(TEMP_GLOB)) == []
 
 
 def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,7 +27,7 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def broken_fsync(_fd: int) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("broadcast.media.os.fsync", broken_fsync)
+    monkeypatch.setattr("broadcast.atomic.os.fsync", broken_fsync)
     with pytest.raises(OSError):
         store.put(b"some audio")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -18,11 +18,12 @@ from sqlmodel import Session, col, select
 
 from broadcast.config import Settings
 from broadcast.db import make_engine, session_scope
+from broadcast.keys import SigningKey
 from broadcast.models import ReceiverEvent, Role
-from broadcast.protocol import SigningKey
 from broadcast.runtime import Runtime
 from broadcast.services.accounts import create_user
-from broadcast.services.stations import create_receiver, create_station
+from broadcast.services.receivers import create_receiver
+from broadcast.services.stations import create_station
 from tests.conftest import PASSWORD, LiveServer, login, start_server
 from tests.receiver.support import ReceiverProcess, enrol_process, wait_for
 

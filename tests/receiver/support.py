@@ -26,7 +26,8 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from broadcast.protocol import Manifest, ManifestItem, SigningKey, canonical_bytes, sign
+from broadcast.keys import SigningKey
+from broadcast.protocol import Manifest, ManifestItem, canonical_bytes, sign
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYER = Path(__file__).with_name("recording_player.py")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from broadcast.protocol import SigningKey
+from broadcast.keys import SigningKey
 from broadcast.receiver.store import AgentState, Event
 from tests.receiver.support import ContractServer, ReceiverProcess, enrol, tamper, wait_for
 
@@ -150,6 +150,9 @@ def test_outage_power_cut_and_lost_acknowledgements(contract: ContractServer, re
     contract.publish(RID, [contract.item(1, shas[0], at, duration_ms=300),
                            contract.item(2, shas[1], at + timedelta(seconds=2), duration_ms=300)])
     wait_for(lambda: sorted(contract.kinds(RID)) == [("downloaded", 1), ("downloaded", 2)], 30)
+    # The server has the reports; wait until the agent has also recorded their acknowledgement on disk, or
+    # the power cut below may come between the two and leave them queued (which is correct, but not this test).
+    wait_for(lambda: not r1.state_json()["outbox"], 15, what="the downloads' acknowledgement saved")
     contract.stop()
     r1.kill9()  # a power cut, with the server unreachable when it comes back
     r1.start()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from broadcast.protocol import SigningKey
+from broadcast.keys import SigningKey
 from tests.receiver.live import LiveWorld, Receiver, parse_time, settle
 from tests.receiver.support import Proxy, resign, tamper, throttled, wait_for
 

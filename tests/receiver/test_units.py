@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from broadcast.protocol import Manifest, ManifestItem, SigningKey, sign
+from broadcast.atomic import atomic_write
+from broadcast.keys import SigningKey
+from broadcast.protocol import Manifest, ManifestItem, sign
 from broadcast.receiver.clock import Clock
 from broadcast.receiver.media import MediaCache
 from broadcast.receiver.playout import Player, plan, wants_interrupt
-from broadcast.receiver.store import AgentState, Event, LedgerEntry, StateStore, atomic_write
+from broadcast.receiver.store import AgentState, Event, LedgerEntry, StateStore
 from broadcast.receiver.sync import Rejected, ServerClient, accept
 from tests.receiver.support import ContractServer, read_plays, tamper, throttled
 
@@ -61,6 +63,8 @@ def test_a_good_manifest_is_accepted() -> None:
     (lambda: sign(_manifest(sequence=4), KEY.private_key), "replayed"),
     (lambda: sign(_manifest(sequence=3), KEY.private_key), "replayed"),
     (lambda: sign(_manifest(valid=timedelta(seconds=-1)), KEY.private_key), "expired"),
+    (lambda: sign(_manifest().model_copy(update={"generated_at": NOW + timedelta(hours=1)}), KEY.private_key),
+     "from-future"),
 ])
 def test_each_failed_check_names_its_reason(make, reason: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Rejected) as caught:
@@ -335,4 +339,5 @@ def test_the_agent_imports_only_the_protocol_from_the_server_package() -> None:
               "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
               "('broadcast', 'fastapi', 'sqlalchemy', 'sqlmodel', 'numpy', 'scipy', 'uvicorn', 'apscheduler'))))")
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
-    assert {m for m in loaded if not m.startswith("broadcast.receiver")} == {"broadcast", "broadcast.protocol"}, loaded
+    server_side = {m for m in loaded if not m.startswith("broadcast.receiver")}
+    assert server_side == {"broadcast", "broadcast.protocol", "broadcast.atomic"}, loaded

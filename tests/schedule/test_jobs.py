@@ -41,7 +41,7 @@ def test_lease_is_exclusive_renewable_and_taken_over_when_expired(runtime) -> No
 
 def test_ledger_claims_each_run_once_and_only_for_the_holder(runtime) -> None:  # type: ignore[no-untyped-def]
     runtime.settings.scheduler_lease_s = 30
-    holder, other = Jobs(runtime, holder="holder"), Jobs(runtime, holder="other")
+    holder, other = Jobs(runtime.job_deps(), holder="holder"), Jobs(runtime.job_deps(), holder="other")
     assert holder.lease.acquire()
     run_time = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
     first = holder.claim("publish", run_time, "running")
@@ -70,7 +70,7 @@ def _crash(jobs: Jobs) -> None:
 
 def test_one_of_two_schedulers_runs_and_the_standby_takes_over(runtime) -> None:  # type: ignore[no-untyped-def]
     runtime.settings.scheduler_lease_s = 2
-    first, second = Jobs(runtime, holder="first"), Jobs(runtime, holder="second")
+    first, second = Jobs(runtime.job_deps(), holder="first"), Jobs(runtime.job_deps(), holder="second")
     first.start()
     wait_for(lambda: first.leader, 10, "the first scheduler to take the lease")
     second.start()

@@ -34,9 +34,12 @@ from broadcast.models import (
 )
 from broadcast.protocol import load_public_key_b64, verify
 from broadcast.runtime import Runtime
+from broadcast.schedule.service import apply_template
+from broadcast.schedule.templates import load_templates
 from broadcast.services import placements
 from broadcast.services.accounts import create_user
-from broadcast.services.stations import apply_template, create_receiver, create_station, load_templates
+from broadcast.services.receivers import create_receiver
+from broadcast.services.stations import create_station
 from tests.conftest import PASSWORD, LiveServer, start_server
 from tests.distribute.support import approved_bulletin, get_user, offset_for, ready_bulletin
 

@@ -6,8 +6,8 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
+from broadcast.schedule.templates import load_templates
 from broadcast.schedule.timeplan import slot_occurrences
-from broadcast.services.stations import load_templates
 from tests.conftest import World, login
 
 

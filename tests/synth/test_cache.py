@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from broadcast.atomic import TEMP_GLOB
 from broadcast.synth import Pcm, SentenceCache, cache_key
 
 
@@ -91,4 +92,4 @@ def test_concurrent_use_from_threads(tmp_path: Path) -> None:
         thread.join()
     assert not errors
     assert cache.total_bytes <= cache.max_bytes
-    assert not list(tmp_path.glob("*/.part-*"))  # no temp files left behind
+    assert not list(tmp_path.glob(f"*/{TEMP_GLOB}"))  # no temp files left behind

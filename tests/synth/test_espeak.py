@@ -35,8 +35,12 @@ def test_voices_differ_and_rate_changes_duration(profiles) -> None:  # type: ign
     south = engine.synthesize(SENTENCE, profiles["mien-nam"])
     central = engine.synthesize(SENTENCE, profiles["mien-trung"])
     assert len({north.samples.tobytes(), south.samples.tobytes(), central.samples.tobytes()}) == 3
-    slow = engine.synthesize(SENTENCE, profiles["mien-bac"].model_copy(update={"rate": 0.6}))
-    assert slow.duration_s > north.duration_s * 1.3
+    uncalibrated = profiles["mien-bac"].model_copy(update={"syllables_per_minute": None})
+    normal = engine.synthesize(SENTENCE, uncalibrated)
+    slow = engine.synthesize(SENTENCE, uncalibrated.model_copy(update={"rate": 0.6}))
+    assert slow.duration_s > normal.duration_s * 1.3
+    slower = engine.synthesize(SENTENCE, profiles["mien-bac"].model_copy(update={"syllables_per_minute": 125}))
+    assert slower.duration_s > north.duration_s * 1.3
     # espeak-ng is not bit-exact between calls (random breath noise, state carried from the previous
     # utterance): the sentence cache, not the engine, makes re-renders identical
     again = engine.synthesize(SENTENCE, profiles["mien-bac"])

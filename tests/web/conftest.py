@@ -15,8 +15,11 @@ from broadcast.config import Settings
 from broadcast.db import session_scope
 from broadcast.models import Role
 from broadcast.runtime import Runtime
+from broadcast.schedule.service import apply_template
+from broadcast.schedule.templates import load_templates
 from broadcast.services.accounts import create_user
-from broadcast.services.stations import apply_template, create_receiver, create_station, load_templates
+from broadcast.services.receivers import create_receiver
+from broadcast.services.stations import create_station
 from tests.conftest import PASSWORD, LiveServer, start_server
 
 CHROMIUM = "/usr/bin/chromium"

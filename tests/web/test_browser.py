@@ -143,11 +143,11 @@ def test_write_preview_approve_schedule_report(people, site: Site) -> None:
     assert {"UBND", "15/3/2025", "120"} <= set(written)
     src = page.get_attribute("#preview-audio", "src")
     assert src and re.fullmatch(r"/api/v1/media/[0-9a-f]{64}\.mp3", src)
-    page.wait_for_function("document.querySelector('#preview-audio').readyState >= 1", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#preview-audio').readyState >= 1", timeout=30_000)
     duration = page.evaluate("document.querySelector('#preview-audio').duration")
     assert 5 < duration < 60, duration
     page.evaluate("document.querySelector('#preview-audio').play()")
-    page.wait_for_function("document.querySelector('#preview-audio').currentTime > 0.2", timeout=15_000)
+    page.wait_for_function("() => document.querySelector('#preview-audio').currentTime > 0.2", timeout=15_000)
     page.evaluate("document.querySelector('#preview-audio').pause()")
     mp3 = editor.context.request.get(site.url + src)
     assert mp3.ok and mp3.headers["content-type"] == "audio/mpeg"
@@ -162,7 +162,8 @@ def test_write_preview_approve_schedule_report(people, site: Site) -> None:
     page.wait_for_selector(".lexicon-message.ok-text")
     assert "Đã lưu" in editor.text(".lexicon-message")
     page.wait_for_function(
-        "[...document.querySelectorAll('#spoken mark.exp')].some(m => m.dataset.written === 'Nà')", timeout=60_000)
+        "() => [...document.querySelectorAll('#spoken mark.exp')].some(m => m.dataset.written === 'Nà')",
+        timeout=60_000)
 
     page.click("button[name=action][value=submit]")
     page.wait_for_url(re.compile(r"/bulletins/\d+\?m=submitted"))
@@ -180,7 +181,7 @@ def test_write_preview_approve_schedule_report(people, site: Site) -> None:
     approver.page.click("#approve-button")
     approver.page.wait_for_url(re.compile(rf"/bulletins/{bulletin_id}\?m=approved"))
     _wait_for_text(approver, f"/bulletins/{bulletin_id}", "Sẵn sàng phát")
-    approver.page.wait_for_function("document.querySelector('#bulletin-audio').readyState >= 1")
+    approver.page.wait_for_function("() => document.querySelector('#bulletin-audio').readyState >= 1")
     approver.shoot("bulletin-ready")
 
     # Schedule on two stations into tomorrow's slots, then see it in each station's week.
@@ -243,10 +244,10 @@ def test_emergency_is_confirmed_plays_and_can_be_cancelled(people, site: Site) -
     page.fill("input[name=password]", PASSWORD)
     page.check("input[name=confirm]")
     page.click("#emergency-form button[type=submit]")
-    page.wait_for_url(re.compile(r"/emergency\?m=emergency"), timeout=60_000)
+    page.wait_for_url(re.compile(r"/placements/\d+/delivery\?m=emergency"), timeout=60_000)
     banner = page.locator(".emergency-banner")
     assert "Cảnh báo lũ quét khẩn cấp" in banner.inner_text()
-    assert "xa-a" in banner.inner_text()
+    assert "Xã Hoàng Đồng" in banner.inner_text()
     approver.shoot("emergency-playing")
 
     # It stays visible everywhere (also for others on that station) until played or cancelled.
@@ -258,12 +259,14 @@ def test_emergency_is_confirmed_plays_and_can_be_cancelled(people, site: Site) -
                               "WHERE p.priority = 'emergency' AND i.status = 'scheduled'").fetchone()
     assert count == 1
 
-    editor.page.click(".emergency-banner button")
-    editor.page.wait_for_url(re.compile(r"m=emergency_cancelled"))
-    assert editor.page.locator(".emergency-banner").count() == 0
-    assert "Đã hủy phát khẩn cấp" in editor.text()
-    approver.goto("/emergency")
+    assert editor.page.locator(".emergency-banner button").count() == 0  # an editor cannot cancel it
+    approver.goto("/bulletins")
+    approver.page.click(".emergency-banner button")
+    approver.page.wait_for_url(re.compile(r"m=emergency_cancelled"))
     assert approver.page.locator(".emergency-banner").count() == 0
+    assert "Đã hủy phát khẩn cấp" in approver.text()
+    editor.goto("/bulletins")
+    assert editor.page.locator(".emergency-banner").count() == 0
 
     admin = people("admin")
     admin.goto("/admin/audit", "audit")
@@ -387,7 +390,7 @@ def test_uploads_are_checked_before_anything_is_stored(people, site: Site, tmp_p
     page.fill("input[name=title]", "Thu gom rác thải")
     page.check("input[name=stations][value=xa-b]")
     page.set_input_files("#upload", str(path))
-    page.wait_for_function("document.querySelector('#text').value.includes('thu gom rác')")
+    page.wait_for_function("() => document.querySelector('#text').value.includes('thu gom rác')")
     assert page.input_value("#text").splitlines() == ["THÔNG BÁO", "Về việc thu gom rác thải ngày 05/6/2025.",
                                                       "Thôn Nà Pàn 7h00"]
     assert "Đã nhập văn bản" in editor.text("#upload-message")

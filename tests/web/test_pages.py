@@ -311,16 +311,24 @@ def test_emergency_rules(web_client, world: World, runtime) -> None:
     assert _count(runtime, Bulletin) == 0 and _count(runtime, Placement) == 0
 
     started = approver.post("/emergency", data={**form, "csrf_token": csrf})
-    assert "Đã phát khẩn cấp" in started.text and "ĐANG PHÁT KHẨN CẤP" in started.text
+    # No cluster has ever been heard: the page says so and the banner does not claim it is playing.
+    assert "Đã gửi lệnh phát khẩn cấp" in started.text and "Chưa phát được ở đâu cả" in started.text
+    assert "KHẨN CẤP CHƯA PHÁT ĐƯỢC" in started.text and "ĐANG PHÁT KHẨN CẤP" not in started.text
     with Session(runtime.engine) as session:
         bulletin = session.exec(select(Bulletin)).one()
         assert bulletin.status == BulletinStatus.ready and bulletin.created_by == bulletin.approved_by
         item = session.exec(select(PlaylistItem)).one()
         assert item.priority.value == "emergency" and item.status == ItemStatus.scheduled
         placement = session.exec(select(Placement)).one()
-    assert "ĐANG PHÁT KHẨN CẤP" in editor.get("/bulletins").text  # visible to the station's other staff
+    assert "KHẨN CẤP CHƯA PHÁT ĐƯỢC" in editor.get("/bulletins").text  # visible to the station's other staff
     other, _ = web_client("editor-c")
-    assert "ĐANG PHÁT KHẨN CẤP" not in other.get("/").text  # not their station
+    assert "KHẨN CẤP" not in other.get("/").text  # not their station
+    with Session(runtime.engine) as session:  # a cluster is heard: now the banner may say it is playing
+        receiver = session.exec(select(Receiver).join(Station).where(Station.code == "xa-a")).one()
+        receiver.last_seen_at = utcnow()
+        session.add(receiver)
+        session.commit()
+    assert "ĐANG PHÁT KHẨN CẤP" in editor.get("/bulletins").text
 
     with Session(runtime.engine) as session:  # once played, it is no longer shown as running
         item = session.get(PlaylistItem, item.id)
@@ -332,7 +340,10 @@ def test_emergency_rules(web_client, world: World, runtime) -> None:
         item.status = ItemStatus.scheduled  # type: ignore[union-attr]
         session.add(session.merge(item))
         session.commit()
-    cancelled = editor.post(f"/emergency/{placement.id}/cancel", data={"csrf_token": editor_csrf})
+    assert "Hủy phát khẩn cấp</button>" not in editor.get("/bulletins").text  # an editor cannot cancel it
+    refused_cancel = editor.post(f"/emergency/{placement.id}/cancel", data={"csrf_token": editor_csrf})
+    assert refused_cancel.status_code == 403 and "hủy phát khẩn cấp" in refused_cancel.text
+    cancelled = approver.post(f"/emergency/{placement.id}/cancel", data={"csrf_token": csrf})
     assert "Đã hủy phát khẩn cấp" in cancelled.text and "ĐANG PHÁT KHẨN CẤP" not in cancelled.text
     with Session(runtime.engine) as session:
         actions = {a.action for a in session.exec(select(AuditLog)).all()}
@@ -346,7 +357,8 @@ def test_emergency_from_a_recording(web_client, world: World, runtime, tmp_path)
     text_doc = admin.post("/emergency", data=form, files={"file": ("lenh.docx", b"PK", "application/octet-stream")})
     assert text_doc.status_code == 422 and "chỉ nhận tệp ghi âm" in text_doc.text
     started = admin.post("/emergency", data=form, files={"file": ("lenh.wav", _tone(tmp_path / "t.wav"), "audio/wav")})
-    assert "Đã phát khẩn cấp" in started.text and "xa-b, xa-c" in started.text
+    assert "Đã gửi lệnh phát khẩn cấp" in started.text and "Chưa phát được ở đâu cả" in started.text
+    assert 'data-station="xa-b"' in started.text and 'data-station="xa-c"' in started.text
     with Session(runtime.engine) as session:
         bulletin = session.exec(select(Bulletin)).one()
         assert bulletin.source == "recording" and bulletin.status == BulletinStatus.ready

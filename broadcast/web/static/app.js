@@ -53,6 +53,11 @@
     if (event.target.closest("[data-lexicon-save]")) { event.preventDefault(); saveLexicon(); }
   });
 
+  // Forms that only host script controls (the preview box) never submit (CSP forbids inline handlers).
+  document.addEventListener("submit", function (event) {
+    if (event.target.closest("[data-no-submit]")) event.preventDefault();
+  });
+
   // Enter in the fix-a-word boxes saves the reading instead of submitting the bulletin around them.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && event.target.closest("[data-lexicon-fix]")) { event.preventDefault(); saveLexicon(); }
@@ -116,5 +121,23 @@
 
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // A live part of the page (the delivery status): fetched again every few seconds until it says it is final.
+  document.querySelectorAll("[data-live]").forEach(function (box) {
+    var every = (parseFloat(box.getAttribute("data-every")) || 3) * 1000;
+    function finished() {
+      var part = box.querySelector("[data-finished]");
+      return part && part.getAttribute("data-finished") === "1";
+    }
+    function refresh() {
+      if (finished()) return;
+      fetch(box.getAttribute("data-live"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (reply) { return reply.ok ? reply.text() : null; })
+        .then(function (html) { if (html !== null) box.innerHTML = html; })
+        .catch(function () { /* the next round tries again */ })
+        .finally(function () { window.setTimeout(refresh, every); });
+    }
+    window.setTimeout(refresh, every);
   });
 })();

@@ -1,0 +1,142 @@
+"""Issue 14 journeys in a real Chromium against a real ``broadcast serve``: listening before approving,
+live delivery status, the as-run log, notifications."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from broadcast.api.receiver import LastSeen
+from broadcast.web.delivery import POLL_S
+from tests.receiver.support import ReceiverProcess, enrol
+from tests.web.conftest import Site
+from tests.web.test_browser import Staff, _bulletin_id, people  # noqa: F401  (the fixture is used by name)
+from tests.web.test_staff_app import tone
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_recording_approver_listens_then_approves(people, site: Site, tmp_path: Path) -> None:  # noqa: F811
+    editor: Staff = people("editor")
+    editor.goto("/bulletins/new")
+    page = editor.page
+    page.fill("input[name=title]", "Lời kêu gọi của chủ tịch xã")
+    page.check("input[name=stations][value=xa-a]")
+    tone(tmp_path / "loi-keu-goi.wav", 4)
+    page.set_input_files("#upload", str(tmp_path / "loi-keu-goi.wav"))
+    page.click("button[name=action][value=submit]")
+    page.wait_for_url(re.compile(r"/bulletins/\d+\?m=submitted"), timeout=60_000)
+    bulletin_id = _bulletin_id(editor)
+
+    approver: Staff = people("approver")
+    approver.goto(f"/bulletins/{bulletin_id}", "recording-review")
+    review = approver.page
+    assert "Nghe trước khi duyệt" in approver.text()
+    assert approver.text("#audio-duration") == "0:04"
+    review.wait_for_function("() => document.querySelector('#bulletin-audio').readyState >= 1", timeout=30_000)
+    duration = review.evaluate("document.querySelector('#bulletin-audio').duration")
+    assert 3.5 < duration < 4.5, duration
+    review.evaluate("document.querySelector('#bulletin-audio').play()")
+    review.wait_for_function("() => document.querySelector('#bulletin-audio').currentTime > 0.3", timeout=15_000)
+    review.evaluate("document.querySelector('#bulletin-audio').pause()")
+    review.click("#approve-button")
+    review.wait_for_url(re.compile(rf"/bulletins/{bulletin_id}\?m=approved"))
+    assert "Sẵn sàng phát" in approver.text("#status")
+    assert "Âm thanh sẽ phát" in approver.text()
+    approver.shoot("recording-approved")
+    editor.check_console()
+
+
+def _approved_recording(open_as, title: str, stations: list[str], tmp_path: Path) -> int:  # type: ignore[no-untyped-def]
+    """A recorded bulletin written by the editor and approved by the approver (ready at once)."""
+    editor: Staff = open_as("editor")
+    editor.goto("/bulletins/new")
+    editor.page.fill("input[name=title]", title)
+    for code in stations:
+        editor.page.check(f"input[name=stations][value={code}]")
+    editor.page.set_input_files("#upload", files=[{"name": "ghi-am.wav", "mimeType": "audio/wav",
+                                                   "buffer": tone(tmp_path / f"{len(title)}.wav", 3)}])
+    editor.page.click("button[name=action][value=submit]")
+    editor.page.wait_for_url(re.compile(r"/bulletins/\d+\?m=submitted"), timeout=60_000)
+    bulletin_id = _bulletin_id(editor)
+    editor.check_console()
+    editor.close()
+    approver: Staff = open_as("approver")
+    approver.goto(f"/bulletins/{bulletin_id}")
+    approver.page.click("#approve-button")
+    approver.page.wait_for_url(re.compile(r"\?m=approved"))
+    approver.close()
+    return bulletin_id
+
+
+def _play_now(staff: Staff, bulletin_id: int, stations: list[str]) -> None:
+    staff.goto(f"/bulletins/{bulletin_id}/schedule")
+    page = staff.page
+    for box in page.locator("input[name=stations]").all():
+        box.set_checked(box.get_attribute("value") in stations)
+    page.check("input[name=mode][value=now]")
+    page.click("#schedule-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/placements/\d+/delivery\?m=placed_now"), timeout=30_000)
+
+
+def _no_quiet_hours(site: Site) -> None:
+    with sqlite3.connect(site.data_dir / "broadcast.db", timeout=30) as db:
+        db.execute("UPDATE station SET quiet_start = '00:00', quiet_end = '00:00'")
+
+
+def test_play_now_live_status_per_cluster_and_a_failure(people, site: Site, tmp_path: Path) -> None:  # noqa: F811
+    """One cluster online (a real receiver process), one never heard: the page shows one played and one
+    offline without reload; then the receiver's player fails and the page shows it within one poll."""
+    _no_quiet_hours(site)
+    state = tmp_path / "rx-a"
+    enrolled = enrol(site.url, site.receiver_tokens["xa-a"], state)
+    assert enrolled.returncode == 0, enrolled.stderr
+    receiver = ReceiverProcess(state, tmp_path / "plays.log", scale=0.2).start()
+    try:
+        bulletin_id = _approved_recording(people, "Thông báo tiêm phòng cho gia súc", ["xa-a", "xa-b"], tmp_path)
+        approver: Staff = people("approver")
+        deadline = time.monotonic() + 4 * LastSeen.FLUSH_EVERY_S  # the receiver polls; last-seen is batched
+        while True:
+            approver.goto("/receivers")
+            if "Trực tuyến" in approver.page.locator("[data-station=xa-a] tbody tr").first.inner_text():
+                break
+            assert time.monotonic() < deadline, "the receiver never came online"
+            approver.page.wait_for_timeout(500)
+
+        _play_now(approver, bulletin_id, ["xa-a", "xa-b"])
+        page = approver.page
+        assert "Đã gửi lệnh phát ngay" in approver.text()
+        assert "Cụm loa đang trực tuyến: 1/2" in approver.text("#delivery-summary")
+        assert "Chưa từng nhận tín hiệu" in approver.text("[data-station=xa-b]")
+        approver.shoot("delivery-sent")
+        page.wait_for_selector("[data-station=xa-a] [data-state=played]", timeout=60_000)  # no reload
+        assert page.locator("[data-station=xa-b] [data-state=never]").count() == 1
+        assert "Đã phát" in approver.text("[data-station=xa-a] [data-item-status]")
+        assert [p.word for p in receiver.plays()][:2] == ["start", "end"]
+        approver.shoot("delivery-played")
+
+        # The player breaks: the failure is on the page within one poll interval of the report arriving.
+        receiver.stop()
+        receiver = ReceiverProcess(state, tmp_path / "plays.log", scale=0.2, player_args="--exit-status 1").start()
+        _play_now(approver, bulletin_id, ["xa-a"])
+        placement_id = int(re.search(r"/placements/(\d+)/", page.url).group(1))  # type: ignore[union-attr]
+        deadline = time.monotonic() + 60
+        while True:
+            with sqlite3.connect(site.data_dir / "broadcast.db", timeout=30) as db:
+                failed = db.execute("SELECT count(*) FROM receiverevent e JOIN playlistitem i ON i.id = e.item_id "
+                                    "WHERE i.placement_id = ? AND e.kind = 'failed'", (placement_id,)).fetchone()[0]
+            if failed:
+                break
+            assert time.monotonic() < deadline, receiver.output()[-2000:]
+            time.sleep(0.2)
+        page.wait_for_selector("[data-station=xa-a] [data-state=failed]", timeout=(POLL_S + 1.5) * 1000)
+        assert "Lỗi phát" in approver.text("[data-station=xa-a] [data-item-status]")
+        assert "dừng bất thường" in approver.text("[data-station=xa-a]")
+        approver.shoot("delivery-failed")
+        approver.check_console()
+    finally:
+        receiver.stop()

@@ -1,0 +1,135 @@
+"""Issue 14 in-process: what an official relies on (listen before approving, delivery status, as-run log,
+notifications, safe defaults), on both databases."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+from sqlmodel import Session, select
+
+from broadcast.models import Bulletin, BulletinStatus, ItemStatus, PlaylistItem, Receiver, Station, utcnow
+from tests.conftest import World
+from tests.distribute.support import ready_bulletin
+
+
+def tone(path: Path, seconds: int = 3) -> bytes:
+    """A real recording, as a phone would upload it."""
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    f"sine=frequency=440:duration={seconds}", "-ar", "22050", str(path)], check=True)
+    return path.read_bytes()
+
+
+def test_approver_can_listen_to_a_recording_before_approving(web_client, world: World, runtime, tmp_path) -> None:
+    editor, csrf = web_client("editor")
+    reply = editor.post("/bulletins", data={"title": "Ghi âm của chủ tịch", "stations": ["xa-a"],
+                                            "csrf_token": csrf, "action": "submit"},
+                        files={"file": ("chu-tich.wav", tone(tmp_path / "t.wav"), "audio/wav")})
+    assert reply.status_code == 200, reply.text[:500]
+    with Session(runtime.engine) as session:
+        bulletin = session.exec(select(Bulletin)).one()
+    assert bulletin.status == BulletinStatus.submitted
+    approver, _ = web_client("approver")
+    page = approver.get(f"/bulletins/{bulletin.id}").text
+    assert "Nghe trước khi duyệt" in page
+    player = re.search(r'<audio[^>]*src="(/api/v1/media/[0-9a-f]{64}\.mp3)"[^>]*id="bulletin-audio"', page)
+    assert player, page
+    assert re.search(r'id="audio-duration">0:03<', page)
+    assert 'id="approve-button"' in page
+    mp3 = approver.get(player.group(1))
+    assert mp3.status_code == 200 and mp3.headers["content-type"] == "audio/mpeg" and len(mp3.content) > 10_000
+    assert re.search(r"độ to trung bình -?\d+,\d dB", page)  # a decimal comma, no LUFS code
+
+
+def _no_quiet_hours(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Tests place "now" at whatever hour they run."""
+    with Session(runtime.engine) as session:
+        for station in session.exec(select(Station)).all():
+            station.quiet_start = station.quiet_end = "00:00"
+            session.add(station)
+        session.commit()
+
+
+def _report(client, token: str, *events: dict) -> None:  # type: ignore[no-untyped-def]
+    reply = client.post("/api/v1/receiver/reports", headers={"Authorization": f"Bearer {token}"},
+                        json={"events": list(events), "heartbeat": None})
+    assert reply.status_code == 200 and not reply.json()["ignored"], reply.text
+
+
+def _event(event_id: str, item_id: int, kind: str, detail: str = "") -> dict:
+    return {"event_id": event_id, "item_id": item_id, "kind": kind, "at": utcnow().isoformat(), "detail": detail}
+
+
+def _items(runtime) -> dict[str, PlaylistItem]:  # type: ignore[no-untyped-def]
+    with Session(runtime.engine) as session:
+        rows = session.exec(select(PlaylistItem, Station.code).join(Station)).all()
+    return {code: item for item, code in rows}
+
+
+def test_play_now_shows_each_cluster_truthfully(web_client, app_client, world: World, runtime) -> None:
+    _no_quiet_hours(runtime)
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Thông báo họp dân", ["xa-a", "xa-b"], seconds=5)
+    approver, csrf = web_client("approver")
+    token_a = world.receiver_tokens["xa-a"]
+    assert app_client.get("/api/v1/receiver/playlist", headers={"Authorization": f"Bearer {token_a}"}).status_code \
+        == 200  # xa-a's cluster has been heard; xa-b's never
+    with Session(runtime.engine) as session:  # the batched last-seen write, done now
+        receiver = session.exec(select(Receiver).join(Station).where(Station.code == "xa-a")).one()
+        receiver.last_seen_at = utcnow()
+        session.add(receiver)
+        session.commit()
+    placed = approver.post(f"/bulletins/{bulletin_id}/schedule",
+                           data={"csrf_token": csrf, "stations": ["xa-a", "xa-b"], "mode": "now"})
+    assert placed.status_code == 200 and "/delivery" in placed.url.path, placed.text[:500]
+    page = placed.text
+    assert "Đã gửi lệnh phát ngay" in page and "Cụm loa đang trực tuyến: <strong>1/2</strong>" in page
+    assert "Xã A: 1/1; Xã B: 0/1" in page
+    assert re.search(r'data-state="waiting"', page) and re.search(r'data-state="never"', page)
+    assert "Chưa từng nhận tín hiệu" in page
+    live = placed.url.path + "/live"
+    items = _items(runtime)
+
+    _report(app_client, token_a, _event("d1", items["xa-a"].id or 0, "downloaded"))
+    assert 'data-state="playing"' in approver.get(live).text
+    _report(app_client, token_a, _event("p1", items["xa-a"].id or 0, "played",
+                                        "played 5.0 s, started 0.4 s after its time"))
+    part = approver.get(live).text
+    assert 'data-state="played"' in part and 'data-state="never"' in part
+    assert "Đã phát" in part and "Chưa từng nhận tín hiệu" in part
+
+
+def test_a_failure_report_changes_the_occurrence_at_once(web_client, app_client, world: World, runtime) -> None:
+    _no_quiet_hours(runtime)
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Lịch cắt điện", ["xa-a"], seconds=5)
+    approver, csrf = web_client("approver")
+    placed = approver.post(f"/bulletins/{bulletin_id}/schedule",
+                           data={"csrf_token": csrf, "stations": ["xa-a"], "mode": "now"})
+    assert "Chưa phát được ở đâu cả" in placed.text  # no cluster is online
+    item = _items(runtime)["xa-a"]
+    token = world.receiver_tokens["xa-a"]
+    # A download failure is not final: the receiver fetches again.
+    _report(app_client, token, _event("f0", item.id or 0, "failed",
+                                      "download of 0123456789ab failed (HTTP 503); not kept, will fetch again "
+                                      "(attempt 1)"))
+    assert _items(runtime)["xa-a"].status == ItemStatus.scheduled
+    _report(app_client, token, _event("f1", item.id or 0, "failed",
+                                      "the player exited with status 1 after 0.2 s: ALSA lib: cannot open device"))
+    assert _items(runtime)["xa-a"].status == ItemStatus.failed  # at once, not at expiry
+    part = approver.get(placed.url.path + "/live").text
+    assert 'data-state="failed"' in part and "Lỗi phát" in part
+    assert "Máy phát âm thanh của cụm loa dừng bất thường (mã 1) sau 0,2 giây." in part
+    assert "player" not in part and "ALSA" not in part
+    assert 'data-finished="1"' in part
+
+
+def test_editor_cannot_see_another_stations_delivery(web_client, world: World, runtime) -> None:
+    _no_quiet_hours(runtime)
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Tin xã A", ["xa-a"], seconds=5)
+    approver, csrf = web_client("approver")
+    placed = approver.post(f"/bulletins/{bulletin_id}/schedule",
+                           data={"csrf_token": csrf, "stations": ["xa-a"], "mode": "now"})
+    other, _ = web_client("editor-c")
+    assert other.get(placed.url.path).status_code == 404
+    assert other.get(placed.url.path + "/live").status_code == 404
