@@ -60,35 +60,35 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
 
 
 @app.command()
-def say(text: Annotated[str | None, typer.Argument(help="Text to read; or use -f")] = None,
-        file: Annotated[Path | None, typer.Option("-f", "--file", help="UTF-8 text file to read")] = None,
-        out: Annotated[Path, typer.Option("-o", "--out", help="MP3 file to write")] = Path("bulletin.mp3"),
+def say(text: Annotated[list[str] | None, typer.Argument(
+            help="Text to read; after -f, more documents or folders")] = None,
+        file: Annotated[list[Path] | None, typer.Option(
+            "-f", "--file", help=".docx, .txt or .pdf document, or a folder of them (more may follow)")] = None,
+        out: Annotated[Path, typer.Option(
+            "-o", "--out", help="MP3 file to write; for several documents, the output folder")] = Path("bulletin.mp3"),
         voice: Annotated[str | None, typer.Option(help="Voice profile name")] = None) -> None:
-    """Convert a text to a broadcast-ready MP3, offline, with the same path the service uses."""
-    from broadcast.speech import Speaker
+    """Convert a text, a document, or many documents to broadcast-ready MP3s, offline, as the service does.
 
-    if (text is None) == (file is None):
-        raise fail("give either TEXT or -f FILE")
-    if file is not None:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise fail(f"cannot read {file}: {exc}") from None
-    assert text is not None
-    if not text.strip():
-        raise fail("the text is empty: nothing to read")
-    settings = load_settings()
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    broadcast say "Thông báo…" · broadcast say -f notice.docx -o notice.mp3 ·
+    broadcast say -f a.docx b.txt c.pdf -o outdir/ · broadcast say -f folder/ -o outdir/
+    """
+    from broadcast.say import SayError, say_documents, say_one_document, say_text
+
     try:
-        speech = Speaker(settings).speak(text, voice)
-    except ServiceError as exc:
-        raise fail(exc.message) from None
-    tmp = out.with_name(f".{out.name}.part")
-    tmp.write_bytes(speech.audio.mp3)
-    tmp.replace(out)
-    audio = speech.audio
-    typer.echo(f"wrote {out}: {audio.duration_s:.1f} s, {audio.lufs:.1f} LUFS, peak {audio.true_peak_dbtp:.1f} dBTP, "
-               f"{len(audio.mp3) // 1024} KiB, engine {audio.engine_summary}")
+        if not file:
+            if not text:
+                raise fail("give either TEXT or -f FILE")
+            say_text(load_settings(), " ".join(text), out, voice)
+            return
+        paths = [*file, *(Path(t) for t in text or [])]
+        if len(paths) == 1 and not paths[0].is_dir() and out.suffix.lower() == ".mp3":
+            say_one_document(load_settings(), paths[0], out, voice)
+            return
+        status = say_documents(load_settings(), paths, out, voice)
+    except SayError as exc:
+        raise fail(str(exc)) from None
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()

@@ -301,6 +301,7 @@ class Jobs:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
+        self.lease_checks = 0  # how many times the keeper has tried for (or renewed) the lease
 
     @property
     def stopping(self) -> bool:
@@ -339,6 +340,7 @@ class Jobs:
             elif not held and self.leader:
                 log.warning("scheduler lease lost by %s: stopping the jobs", self.holder)
                 self._stop_scheduler(wait=False)
+            self.lease_checks += 1
             if self._stop.wait(interval):
                 return
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from broadcast.config import Settings
 
 
+#: The shipped emergency profile (voices/khan-cap.toml).
+EMERGENCY_VOICE = "khan-cap"
+
+
 @dataclass(frozen=True)
 class Speech:
     spoken: Spoken
@@ -57,6 +61,11 @@ class Speaker:
             raise ProfileError(f"{self.installed_dir}: installed voice(s) {clash} reuse a shipped voice's name")
         return {**self.shipped, **installed}
 
+    @property
+    def emergency_voice(self) -> str:
+        """The voice emergencies are read in: ``khan-cap`` (attention tones, horn shaping) when it exists."""
+        return EMERGENCY_VOICE if EMERGENCY_VOICE in self.profiles else self.default_voice
+
     def reload_installed(self) -> None:
         """Pick up voices added or removed by `broadcast voices` while the service runs."""
         self.profiles = self._with_installed()
@@ -72,16 +81,16 @@ class Speaker:
             known = ", ".join(sorted(self.profiles))
             raise InvalidInput(f"unknown voice {name!r}; known voices: {known}") from None
 
-    def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None) -> Speech:
+    def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None, speed: int = 0) -> Speech:
         """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left."""
         spoken = normalise(text, lexicon or default_lexicon())
         if not any(s.strip() for para in spoken.paragraphs for s in para):
             raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
-        return Speech(spoken=spoken, audio=self.render(spoken.paragraphs, voice))
+        return Speech(spoken=spoken, audio=self.render(spoken.paragraphs, voice, speed))
 
-    def render(self, paragraphs: list[list[str]], voice: str | None = None) -> RenderedAudio:
+    def render(self, paragraphs: list[list[str]], voice: str | None = None, speed: int = 0) -> RenderedAudio:
         """Synthesise already-normalised sentences (a bulletin version's frozen spoken text)."""
-        profile = self.profile(voice)
+        profile = self.profile(voice).at_speed(speed)
         paragraphs = [[s for s in para if s.strip()] for para in paragraphs]
         paragraphs = [para for para in paragraphs if para]
         if not paragraphs:

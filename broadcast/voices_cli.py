@@ -96,3 +96,31 @@ def remove_voice(name: str) -> None:
     except VoiceInstallError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"removed voice {name}")
+
+
+@voices_app.command("default")
+def station_default(
+    name: Annotated[str, typer.Argument(help="Voice name, or 'none' to use the province's default again")],
+    station: Annotated[str, typer.Option(help="Station code")],
+) -> None:
+    """Set a station's default voice (the province's default is BROADCAST_DEFAULT_VOICE)."""
+    from broadcast.db import make_engine, session_scope, upgrade
+    from broadcast.errors import ServiceError
+    from broadcast.services.voices import set_station_voice
+
+    settings = _settings()
+    shipped, installed = _load_all(settings)
+    voice = None if name == "none" else name
+    if voice is not None and voice not in shipped and voice not in installed:
+        raise _fail(f"unknown voice {name!r}; known voices: {', '.join(sorted({**shipped, **installed}))}")
+    settings.ensure_dirs()
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            set_station_voice(session, station, voice)
+    except ServiceError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"station {station}: default voice {voice or 'of the province (' + settings.default_voice + ')'}")

@@ -26,6 +26,7 @@ from broadcast.schedule.clock import clock_for
 from broadcast.services import bulletins as svc
 from broadcast.services import repacking, versions
 from broadcast.services.synthesis import store_asset
+from broadcast.services.voices import default_voice
 
 router = APIRouter(prefix="/bulletins", tags=["bulletins"])
 
@@ -36,7 +37,8 @@ def to_public(session: Session, bulletin: Bulletin) -> BulletinPublic:
     review = session.get(AudioAsset, newest.asset_id) if newest and newest.asset_id else None
     return BulletinPublic(
         id=bulletin.id or 0, title=bulletin.title, text=bulletin.text, source=bulletin.source,
-        priority=bulletin.priority, voice=bulletin.voice, status=bulletin.status.value, version=bulletin.version,
+        priority=bulletin.priority, voice=bulletin.voice, speed=bulletin.speed, status=bulletin.status.value,
+        version=bulletin.version,
         stations=svc.bulletin_station_codes(session, bulletin), error=bulletin.error,
         review_comment=bulletin.review_comment, created_by=bulletin.created_by, approved_by=bulletin.approved_by,
         created_at=bulletin.created_at, updated_at=bulletin.updated_at,
@@ -58,9 +60,10 @@ def _wake(runtime: Runtime, session: Session, synthesis: bool = False, publicati
 @router.post("", response_model=BulletinPublic, status_code=201)
 def create(body: BulletinCreate, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> BulletinPublic:
     """Create a text bulletin for some stations (optionally submitting it for approval)."""
-    voice = runtime.speaker.profile(body.voice).name
+    chosen = body.voice or default_voice(session, body.stations, runtime.speaker.default_voice)
+    voice = runtime.speaker.profile(chosen).name
     bulletin = svc.create_bulletin(session, user, title=body.title, text=body.text, priority=body.priority,
-                                   voice=voice, station_codes=body.stations)
+                                   voice=voice, station_codes=body.stations, speed=body.speed)
     if body.submit:
         svc.submit(session, user, bulletin)
     reply = to_public(session, bulletin)
@@ -142,7 +145,7 @@ def edit(bulletin_id: int, body: BulletinUpdate, user: CurrentUser, session: Ses
     bulletin = svc.get_bulletin(session, user, bulletin_id)
     voice = runtime.speaker.profile(body.voice).name if body.voice else None
     svc.update_bulletin(session, user, bulletin, title=body.title, text=body.text, priority=body.priority,
-                        voice=voice)
+                        voice=voice, speed=body.speed)
     reply = to_public(session, bulletin)
     _wake(runtime, session, synthesis=True, publication=True)
     return reply

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
 from broadcast.errors import NotFound
 from broadcast.models import Bulletin, Placement, PlacementMode, PlaylistItem, Priority, Station, User
+from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.schedule.templates import load_templates
 from broadcast.services import bulletins as bulletin_svc
@@ -94,6 +95,15 @@ def _placement(session: Session, user: User, placement_id: int) -> Placement:
     return placement
 
 
+def _commit_and_publish(session: Session, runtime: Runtime, placement: Placement) -> PlacementPublic:
+    """Commit a change of plan, then have it published at once (push stations hear of it without polling)."""
+    reply = placement_public(session, placement)
+    session.commit()
+    if runtime.jobs:
+        runtime.jobs.wake_publication()
+    return reply
+
+
 @router.post("/bulletins/{bulletin_id}/placements", response_model=PlacementPublic, status_code=201,
              responses={409: {"description": "Clash: `conflicts` names the occurrences in the way"},
                         422: {"description": "Invalid, e.g. in quiet hours (only emergencies may play then)"}})
@@ -105,11 +115,7 @@ def place(bulletin_id: int, body: PlacementCreate, user: CurrentUser, session: S
                                   dates=body.dates, slot_names=body.slots, repeat=body.repeat,
                                   valid_until=body.valid_until, on_clash=body.on_clash,
                                   now=clock_for(runtime.settings).now(), grace_s=runtime.settings.play_grace_s)
-    reply = placement_public(session, placement)
-    session.commit()
-    if runtime.jobs:
-        runtime.jobs.wake_publication()
-    return reply
+    return _commit_and_publish(session, runtime, placement)
 
 
 @router.get("/bulletins/{bulletin_id}/placements", response_model=list[PlacementPublic])
@@ -136,11 +142,7 @@ def cancel(placement_id: int, user: CurrentUser, session: SessionDep, runtime: R
     placement = _placement(session, user, placement_id)
     svc.cancel_placement(session, user, placement, body.reason if body else "",
                          now=clock_for(runtime.settings).now(), grace_s=runtime.settings.play_grace_s)
-    reply = placement_public(session, placement)
-    session.commit()
-    if runtime.jobs:
-        runtime.jobs.wake_publication()
-    return reply
+    return _commit_and_publish(session, runtime, placement)
 
 
 class TemplateSlot(BaseModel):

@@ -37,7 +37,8 @@ class BulletinCreate(BaseModel):
     title: str = Field(max_length=300, examples=["Thông báo lịch tiêm chủng"])
     text: str = Field(max_length=100_000, examples=["UBND xã thông báo: ngày 12/5/2025 tổ chức tiêm chủng."])
     priority: Priority = Priority.normal
-    voice: str | None = Field(None, description="Voice profile name; default from settings")
+    voice: str | None = Field(None, description="Voice profile name; default: the stations' or the province's")
+    speed: int = Field(0, ge=-2, le=2, description="Reading speed step: -2 slower … +2 faster")
     stations: list[str] = Field(min_length=1, description="Station codes the bulletin is for")
     submit: bool = Field(False, description="Submit for approval at once")
 
@@ -47,6 +48,7 @@ class BulletinUpdate(BaseModel):
     text: str | None = Field(None, max_length=100_000)
     priority: Priority | None = None
     voice: str | None = None
+    speed: int | None = Field(None, ge=-2, le=2)
 
 
 class ReviewIn(BaseModel):
@@ -96,6 +98,7 @@ class BulletinPublic(BaseModel):
     source: str
     priority: Priority
     voice: str
+    speed: int = 0
     status: str
     version: int
     stations: list[str]

@@ -39,6 +39,7 @@ class Bulletin(SQLModel, table=True):
     recording_sha256: str | None = Field(default=None, max_length=64)
     priority: Priority = Field(default=Priority.normal, sa_type=enum_type(Priority))
     voice: str = Field(default="mien-bac", max_length=64)
+    speed: int = Field(default=0, ge=-2, le=2, description="Reading speed step, -2 (slower) … +2 (faster)")
     status: BulletinStatus = Field(default=BulletinStatus.draft, sa_type=enum_type(BulletinStatus), index=True)
     version: int = 1
     asset_id: int | None = Field(default=None, foreign_key="audioasset.id",
@@ -108,6 +109,7 @@ class BulletinVersion(SQLModel, table=True):
     title: str = Field(max_length=300)
     text: str = Field(default="", max_length=200_000)
     voice: str = Field(default="mien-bac", max_length=64)
+    speed: int = Field(default=0, description="Reading speed step, -2 … +2")
     priority: Priority = Field(default=Priority.normal, sa_type=enum_type(Priority))
     source: str = Field(default="text", max_length=16)
     lexicon_overrides: str = Field(default="{}", max_length=20_000,

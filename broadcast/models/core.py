@@ -29,6 +29,7 @@ class Station(SQLModel, table=True):
     quiet_end: str = Field(default="05:30", max_length=5, description="Local HH:MM when quiet hours end")
     push_url: str | None = Field(default=None, max_length=500)
     push_secret: str | None = Field(default=None, max_length=200)
+    default_voice: str | None = Field(default=None, max_length=64, description="Voice profile; none: province's")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from broadcast.protocol import Manifest, ManifestItem, load_public_key_b64
 from broadcast.receiver import SOFTWARE_VERSION
 from broadcast.receiver.clock import Clock, boot_id
+from broadcast.receiver.decisions import DecisionLog
 from broadcast.receiver.media import FetchResult, MediaCache
 from broadcast.receiver.playout import Player, order, pending, plan, process_start_time, stop_orphan, wants_interrupt
 from broadcast.receiver.store import (
@@ -59,6 +60,7 @@ class Options:
     heartbeat_interval_s: float = 300.0
     max_media_mb: int = 200
     volume: int | None = None
+    decision_log: Path | None = None  # see decisions.py
 
 
 class Agent:
@@ -90,6 +92,7 @@ class Agent:
         self.last_saved = time.monotonic()
         self.one_by_one = False
         self.threads: list[threading.Thread] = []
+        self.decide = DecisionLog(options.decision_log)
 
     # ---- state helpers -------------------------------------------------------------------------------
 
@@ -177,6 +180,7 @@ class Agent:
             with self.update():
                 pass
             self.client.close()
+            self.decide.close()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -227,6 +231,7 @@ class Agent:
                         self.store.state.last_error_transient = False
             except ServerError as exc:
                 self.failures += 1
+                self.decide("sync", "unreachable", detail=str(exc)[:200])
                 self.note_error(str(exc), transient=True)
             self.save_clock()
             self._sleep(self.wake_sync, self.next_poll_delay())
@@ -234,19 +239,23 @@ class Agent:
     def poll_once(self) -> None:
         reply = self.client.playlist(self.store.state.etag)
         if reply.status == 304:
+            self.decide("sync", "unchanged")
             return
         digest = hashlib.sha256(reply.body).hexdigest()
         if digest == self.manifest_digest:  # the same manifest again (our ETag was lost): nothing new
             with self.update() as state:
                 state.etag = reply.etag
+            self.decide("sync", "same")
             return
         try:
             manifest = accept(reply.body, self.public_key, self.config.key_id, self.config.receiver_id,
                               self.store.state.sequence, self.clock.now())
         except Rejected as exc:
-            if digest != self.rejected_digest:  # report each bad manifest once, not at every poll
+            first = digest != self.rejected_digest
+            if first:  # report each bad manifest once, not at every poll
                 self.rejected_digest = digest
                 self.record("rejected", None, f"{exc.reason}: {exc.message}", event_id=f"rej-{digest[:48]}")
+            self.decide("sync", "rejected", detail=f"{exc.reason}; {'reported' if first else 'already reported'}")
             return
         self.store.write_manifest(reply.body)
         now = self.clock.now()
@@ -257,6 +266,7 @@ class Agent:
         with self.store.lock:
             self.manifest, self.manifest_digest = manifest, digest
             self.manifest_version += 1
+        self.decide("sync", "accepted", detail=f"sequence {manifest.sequence}, {len(manifest.items)} items")
         log.info("accepted manifest %s: %d items%s", manifest.sequence, len(manifest.items),
                  " (emergency pending)" if manifest.emergency else "")
         self.wake_download.set()
@@ -417,6 +427,7 @@ class Agent:
                 if not held:
                     log.warning("%s", self.clock.problem())
                 held = True
+                self.decide("playout", "hold", detail=self.clock.problem() or "")
                 self._sleep(self.wake_playout, 1.0)
                 continue
             if held:
@@ -430,11 +441,18 @@ class Agent:
                 if not self.is_ready(item):
                     reason += f"; its audio never arrived ({self.media_problem.get(item.sha256, 'not downloaded')})"
                 self.record("skipped", item, reason, event_id=f"skipped-{item.id}", ledger="skipped")
+                self.decide("playout", "skip", item.id, reason[:200])
             if decided.play is not None:
+                self.decide("playout", "play", decided.play.id)
                 self.play(decided.play, manifest)
                 continue
             if decided.waiting is not None:
                 self.wake_download.set()
+                self.decide("playout", "wait", decided.waiting.id, "its audio is not here yet")
+            elif decided.next_at is not None:
+                self.decide("playout", "wait", detail=f"next at {decided.next_at.isoformat()}")
+            else:
+                self.decide("playout", "idle")
             timeout = 1.0 if decided.next_at is None else (decided.next_at - now).total_seconds()
             self._sleep(self.wake_playout, min(1.0, max(0.02, timeout)))
 
@@ -478,6 +496,7 @@ class Agent:
                 with self.update() as state:
                     state.ledger[item.id] = LedgerEntry(state="interrupted", at=self.clock.now(),
                                                         play_at=item.play_at)
+                self.decide("playout", "interrupt", item.id, f"by emergency item {emergency.id}")
                 log.info("item=%s interrupted by emergency item=%s", item.id, emergency.id)
                 return
         elapsed = time.monotonic() - started

@@ -123,6 +123,8 @@ def run(
     max_media_mb: Annotated[int, typer.Option(help="Refuse audio files larger than this")] = 200,
     volume: Annotated[int | None, typer.Option(help="Volume to report in heartbeats (0–100)")] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+    decision_log: Annotated[Path | None, typer.Option(
+        help="Append every decision of the agent to this file (JSON lines), for diagnosis")] = None,
 ) -> None:
     """Run the agent: poll, verify, download, play and report until stopped (SIGTERM)."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
@@ -135,7 +137,7 @@ def run(
     options = Options(player=player or config.player or DEFAULT_PLAYER,
                       poll_interval_s=poll_interval or config.poll_interval_s, late_tolerance_s=late_tolerance,
                       max_backoff_s=max_backoff, heartbeat_interval_s=heartbeat_interval, max_media_mb=max_media_mb,
-                      volume=volume)
+                      volume=volume, decision_log=decision_log)
     argv = shlex.split(options.player)
     if not argv or shutil.which(argv[0]) is None:
         raise _fail(f"the player {argv[0] if argv else '(empty)'!r} is not installed (e.g. apt install mpg123), "

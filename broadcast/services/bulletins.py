@@ -65,12 +65,19 @@ def _check_text(title: str, text: str, needs_text: bool) -> tuple[str, str]:
     return title, text
 
 
+def _speed(step: int) -> int:
+    """A reading speed step must be -2 … +2 (see VoiceProfile.at_speed)."""
+    if not isinstance(step, int) or not -2 <= step <= 2:
+        raise InvalidInput("speed must be a whole step from -2 (slower) to +2 (faster)")
+    return step
+
+
 def create_bulletin(session: Session, user: User, *, title: str, text: str, priority: Priority,
                     voice: str, station_codes: Iterable[str], recording: AudioAsset | None = None,
-                    overrides: dict[str, str] | None = None) -> Bulletin:
+                    overrides: dict[str, str] | None = None, speed: int = 0) -> Bulletin:
     title, text = _check_text(title, text, needs_text=recording is None)
     stations = _stations(session, user, station_codes)
-    bulletin = Bulletin(title=title, text=text, priority=priority, voice=voice, created_by=user.id,
+    bulletin = Bulletin(title=title, text=text, priority=priority, voice=voice, speed=_speed(speed), created_by=user.id,
                         source="recording" if recording else "text",
                         recording_sha256=recording.sha256 if recording else None)
     session.add(bulletin)
@@ -117,7 +124,8 @@ def _check_entitled(session: Session, user: User, bulletin: Bulletin, doing: str
 
 
 def update_bulletin(session: Session, user: User, bulletin: Bulletin, *, title: str | None = None,
-                    text: str | None = None, priority: Priority | None = None, voice: str | None = None) -> Bulletin:
+                    text: str | None = None, priority: Priority | None = None, voice: str | None = None,
+                    speed: int | None = None) -> Bulletin:
     """Edit: a new version. An approved bulletin leaves the air and goes back for approval."""
     _check_entitled(session, user, bulletin, "edit")
     if bulletin.status not in EDITABLE:
@@ -127,10 +135,12 @@ def update_bulletin(session: Session, user: User, bulletin: Bulletin, *, title: 
                                       needs_text=bulletin.source == "text")
     new_priority = priority if priority is not None else bulletin.priority
     new_voice = voice if voice is not None else bulletin.voice
-    if (new_title, new_text, new_priority, new_voice) == (bulletin.title, bulletin.text, bulletin.priority,
-                                                          bulletin.voice):
+    new_speed = _speed(speed) if speed is not None else bulletin.speed
+    if (new_title, new_text, new_priority, new_voice, new_speed) == (
+            bulletin.title, bulletin.text, bulletin.priority, bulletin.voice, bulletin.speed):
         return bulletin
     bulletin.title, bulletin.text, bulletin.priority, bulletin.voice = new_title, new_text, new_priority, new_voice
+    bulletin.speed = new_speed
     if bulletin.status in (BulletinStatus.approved, BulletinStatus.ready, BulletinStatus.failed):
         _take_off_air(session, bulletin)
     state = VersionState.pending if bulletin.status == BulletinStatus.submitted else VersionState.draft

@@ -1,6 +1,9 @@
 """Uploaded files for bulletins: Word documents and plain text become bulletin text; audio is a recording.
 
-Officials write in Word, so ``.docx`` is read with python-docx (paragraphs and table cells, in order).
+Officials write in Word, so ``.docx`` is read with python-docx (paragraphs and table rows, in order; the
+cells of a row are separated by tabs, which the normaliser's cleaner reads as comma pauses). ``.txt`` may
+be in any common Vietnamese encoding (UTF-8, UTF-16, Windows-1258; detected with charset-normalizer) and
+``.pdf`` must have a text layer (read with pypdf; a scanned page has none).
 Everything is checked before anything is stored: the kind of file, its size and, for ``.docx``, the
 uncompressed size of the archive (a small zip can unpack to gigabytes). Messages are in Vietnamese
 because they are shown to staff as they are.
@@ -9,6 +12,7 @@ because they are shown to staff as they are.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from enum import StrEnum
@@ -16,7 +20,11 @@ from pathlib import PurePath
 
 from broadcast.errors import InvalidInput
 
-DOCUMENT_SUFFIXES = (".docx", ".txt")
+DOCUMENT_SUFFIXES = (".docx", ".txt", ".pdf")
+MAX_PDF_PAGES = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # binary, not text
+#: Encodings a Vietnamese .txt file comes in (Python codec names), tried by charset-normalizer.
+TXT_ENCODINGS = ["utf_8", "utf_16", "utf_32", "cp1258"]
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".ogg", ".opus")
 MAX_DOCX_UNPACKED = 64 * 1024 * 1024
 
@@ -56,8 +64,10 @@ def extract_text(data: bytes, filename: str) -> str:
         text = _docx_text(data)
     elif suffix == ".txt":
         text = _txt_text(data)
+    elif suffix == ".pdf":
+        text = _pdf_text(data)
     else:
-        raise InvalidInput("Chỉ nhập được văn bản từ tệp .docx hoặc .txt.")
+        raise InvalidInput("Chỉ nhập được văn bản từ tệp .docx, .txt hoặc .pdf.")
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
         raise InvalidInput("Tệp không có nội dung văn bản.")
@@ -65,20 +75,50 @@ def extract_text(data: bytes, filename: str) -> str:
 
 
 def _txt_text(data: bytes) -> str:
+    text = _decode_txt(data)
+    if text is None or _CONTROL.search(text):
+        raise InvalidInput("Tệp .txt không đọc được: hãy lưu lại với bảng mã UTF-8.")
+    return text
+
+
+def _decode_txt(data: bytes) -> str | None:
+    """UTF-16 with its byte-order mark, UTF-8, else what charset-normalizer finds among Vietnamese encodings."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    elif b"\x00" not in data:
+    if b"\x00" not in data:
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            try:
-                return data.decode("cp1258")  # Windows Vietnamese, still common for old .txt files
-            except UnicodeDecodeError:
-                pass
-    raise InvalidInput("Tệp .txt không đọc được: hãy lưu lại với bảng mã UTF-8.")
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=TXT_ENCODINGS).best()
+    return str(best) if best is not None else None
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    broken = InvalidInput("Tệp .pdf bị hỏng hoặc không phải tài liệu PDF.")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise InvalidInput("Tệp .pdf có mật khẩu: hãy bỏ mật khẩu rồi tải lại.")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise InvalidInput(f"Tệp .pdf dài quá {MAX_PDF_PAGES} trang.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except InvalidInput:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+        raise broken from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise InvalidInput("Tệp .pdf không có lớp chữ (có thể là bản chụp/quét): không có gì để đọc.")
+    return text
 
 
 def _docx_text(data: bytes) -> str:
@@ -107,7 +147,7 @@ def _docx_text(data: bytes) -> str:
                 if row.tag.endswith("}tr"):
                     cells = ["".join(n.text or "" for n in cell.iter() if n.tag.endswith("}t"))
                              for cell in row if cell.tag.endswith("}tc")]
-                    lines.append(" ".join(c.strip() for c in cells if c.strip()))
+                    lines.append("\t".join(c.strip() for c in cells if c.strip()))  # cells → comma pauses
     paragraphs = [line.strip() for line in lines]
     # Collapse runs of empty paragraphs (Word spacing) into one paragraph break.
     out: list[str] = []

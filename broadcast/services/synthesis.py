@@ -95,9 +95,9 @@ def synthesise(engine: Engine, speaker: Speaker, media: MediaStore, version_id: 
         if version is None or version.asset_id is not None or version.error is not None:
             return SynthesisOutcome(version.bulletin_id if version else 0, version_id, "done")
         bulletin_id = version.bulletin_id
-        paragraphs, voice = _spoken(session, version), version.voice
+        paragraphs, voice, speed = _spoken(session, version), version.voice, version.speed
     try:
-        audio = speaker.render(paragraphs, voice)
+        audio = speaker.render(paragraphs, voice, speed)
         error = None
     except (ServiceError, ValueError, RuntimeError, OSError) as exc:
         log.exception("synthesis of bulletin %s version %s failed", bulletin_id, version_id)

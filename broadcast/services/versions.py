@@ -86,7 +86,8 @@ def new_version(session: Session, user: User | None, bulletin: Bulletin, *, reas
         raise InvalidInput(f"a bulletin may have at most {MAX_OVERRIDES} readings of its own")
     version = BulletinVersion(
         bulletin_id=bulletin.id or 0, number=(previous.number + 1) if previous else 1, reason=reason,
-        title=bulletin.title, text=bulletin.text, voice=bulletin.voice, priority=bulletin.priority,
+        title=bulletin.title, text=bulletin.text, voice=bulletin.voice, speed=bulletin.speed,
+        priority=bulletin.priority,
         source=bulletin.source, lexicon_overrides=json.dumps(overrides, ensure_ascii=False, sort_keys=True),
         state=state, created_by=user.id if user else None)
     if bulletin.source == "recording":

@@ -20,6 +20,8 @@ from broadcast.synth.respell import Respelling, load_table
 
 #: Engines a profile may name; ``build_engines`` provides one of each.
 ENGINE_NAMES: tuple[str, ...] = ("espeak", "gtts", "piper", "fpt", "viettel", "zalo")
+#: Engines that need the internet.
+ONLINE_ENGINES: frozenset[str] = frozenset({"gtts", "fpt", "viettel", "zalo"})
 #: Sounds generated in code (``broadcast.audio.sounds``); anything else is a file under ``voices/``.
 BUILTIN_SOUNDS: tuple[str, ...] = ("chime", "attention")
 #: Suffixes accepted for intro/outro files.
@@ -74,6 +76,8 @@ class VoiceProfile(BaseModel):
     piper_speaker: int | None = Field(None, ge=0)
     voice_ids: dict[str, str] = Field(default_factory=dict, description="cloud engine → its voice code")
     horn: bool = Field(False, description="shape for horn loudspeakers (band-limit + gentle compression)")
+    rate_min: float = Field(0.8, ge=0.5, le=2.0, description="rate at speed step -2")
+    rate_max: float = Field(1.25, ge=0.5, le=2.0, description="rate at speed step +2")
     # Issue 11: loanword respelling for the engine (a table file under voices/), applied just before synthesis.
     respelling: str | None = Field(None, description="respelling table, relative to the profile's directory")
     # Issue 11: pacing for loudspeakers. When set, the engine's speed is calibrated on its own output to this
@@ -121,6 +125,24 @@ class VoiceProfile(BaseModel):
         if "piper" in self.engines and not (self.piper_model and self.piper_config):
             raise ValueError("a profile using 'piper' names its model: piper_model and piper_config (sha256)")
         return self
+
+    @property
+    def online(self) -> bool:
+        """Whether the voice's first engine needs the internet."""
+        return self.engines[0] in ONLINE_ENGINES
+
+    def at_speed(self, step: int) -> VoiceProfile:
+        """The profile read ``step`` steps faster (+) or slower (-): -2 reaches ``rate_min``, +2 ``rate_max``
+        (relative to ``rate``); a paced voice's ``syllables_per_minute`` is scaled by the same factor."""
+        step = max(-2, min(2, int(step)))
+        if step == 0:
+            return self
+        edge = self.rate_max if step > 0 else self.rate_min
+        rate = max(0.5, min(2.0, round(self.rate + (edge - self.rate) * abs(step) / 2, 3)))
+        update: dict[str, object] = {"rate": rate}
+        if self.syllables_per_minute:  # the paced target moves by the same factor (issue 11's pacing)
+            update["syllables_per_minute"] = max(120, min(280, round(self.syllables_per_minute * rate / self.rate)))
+        return self.model_copy(update=update)
 
     @property
     def gap_after_intro_ms(self) -> int:

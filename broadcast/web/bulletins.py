@@ -17,9 +17,11 @@ from broadcast.services import bulletins as svc
 from broadcast.services import directory, documents, lexicon, repacking, versions
 from broadcast.services.schedule_view import bulletin_placements
 from broadcast.services.synthesis import store_asset
+from broadcast.services.voices import default_voice
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render, render_fragment
 from broadcast.web.highlight import expansion_list, highlighted
+from broadcast.web.voices import engines_vi
 
 router = APIRouter(route_class=WebRoute)
 
@@ -67,8 +69,9 @@ def _form_page(ctx: WebCtx, values: dict[str, Any], error: i18n.Message | None =
 @router.get("/bulletins/new", response_class=HTMLResponse)
 def new_page(ctx: Web) -> HTMLResponse:
     stations = directory.visible_stations(ctx.session, ctx.user)
-    values = {"title": "", "text": "", "priority": "normal", "voice": ctx.runtime.speaker.default_voice,
-              "stations": [s.code for s in stations] if len(stations) == 1 else []}
+    codes = [s.code for s in stations] if len(stations) == 1 else []
+    values = {"title": "", "text": "", "priority": "normal", "speed": 0,
+              "voice": default_voice(ctx.session, codes, ctx.runtime.speaker.default_voice), "stations": codes}
     return _form_page(ctx, values)
 
 
@@ -88,13 +91,14 @@ def create(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
            text: Annotated[str, Form(max_length=200_000)] = "", priority: Annotated[str, Form()] = "normal",
            voice: Annotated[str, Form()] = "", stations: Annotated[list[str] | None, Form()] = None,
            action: Annotated[str, Form()] = "draft", file: OptionalFile = None,
-           overrides: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+           overrides: Annotated[str, Form(max_length=20_000)] = "",
+           speed: Annotated[int, Form(ge=-2, le=2)] = 0) -> Response:
     """Save a new bulletin (and submit it when asked); on any refusal the form comes back, nothing stored."""
     values = {"title": title, "text": text, "priority": priority, "voice": voice, "stations": stations or [],
-              "overrides": overrides}
+              "overrides": overrides, "speed": speed}
     try:
         bulletin = _create(ctx, title, text, priority, voice, stations or [], file,
-                           versions.parse_overrides(overrides))
+                           versions.parse_overrides(overrides), speed)
         if action == "submit":
             svc.submit(ctx.session, ctx.user, bulletin)
     except ServiceError as exc:
@@ -112,7 +116,7 @@ def _wake_synthesis(ctx: WebCtx) -> None:
 
 
 def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stations: list[str],
-            file: UploadFile | None, overrides: dict[str, str]) -> Bulletin:
+            file: UploadFile | None, overrides: dict[str, str], speed: int = 0) -> Bulletin:
     if priority not in i18n.PRIORITY:
         raise InvalidInput("Mức ưu tiên không hợp lệ.")
     if not title.strip():
@@ -134,7 +138,7 @@ def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stati
     voice_name = "recording" if recording else ctx.runtime.speaker.profile(voice or None).name
     return svc.create_bulletin(ctx.session, ctx.user, title=title, text=text, priority=Priority(priority),
                                voice=voice_name, station_codes=stations, recording=recording,
-                               overrides=overrides)
+                               overrides=overrides, speed=speed)
 
 
 @router.post("/bulletins/extract")
@@ -155,7 +159,7 @@ def extract(ctx: WebPost, file: OptionalFile = None) -> JSONResponse:
 
 @router.post("/bulletins/preview", response_class=HTMLResponse)
 def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
-            voice: Annotated[str, Form()] = "",
+            voice: Annotated[str, Form()] = "", speed: Annotated[int, Form(ge=-2, le=2)] = 0,
             overrides: Annotated[str, Form(max_length=20_000)] = "") -> HTMLResponse:
     """The reading with its expansions highlighted, and the synthesised audio to listen to."""
     if not text.strip():
@@ -163,11 +167,11 @@ def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
     if len(text) > svc.MAX_TEXT:
         raise InvalidInput(f"the bulletin text is longer than {svc.MAX_TEXT} characters")
     current = versions.lexicon_for(ctx.session, versions.parse_overrides(overrides))
-    speech = ctx.runtime.speaker.speak(text, voice or None, current)
+    speech = ctx.runtime.speaker.speak(text, voice or None, current, speed)
     asset = store_asset(ctx.session, ctx.runtime.media, speech.audio, speech.spoken.text)
     return render_fragment(ctx, "bulletins/_preview.html", paragraphs=highlighted(text, speech.spoken.changes),
                            expansions=expansion_list(speech.spoken.changes), asset=asset,
-                           engine=speech.audio.engine_summary)
+                           engine=engines_vi(speech.audio.engines))
 
 
 @router.post("/lexicon/quick")
@@ -221,25 +225,26 @@ def edit_page(bulletin_id: int, ctx: Web) -> HTMLResponse:
     values = {"title": bulletin.title, "text": bulletin.text, "priority": bulletin.priority.value,
               "voice": bulletin.voice, "stations": svc.bulletin_station_codes(ctx.session, bulletin),
               "overrides": json.dumps(versions.overrides_of(versions.latest(ctx.session, bulletin)),
-                                      ensure_ascii=False)}
+                                      ensure_ascii=False),
+              "speed": bulletin.speed}
     return _form_page(ctx, values, bulletin=bulletin)
 
 
 @router.post("/bulletins/{bulletin_id}/edit", response_class=HTMLResponse)
 def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
          text: Annotated[str, Form(max_length=200_000)] = "", priority: Annotated[str, Form()] = "normal",
-         voice: Annotated[str, Form()] = "") -> Response:
+         voice: Annotated[str, Form()] = "", speed: Annotated[int, Form(ge=-2, le=2)] = 0) -> Response:
     """Edit; an approved bulletin goes back for approval (the service does it, the page says so)."""
     bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
     was_approved = bulletin.status in (BulletinStatus.approved, BulletinStatus.ready, BulletinStatus.failed)
-    values = {"title": title, "text": text, "priority": priority, "voice": voice,
+    values = {"title": title, "text": text, "priority": priority, "voice": voice, "speed": speed,
               "stations": svc.bulletin_station_codes(ctx.session, bulletin)}
     try:
         if priority not in i18n.PRIORITY:
             raise InvalidInput("Mức ưu tiên không hợp lệ.")
         voice_name = None if bulletin.source == "recording" else ctx.runtime.speaker.profile(voice or None).name
         svc.update_bulletin(ctx.session, ctx.user, bulletin, title=title, text=text, priority=Priority(priority),
-                            voice=voice_name)
+                            voice=voice_name, speed=speed)
         _wake_synthesis(ctx)
     except ServiceError as exc:
         ctx.session.rollback()

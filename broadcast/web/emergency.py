@@ -26,7 +26,7 @@ def _page(ctx: WebCtx, values: dict[str, Any], error: i18n.Message | None = None
     return render(ctx, "emergency.html", status_code=status_code, values=values, error=error,
                   allowed=ctx.user.role in emergency.ALLOWED_ROLES,
                   groups=directory.by_district(directory.visible_stations(ctx.session, ctx.user)),
-                  max_mb=ctx.settings.max_upload_mb)
+                  max_mb=ctx.settings.max_upload_mb, emergency_voice=ctx.runtime.speaker.emergency_voice)
 
 
 @router.get("/emergency", response_class=HTMLResponse)
@@ -66,8 +66,8 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
         else:
             if not text.strip():
                 raise InvalidInput("the bulletin text is empty")
-            speech = speaker.speak(text, None, lexicon.current_lexicon(ctx.session))
-            audio, source, spoken, voice = speech.audio, "text", speech.spoken.text, speaker.default_voice
+            speech = speaker.speak(text, speaker.emergency_voice, lexicon.current_lexicon(ctx.session))
+            audio, source, spoken, voice = speech.audio, "text", speech.spoken.text, speaker.emergency_voice
         asset = store_asset(ctx.session, ctx.runtime.media, audio, spoken)
         _, placement, _ = emergency.start(ctx.session, ctx.user, title=title, text=text, asset=asset,
                                           source=source, voice=voice, station_codes=codes,

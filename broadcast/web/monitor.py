@@ -40,13 +40,20 @@ def _period(ctx: WebCtx, since: str, until: str) -> tuple[str, str]:
     return since or today.replace(day=1).isoformat(), until or today.isoformat()
 
 
-@router.get("/reports", response_class=HTMLResponse)
-def reports_page(ctx: Web, since: str = "", until: str = "", station: str = "") -> HTMLResponse:
+def _report_rows(ctx: Web, since: str, until: str, station: str):  # type: ignore[no-untyped-def]
+    """The period asked for (first, last days; start, end instants) and its per-station rows, checking
+    that the user may see the station."""
     first, last = _period(ctx, since, until)
     start, end = reports.period_bounds(first, last, ctx.settings.tz)
     if station:
         directory.visible_station(ctx.session, ctx.user, station)
     rows = reports.station_reports(ctx.session, ctx.user, start, end, station or None, now=ctx.now())
+    return first, last, start, end, rows
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(ctx: Web, since: str = "", until: str = "", station: str = "") -> HTMLResponse:
+    first, last, start, end, rows = _report_rows(ctx, since, until, station)
     figures = reports.province_figures(ctx.session, ctx.user, start, end, _offline_after(ctx), now=ctx.now())
     return render(ctx, "reports.html", rows=rows, figures=figures, since=first, until=last, station=station,
                   stations=directory.visible_stations(ctx.session, ctx.user))
@@ -54,11 +61,7 @@ def reports_page(ctx: Web, since: str = "", until: str = "", station: str = "") 
 
 @router.get("/reports.csv")
 def reports_csv(ctx: Web, since: str = "", until: str = "", station: str = "") -> Response:
-    first, last = _period(ctx, since, until)
-    start, end = reports.period_bounds(first, last, ctx.settings.tz)
-    if station:
-        directory.visible_station(ctx.session, ctx.user, station)
-    rows = reports.station_reports(ctx.session, ctx.user, start, end, station or None, now=ctx.now())
+    first, last, _start, _end, rows = _report_rows(ctx, since, until, station)
     body = reports.to_csv(rows, first, last)
     name = f"bao-cao-phat-thanh_{first}_{last}{'_' + station if station else ''}.csv"
     return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broadcast.keys import SigningKey
 from broadcast.protocol import Manifest, ManifestItem, canonical_bytes, sign
+from broadcast.receiver.decisions import read_decisions
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYER = Path(__file__).with_name("recording_player.py")
@@ -336,9 +337,23 @@ class ReceiverProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "broadcast.cli", "receiver", "run", "--state", str(self.state),
              "--player", self.player(), "--poll-interval", str(self.poll_interval), "--max-backoff", "2",
-             "--heartbeat-interval", "1", "--log-level", "DEBUG", *self.extra],
+             "--heartbeat-interval", "1", "--log-level", "DEBUG", "--decision-log", str(self.decision_log),
+             *self.extra],
             stdout=log, stderr=subprocess.STDOUT, env=receiver_env(), cwd=REPO)
         return self
+
+    @property
+    def decision_log(self) -> Path:
+        return self.state.parent / f"{self.state.name}-decisions.jsonl"
+
+    def decisions(self, loop: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        """The agent's decisions (across restarts, numbered per run), optionally of one loop, after a mark."""
+        found = read_decisions(self.decision_log)[after:]
+        return [d for d in found if loop is None or d["loop"] == loop]
+
+    def mark(self) -> int:
+        """A bookmark in the decision log: pass it as ``after`` to see only what was decided since."""
+        return len(read_decisions(self.decision_log))
 
     def output(self) -> str:
         logs = sorted(self.state.parent.glob(f"{self.state.name}-agent-*.log"))

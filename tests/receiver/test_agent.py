@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,6 +59,11 @@ def _words(process: ReceiverProcess) -> list[tuple[str, int]]:
     return [(p.word, p.item_id) for p in process.plays()]
 
 
+def _played_decisions(process: ReceiverProcess) -> list[int]:
+    """The items the agent decided to start, in order, over all its runs."""
+    return [d["item"] for d in process.decisions("playout") if d["what"] == "play"]
+
+
 def test_enrol_pins_the_key_and_refuses_a_different_one(contract: ContractServer, tmp_path: Path) -> None:
     token = contract.add_receiver(RID)
     state = tmp_path / "r"
@@ -106,7 +110,9 @@ def test_plays_once_on_time_reports_and_cleans_up(contract: ContractServer, rece
 
     contract.publish(RID, [])  # the server forgets the item once reported: its audio is deleted here too
     wait_for(lambda: not list((r1.state / "media").glob("*.mp3")), 10, what="unneeded media deleted")
-    time.sleep(1)
+    mark = r1.mark()
+    wait_for(lambda: len(r1.decisions("playout", after=mark)) >= 3, 10, what="three more playout decisions")
+    assert _played_decisions(r1) == [1]  # it looked again, and decided to play nothing more
     assert _words(r1) == [("start", 1), ("end", 1)]
 
 
@@ -130,7 +136,11 @@ def test_rejected_manifests_change_nothing_and_are_reported_once(contract: Contr
         contract.manifests[RID].body = body
         wait_for(lambda reason=reason: any(e["detail"].startswith(reason + ":") for e in contract.events.values()),
                  10, what=f"the {reason} rejection reported")
-    time.sleep(1)  # several more polls of the last bad manifest: reported once, not at every poll
+    mark = r1.mark()  # several more polls of the last bad manifest: reported once, not at every poll
+    wait_for(lambda: len([d for d in r1.decisions("sync", after=mark) if d["what"] == "rejected"]) >= 3, 10,
+             what="three more polls of the last bad manifest")
+    again = [d["detail"] for d in r1.decisions("sync", after=mark) if d["what"] == "rejected"]
+    assert all(detail == "wrong-receiver; already reported" for detail in again), again
     rejected = sorted(e["detail"].split(":")[0] for e in contract.events.values() if e["kind"] == "rejected")
     assert rejected == sorted(attempts)
     assert r1.state_json()["sequence"] == 2
@@ -196,7 +206,9 @@ def test_a_refused_report_is_dropped_alone_and_a_failing_player_is_reported(cont
     assert "status 3" in failure["detail"]
     assert ("skipped", 998) in contract.kinds(RID) and ("played", 999) not in contract.kinds(RID)
     wait_for(lambda: r1.state_json()["outbox"] == [] and r1.state_json()["dropped_events"] == 1, 10)
-    time.sleep(1)
+    mark = r1.mark()
+    wait_for(lambda: len(r1.decisions("playout", after=mark)) >= 3, 10, what="three more playout decisions")
+    assert _played_decisions(r1) == [1]
     assert _words(r1) == [("start", 1), ("fail", 1)]  # at most once, even when it failed
 
 
@@ -206,13 +218,20 @@ def test_emergency_interrupts_and_the_cut_item_starts_again(contract: ContractSe
     normal = contract.item(1, normal_sha, _now() + timedelta(seconds=2), duration_ms=8000)
     contract.publish(RID, [normal])
     wait_for(lambda: _words(r1) == [("start", 1)], 15, what="the normal item started")
-    time.sleep(0.5)
-    placed = time.time()
+    mark = r1.mark()
     contract.publish(RID, [normal, contract.item(2, alarm_sha, _now(), "emergency", duration_ms=1000)])
     wait_for(lambda: ("start", 2) in _words(r1), 10, what="the emergency started")
-    plays = r1.plays()
-    cut = next(p for p in plays if p.word == "term")
-    assert cut.item_id == 1 and cut.at - placed < 2 * 1.0, f"interrupted {cut.at - placed:.2f} s after placement"
+    cut = next(p for p in r1.plays() if p.word == "term")
+    assert cut.item_id == 1
+    # Within one poll: the manifest carrying the emergency is taken at the first poll after it was placed
+    # (or the second, when a poll was already under way), and the interruption follows it at once.
+    since = r1.decisions(after=mark)
+    polls = [d for d in since if d["loop"] == "sync" and d["what"] != "unreachable"]
+    accepted = next(i for i, d in enumerate(polls) if d["what"] == "accepted")
+    assert accepted <= 1, [d["what"] for d in polls]
+    interrupt = next(d for d in since if d["what"] == "interrupt")
+    assert interrupt["item"] == 1 and interrupt["detail"] == "by emergency item 2"
+    assert polls[accepted]["n"] < interrupt["n"]
     wait_for(lambda: _words(r1)[-1:] == [("end", 1)], 20, what="the normal item played again after")
     assert _words(r1) == [("start", 1), ("term", 1), ("start", 2), ("end", 2), ("start", 1), ("end", 1)]
     wait_for(lambda: sorted(k for k in contract.kinds(RID) if k[0] == "played") == [("played", 1), ("played", 2)], 10)
@@ -250,8 +269,9 @@ def test_a_clock_set_back_by_a_reboot_holds_playout_until_the_server_gives_the_t
     (r1.state / "state.json").write_text(json.dumps(state))
     r1.start()
     wait_for(lambda: "playout held" in r1.output(), 10, what="the agent noticed its clock is behind")
-    time.sleep(max(0.0, at.timestamp() - time.time()) + 1)
-    assert r1.plays() == [], "played by a clock known to be wrong"
+    wait_for(lambda: any(d["what"] == "hold" and d["t"] > at.timestamp() + 1 for d in r1.decisions("playout")),
+             15, what="the agent still holding after the item's time")
+    assert r1.plays() == [] and _played_decisions(r1) == [], "played by a clock known to be wrong"
     contract.start()
     wait_for(lambda: _words(r1) == [("start", 1), ("end", 1)], 15, what="played once the time was known")
     assert "playout resumes" in r1.output()

@@ -76,7 +76,8 @@ def test_one_of_two_schedulers_runs_and_the_standby_takes_over(runtime) -> None:
     second.start()
     try:
         wait_for(lambda: _holders(runtime).get("first", 0) >= len(JOB_SPECS), 20, "every job to run once")
-        time.sleep(3)
+        tried = second.lease_checks
+        wait_for(lambda: second.lease_checks >= tried + 3, 10, "the standby to try for the lease three more times")
         assert not second.leader and "second" not in _holders(runtime)
         with Session(runtime.engine) as session:
             jobs = set(session.exec(select(JobRun.job_id)).all())

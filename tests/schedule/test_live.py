@@ -121,7 +121,9 @@ def test_two_servers_on_one_database_fire_each_job_once(tmp_path: Path, live_db_
     second = serve(runtime, noon, **env)
     try:
         wait_for(lambda: len({r.job_id for r in _runs(runtime)}) >= 5, 30, "every job to run")
-        time.sleep(7)
+        # Three synthesis runs (every 5 s) span several lease periods (3 s) of the standby trying to take over.
+        wait_for(lambda: sum(r.job_id == "synthesis-queue" for r in _runs(runtime)) >= 3, 30,
+                 "three synthesis runs")
         runs = _runs(runtime)
         holders = {r.holder for r in runs}
         assert len(holders) == 1, holders

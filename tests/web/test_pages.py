@@ -185,7 +185,8 @@ def test_uploads(web_client, world: World, runtime) -> None:
     client, csrf = web_client("editor")
     base = {"title": "Tệp", "stations": ["xa-a"], "csrf_token": csrf, "priority": "normal"}
     refused = [
-        (("x.pdf", b"%PDF-1.4"), "chỉ nhận tệp .docx, .txt"),
+        (("x.odt", b"PK\x03\x04"), "chỉ nhận tệp .docx, .txt, .pdf"),
+        (("x.pdf", b"%PDF-1.4"), "bị hỏng"),
         (("x.txt", b"a" * (1024 * 1024 + 1)), "Tệp quá lớn"),
         (("x.docx", b"PK\x03\x04garbage"), "bị hỏng"),
         (("x.txt", b"\x00\x01binary"), "không đọc được"),

@@ -29,6 +29,8 @@
     if (voice) body.append("voice", voice.value);
     var readings = el("overrides");
     if (readings) body.append("overrides", readings.value);
+    var speed = el("speed");
+    if (speed) body.append("speed", speed.value);
     button.disabled = true;
     var label = button.textContent;
     button.textContent = "Đang tạo âm thanh…";

@@ -11,8 +11,8 @@ version row each:
   back to ``submitted`` with a pending version: it is rendered and must be approved again after listening;
 - ``cancelled`` → a superseded version.
 
-Revision ID: 0004_approval_versions
-Revises: 0003_who_spoke
+Revision ID: 0005_approval_versions
+Revises: 0004_voice_choice
 Create Date: 2026-11-28 04:50:00
 """
 from collections.abc import Sequence
@@ -23,8 +23,8 @@ from alembic import op
 
 import broadcast.models.types
 
-revision: str = '0004_approval_versions'
-down_revision: str | None = '0003_who_spoke'
+revision: str = '0005_approval_versions'
+down_revision: str | None = '0004_voice_choice'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=200000), nullable=False),
     sa.Column('voice', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('speed', sa.Integer(), nullable=False),
     sa.Column('priority', sa.Enum('normal', 'priority', 'emergency', name='priority', native_enum=False,
                                   create_constraint=False, length=16), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -76,7 +77,7 @@ def _convert_existing() -> None:
     """One version row per existing bulletin (see the module docstring for the mapping)."""
     connection = op.get_bind()
     rows = connection.execute(sa.text(
-        "SELECT b.id, b.title, b.text, b.voice, b.priority, b.source, b.status, b.version, b.asset_id,"
+        "SELECT b.id, b.title, b.text, b.voice, b.speed, b.priority, b.source, b.status, b.version, b.asset_id,"
         " b.created_by, b.created_at, b.approved_by, b.approved_at, b.review_comment, a.sha256, a.spoken_text"
         " FROM bulletin b LEFT JOIN audioasset a ON a.id = b.asset_id")).all()
     for row in rows:
@@ -88,13 +89,13 @@ def _convert_existing() -> None:
         recording = row.source == "recording"
         asset_id = row.asset_id if approved or recording else None
         connection.execute(sa.text(
-            "INSERT INTO bulletinversion (bulletin_id, number, reason, title, text, voice, priority, source,"
+            "INSERT INTO bulletinversion (bulletin_id, number, reason, title, text, voice, speed, priority, source,"
             " lexicon_overrides, spoken_text, spoken_json, state, asset_id, audio_sha256, error, created_by,"
             " created_at, approved_by, approved_at, review_comment) VALUES (:bulletin_id, :number, 'migration',"
-            " :title, :text, :voice, :priority, :source, '{}', :spoken, '[]', :state, :asset_id, :sha256, NULL,"
+            " :title, :text, :voice, :speed, :priority, :source, '{}', :spoken, '[]', :state, :asset_id, :sha256, NULL,"
             " :created_by, :created_at, :approved_by, :approved_at, :review_comment)"),
             {"bulletin_id": row.id, "number": row.version or 1, "title": row.title, "text": row.text,
-             "voice": row.voice, "priority": row.priority, "source": row.source,
+             "voice": row.voice, "speed": row.speed or 0, "priority": row.priority, "source": row.source,
              "spoken": (row.spoken_text or "") if approved else "", "state": state, "asset_id": asset_id,
              "sha256": row.sha256 if asset_id else None, "created_by": row.created_by,
              "created_at": row.created_at, "approved_by": row.approved_by if approved else None,

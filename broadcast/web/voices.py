@@ -1,0 +1,103 @@
+"""Voices by name in the staff app: labels and descriptions (never codes), a sample to listen to per
+voice ("Nghe thử") at the chosen speed, and who spoke a bulletin, in plain Vietnamese.
+
+Templates get ``voice_cards()``, ``voice_label(name)`` and ``who_spoke(asset)`` as globals; the picker
+itself is the partial ``_voice_picker.html`` with ``static/voices.js``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from jinja2 import pass_context
+
+from broadcast.errors import InvalidInput
+from broadcast.synth.who_spoke import WhoSpoke, failover_note, title
+from broadcast.web.core import Web, WebRoute, templates
+
+router = APIRouter(route_class=WebRoute)
+
+#: Every voice reads the same sentence, so staff compare voices, not texts.
+SAMPLE_TEXT = "Kính thưa bà con, đây là Đài truyền thanh xã. Sáng thứ bảy, trạm y tế tổ chức tiêm chủng cho trẻ em."
+REGION = {"bac": "Miền Bắc", "trung": "Miền Trung", "nam": "Miền Nam"}
+GENDER = {"nu": "Nữ", "nam": "Nam"}
+SPEEDS = {-2: "Chậm", -1: "Hơi chậm", 0: "Bình thường", 1: "Hơi nhanh", 2: "Nhanh"}
+_SAMPLES: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
+_SAMPLES_LOCK = threading.Lock()
+_MAX_SAMPLES = 64
+
+
+def _speaker(context: Any) -> Any:
+    return context["ctx"].runtime.speaker
+
+
+def describe(profile: Any) -> str:
+    parts = [REGION.get(profile.region or "", ""), GENDER.get(profile.gender or "", ""),
+             "Trực tuyến, cần Internet" if profile.online else "Không cần Internet"]
+    return " · ".join(p for p in parts if p)
+
+
+@pass_context
+def voice_cards(context: Any) -> list[dict[str, str]]:
+    """The voices staff may pick, default first: name (the form's value), label and a plain description."""
+    speaker = _speaker(context)
+    names = [speaker.default_voice] + sorted(n for n in speaker.profiles if n != speaker.default_voice)
+    return [{"name": n, "label": speaker.profiles[n].label, "about": describe(speaker.profiles[n])} for n in names]
+
+
+@pass_context
+def voice_label(context: Any, name: str | None) -> str:
+    if name == "recording":
+        return "Bản ghi âm"
+    profile = _speaker(context).profiles.get(name or "")
+    return profile.label if profile is not None else "Giọng không còn trong hệ thống"
+
+
+def who_spoke(asset: Any) -> dict[str, Any] | None:
+    """Who read the audio and, if the chosen voice failed, the plain note saying so."""
+    if asset is None or not getattr(asset, "speakers", ""):
+        return None
+    record = WhoSpoke.from_json(asset.speakers)
+    speakers = [{"title": s["title"], "sentences": s["sentences"], "model": s.get("model", "")[:12]}
+                for s in record.distinct()]
+    return {"speakers": speakers, "failover": failover_note(record),
+            "reasons": [(title(engine), reason) for engine, reason in record.fallbacks.items()]}
+
+
+def engines_vi(engines: list[str]) -> str:
+    """Engines that spoke, by the names people know ("espeak-ng", "FPT.AI")."""
+    return " + ".join(title(engine) for engine in dict.fromkeys(engines))
+
+
+templates.env.globals.update(voice_cards=voice_cards, voice_label=voice_label, who_spoke=who_spoke, SPEEDS=SPEEDS)
+
+
+@router.get("/voices/sample.mp3")
+def sample(ctx: Web, voice: Annotated[str, Query(max_length=64)],
+           speed: Annotated[int, Query(ge=-2, le=2)] = 0) -> Response:
+    """The same sentence read by ``voice`` at ``speed``, to compare voices before choosing one.
+
+    A plain ``def`` (synthesis runs in the worker pool) that gives its database connection back first.
+    """
+    speaker = ctx.runtime.speaker
+    try:
+        profile = speaker.profile(voice)
+    except InvalidInput:
+        return Response("Không có giọng đọc này.", status_code=404, media_type="text/plain; charset=utf-8")
+    ctx.session.close()
+    key = (profile.name, speed, profile.model_dump_json())
+    with _SAMPLES_LOCK:
+        mp3 = _SAMPLES.get(key)
+        if mp3 is not None:
+            _SAMPLES.move_to_end(key)
+    if mp3 is None:
+        mp3 = speaker.speak(SAMPLE_TEXT, profile.name, speed=speed).audio.mp3
+        with _SAMPLES_LOCK:
+            _SAMPLES[key] = mp3
+            while len(_SAMPLES) > _MAX_SAMPLES:
+                _SAMPLES.popitem(last=False)
+    return Response(mp3, media_type="audio/mpeg", headers={"Cache-Control": "private, max-age=3600"})
