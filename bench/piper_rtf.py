@@ -11,7 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from broadcast.audio import AudioSettings, render_speech
+from broadcast.audio import AudioSettings
+from broadcast.render import render_speech
 from broadcast.synth import EspeakEngine, PiperEngine, VoiceProfile, load_profiles
 
 

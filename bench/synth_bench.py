@@ -37,8 +37,9 @@ from typing import TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.piper_rtf import piper_section  # noqa: E402
-from broadcast.audio import AudioSettings, RenderedAudio, render_speech  # noqa: E402
+from broadcast.audio import AudioSettings, RenderedAudio  # noqa: E402
 from broadcast.audio.ffmpeg import ffmpeg_exe  # noqa: E402
+from broadcast.render import render_speech  # noqa: E402
 from broadcast.synth import EspeakEngine, SentenceCache, load_profiles  # noqa: E402
 
 #: A commune bulletin as the normaliser hands it over: spoken words only (numbers, dates and units

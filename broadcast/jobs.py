@@ -57,6 +57,7 @@ MISFIRE_GRACE_S = 120
 SYNTHESIS_JOB, PUBLISH_JOB, EXPIRY_JOB, PUSH_JOB, HOUSEKEEPING_JOB = (
     "synthesis-queue", "publish", "expiry", "push", "housekeeping")
 BOUNDARY_JOB = "publish-boundary"
+PUSH_RETRY_JOB = "push-retry"
 LEDGER_KEEP = timedelta(days=2)
 ORPHAN_AGE = timedelta(hours=1)
 SYNTHESIS_BUDGET_S = 50.0
@@ -234,10 +235,13 @@ def run_expiry(db_key: str) -> None:
 
 
 def run_push(db_key: str) -> None:
-    from broadcast.distribute.push import deliver_due
+    from broadcast.distribute.push import deliver_due, next_attempt_at
 
     jobs = _context(db_key)
     deliver_due(jobs.deps.engine, jobs.clock.now())
+    retry = next_attempt_at(jobs.deps.engine)
+    if retry is not None:  # a retry due before the next tick runs on time (5 s after a first failure)
+        jobs.run_at(PUSH_RETRY_JOB, run_push, PUSH_JOB, jobs.clock.to_real(retry))
 
 
 def run_housekeeping(db_key: str) -> None:
@@ -410,15 +414,19 @@ class Jobs:
     def publish_at(self, when: datetime) -> None:
         """Publish again at ``when`` (real clock) if that is before the next regular sweep: slot boundaries,
         occurrences entering the horizon or reaching their latest start."""
+        self.run_at(BOUNDARY_JOB, run_publish, PUBLISH_JOB, when)
+
+    def run_at(self, job_id: str, func: Callable[[str], None], regular_id: str, when: datetime) -> None:
+        """Run ``func`` once at ``when`` (real clock) under ``job_id`` if that is before ``regular_id``'s tick."""
         with self._lock:
             scheduler = self.scheduler
             if scheduler is None or not scheduler.running:
                 return
-            regular = scheduler.get_job(PUBLISH_JOB)
+            regular = scheduler.get_job(regular_id)
             if regular is not None and regular.next_run_time is not None and when >= regular.next_run_time:
                 return
-            scheduler.add_job(run_publish, "date", run_date=max(when, datetime.now(UTC)), id=BOUNDARY_JOB,
-                              name=BOUNDARY_JOB, args=[self.db_key], replace_existing=True)
+            scheduler.add_job(func, "date", run_date=max(when, datetime.now(UTC)), id=job_id,
+                              name=job_id, args=[self.db_key], replace_existing=True)
 
     def wake_synthesis(self) -> None:
         """Run the synthesis queue now instead of at the next tick (after an approval)."""

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 PROTOCOL_VERSION = 1
 SIGNATURE_ALG = "Ed25519"
@@ -92,9 +92,18 @@ class ReportEvent(BaseModel):
     event_id: str = Field(min_length=1, max_length=64, description="Receiver-generated, unique per receiver")
     item_id: int | None = Field(None, description="Manifest item id; null for kind 'rejected'")
     kind: Literal["downloaded", "played", "failed", "skipped", "rejected"]
-    at: AwareDatetime = Field(description="When it happened, ISO 8601 with offset (receiver clock)")
+    at: AwareDatetime = Field(description="When it happened, ISO 8601 with offset (receiver clock); for "
+                                          "'played' and 'failed' the end of playback")
+    started_at: AwareDatetime | None = Field(None, description="'played' and 'failed': when playback started "
+                                                                "(receiver clock); not after 'at'")
     detail: str = Field("", max_length=1000)
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> ReportEvent:
+        if self.started_at is not None and self.started_at > self.at:
+            raise ValueError("started_at is after at (the end of playback)")
+        return self
 
 
 class Heartbeat(BaseModel):

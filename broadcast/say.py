@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from broadcast.atomic import atomic_write
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
 from broadcast.services import batch
@@ -33,9 +34,7 @@ def _speaker(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _write(path: Path, data: bytes) -> None:
     """Whole file or nothing: a half-written MP3 never appears under its final name."""
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    atomic_write(path, data, mode=0o644)  # the user's own file, to copy to a USB stick or share
 
 
 def _describe(audio) -> str:  # type: ignore[no-untyped-def]

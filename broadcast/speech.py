@@ -10,13 +10,16 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from broadcast.audio import AudioSettings, RenderedAudio, render_recording, render_speech
+from broadcast.audio import AudioSettings, RenderedAudio
+from broadcast.audio.upload import render_recording
 from broadcast.errors import InvalidInput
 from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon, normalise
+from broadcast.render import render_speech
 from broadcast.synth import SentenceCache, build_engines
 from broadcast.synth.cloud import cloud_configs
 from broadcast.synth.installed import load_installed_profiles
-from broadcast.synth.profiles import ProfileError, VoiceProfile, load_profiles
+from broadcast.synth.profiles import ProfileError, VoiceProfile
+from broadcast.synth.voices import load_profiles
 
 if TYPE_CHECKING:
     from broadcast.config import Settings

@@ -25,7 +25,8 @@ def _settings():  # type: ignore[no-untyped-def]
 
 def _load_all(settings):  # type: ignore[no-untyped-def]
     from broadcast.synth.installed import load_installed_profiles
-    from broadcast.synth.profiles import ProfileError, load_profiles
+    from broadcast.synth.profiles import ProfileError
+    from broadcast.synth.voices import load_profiles
 
     try:
         return load_profiles(settings.voices_dir), load_installed_profiles(settings.installed_voices_dir)

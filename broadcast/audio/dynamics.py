@@ -18,20 +18,13 @@ and recovers over a few milliseconds.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage, signal
 
-from broadcast.audio.loudness import (
-    db_to_gain,
-    k_weighting_sos,
-    loudness_from_step_energy,
-    peak_envelope,
-    step_length,
-)
+from broadcast.audio.iir import highpass_cascade, k_weighting_cascade
+from broadcast.audio.loudness import db_to_gain, loudness_from_step_energy, peak_envelope, step_length
 
 #: Horn loudspeakers reproduce little below ~150 Hz; energy there only eats headroom.
 HIGHPASS_HZ = 90.0
@@ -51,16 +44,33 @@ class SilentAudio(ValueError):
     """There is nothing above the loudness gate to normalise."""
 
 
-@functools.cache
-def _highpass_sos(sample_rate: int) -> np.ndarray:
-    return signal.butter(2, HIGHPASS_HZ, btype="highpass", fs=sample_rate, output="sos")
-
-
 def highpass(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Second-order Butterworth high-pass; tails below -300 dB are flushed to zero (denormals are slow)."""
-    out = signal.sosfilt(_highpass_sos(sample_rate), samples.astype(np.float64)).astype(np.float32)
+    cascade = highpass_cascade(HIGHPASS_HZ, sample_rate)
+    out = cascade.run(samples, cascade.initial_state())[0].astype(np.float32)
     out[np.abs(out) < 1e-15] = 0.0
     return out
+
+
+def sliding_min(values: np.ndarray, size: int) -> np.ndarray:
+    """Minimum over a centred window of odd ``size``, edges repeated (scipy's ``minimum_filter1d``,
+    mode "nearest"): windows doubled in log2(size) numpy steps."""
+    half = size // 2
+    padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
+    span, current = 1, padded
+    while span * 2 <= size:
+        current = np.minimum(current[:-span], current[span:])
+        span *= 2
+    # ``current[i]`` is the minimum of padded[i : i + span]; two overlapping spans cover the window
+    return np.minimum(current[: values.shape[0]], current[size - span : size - span + values.shape[0]])
+
+
+def box_mean(values: np.ndarray, size: int) -> np.ndarray:
+    """Moving average over ``size`` values, edges repeated (scipy's ``uniform_filter1d``, mode "nearest")."""
+    left = size // 2
+    padded = np.concatenate([np.full(left, values[0]), values, np.full(size - 1 - left, values[-1])])
+    cumulative = np.concatenate([[0.0], np.cumsum(padded, dtype=np.float64)])
+    return ((cumulative[size:] - cumulative[:-size]) / size).astype(values.dtype)
 
 
 def chunk_size(sample_rate: int) -> int:
@@ -105,16 +115,15 @@ def analyse(samples: np.ndarray, sample_rate: int) -> Analysed:
     padded = np.zeros(-(-samples.shape[0] // chunk) * chunk, dtype=np.float32)
     padded[: samples.shape[0]] = samples
     block = _BLOCK_CHUNKS * chunk
-    highpass_sos, k_sos = _highpass_sos(sample_rate), k_weighting_sos(sample_rate)
-    highpass_state = np.zeros((highpass_sos.shape[0], 2))
-    k_state = np.zeros((k_sos.shape[0], 2))
+    highpass_filter, k_filter = highpass_cascade(HIGHPASS_HZ, sample_rate), k_weighting_cascade(sample_rate)
+    highpass_state, k_state = highpass_filter.initial_state(), k_filter.initial_state()
     filtered = np.empty_like(padded)
     energy = np.empty(padded.shape[0] // chunk)
     for start in range(0, padded.shape[0], block):
-        piece, highpass_state = signal.sosfilt(highpass_sos, padded[start : start + block], zi=highpass_state)
+        piece, highpass_state = highpass_filter.run(padded[start : start + block], highpass_state)
         piece[np.abs(piece) < 1e-15] = 0.0  # denormals in decaying tails are slow
         filtered[start : start + block] = piece
-        weighted, k_state = signal.sosfilt(k_sos, filtered[start : start + block].astype(np.float64), zi=k_state)
+        weighted, k_state = k_filter.run(filtered[start : start + block], k_state)
         energy[start // chunk : (start + block) // chunk] = _by_chunk(weighted * weighted, chunk, "sum")
     peak = np.empty(padded.shape[0] // chunk, dtype=np.float32)
     context = 8  # the interpolation filter reaches 6 samples each side
@@ -176,9 +185,8 @@ class Leveller:
             return needed
         smooth = max(1, round(LIMITER_SMOOTH_S * self.rate / self.chunk))
         hold = max(smooth + 2, round(LIMITER_HOLD_S * self.rate / self.chunk))
-        held = ndimage.minimum_filter1d(needed, size=2 * hold + 1, mode="nearest")
-        smoothed = ndimage.uniform_filter1d(held, size=smooth, mode="nearest")
-        smoothed = ndimage.uniform_filter1d(smoothed, size=smooth, mode="nearest")
+        held = sliding_min(needed, 2 * hold + 1)
+        smoothed = box_mean(box_mean(held, smooth), smooth)
         return np.minimum(smoothed, 1.0)
 
     def loudness(self, gain: float, chunk_gain: np.ndarray) -> float:

@@ -37,22 +37,6 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def configure_pydub() -> None:
-    """Point pydub at the bundled ffmpeg, for code that wants ``AudioSegment``.
-
-    There is no ffprobe, so decode with ``AudioSegment.from_file(f, format=..., codec=...)``: with a codec
-    pydub skips probing.
-    """
-    import warnings
-
-    with warnings.catch_warnings():  # pydub warns at import when no ffmpeg is on PATH
-        warnings.simplefilter("ignore")
-        from pydub import AudioSegment
-
-    AudioSegment.converter = ffmpeg_exe()
-    AudioSegment.ffmpeg = ffmpeg_exe()
-
-
 def _run(args: Sequence[str], data: bytes | None = None, timeout: float = FFMPEG_TIMEOUT_S) -> tuple[bytes, str]:
     try:
         proc = subprocess.run(
@@ -106,6 +90,14 @@ def decode(
     return _as_frames(raw, channels), stderr
 
 
+def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """Mono int16 samples at ``from_rate`` as float32 at ``to_rate`` (ffmpeg's resampler)."""
+    args = ["-v", "error", "-f", "s16le", "-ar", str(from_rate), "-ac", "1", "-i", "pipe:0",
+            "-ar", str(to_rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    raw, _ = _run(args, np.ascontiguousarray(samples, dtype="<i2").tobytes())
+    return _as_frames(raw, 1)
+
+
 def _encode_args(sample_rate: int, channels: int, bitrate_kbps: int, quality: int) -> list[str]:
     return [
         "-v", "error",
@@ -119,15 +111,6 @@ def _encode_args(sample_rate: int, channels: int, bitrate_kbps: int, quality: in
 
 def _interleaved_f32(samples: np.ndarray) -> bytes:
     return np.ascontiguousarray(samples, dtype="<f4").tobytes()
-
-
-def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 7) -> bytes:
-    """Encode float samples (1-D mono or (n, channels)) to CBR MP3 without tags; same input, same bytes."""
-    channels = 1 if samples.ndim == 1 else samples.shape[1]
-    mp3, _ = _run(_encode_args(sample_rate, channels, bitrate_kbps, quality), _interleaved_f32(samples))
-    if not mp3:
-        raise FfmpegError("ffmpeg produced an empty MP3")
-    return mp3
 
 
 def encode_and_decode(

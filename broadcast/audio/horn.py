@@ -10,7 +10,8 @@ profile with ``horn = true`` gets:
    sentence's own loud level, ratio :data:`RATIO`, fast attack, slow release), which brings loud and
    quiet syllables closer together; loudness normalisation afterwards brings the whole back up.
 
-Pure numpy/scipy on float32 mono; stateless, so sentences can be shaped in parallel.
+Pure numpy on float32 mono (filters from :mod:`broadcast.audio.iir`); stateless, so sentences can be
+shaped in parallel.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy import signal
+
+from broadcast.audio.iir import Cascade, butterworth
 
 LOW_HZ = 300.0
 HIGH_HZ = 5000.0
@@ -32,13 +34,14 @@ WINDOW_S = 0.010
 
 
 @functools.cache
-def _band_sos(sample_rate: int) -> np.ndarray:
+def _band(sample_rate: int) -> Cascade:
     high = min(HIGH_HZ, 0.45 * sample_rate)
-    return signal.butter(4, [LOW_HZ, high], btype="bandpass", fs=sample_rate, output="sos")
+    return Cascade(*butterworth(4, LOW_HZ, sample_rate, "highpass"), *butterworth(4, high, sample_rate, "lowpass"))
 
 
 def band_limit(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    return signal.sosfilt(_band_sos(sample_rate), samples).astype(np.float32)
+    band = _band(sample_rate)
+    return band.run(samples, band.initial_state())[0].astype(np.float32)
 
 
 def _envelope_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:

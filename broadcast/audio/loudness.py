@@ -1,9 +1,9 @@
 """Loudness (ITU-R BS.1770-4 / EBU R 128) and true peak, vectorised with numpy.
 
-pyloudnorm gives the K-weighting filter design; the gating here sums 100 ms steps instead of looping over
-blocks in Python, which matters for a 30-minute upload. The tests check these figures against
-pyloudnorm's own meter. True peak uses the BS.1770-4 Annex 2 4x interpolation filter, evaluated only
-where a peak above the threshold of interest is possible at all.
+The K-weighting filter (:mod:`broadcast.audio.iir`) uses pyloudnorm's design; the gating here sums 100 ms
+steps instead of looping over blocks in Python, which matters for a 30-minute upload. The tests check
+these figures against pyloudnorm's own meter. True peak uses the BS.1770-4 Annex 2 4x interpolation
+filter, evaluated only where a peak above the threshold of interest is possible at all.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import functools
 import math
 
 import numpy as np
-from scipy import signal
+
+from broadcast.audio.iir import k_weighting_cascade
 
 ABSOLUTE_GATE_LUFS = -70.0
 BLOCK_S = 0.400
@@ -49,22 +50,6 @@ def gain_to_db(gain: float) -> float:
     return 20.0 * math.log10(gain) if gain > 0 else -math.inf
 
 
-@functools.cache
-def k_weighting_sos(sample_rate: int) -> np.ndarray:
-    from pyloudnorm.iirfilter import IIRfilter
-
-    stages = (
-        IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sample_rate, "high_shelf"),
-        IIRfilter(0.0, 0.5, 38.0, sample_rate, "high_pass"),
-    )
-    sections = []
-    for stage in stages:
-        b = np.asarray(stage.b, dtype=np.float64) * stage.passband_gain
-        a = np.asarray(stage.a, dtype=np.float64)
-        sections.append(np.concatenate([b / a[0], a / a[0]]))
-    return np.array(sections)
-
-
 def _channels(samples: np.ndarray) -> np.ndarray:
     """As (n, channels)."""
     return samples[:, None] if samples.ndim == 1 else samples
@@ -75,7 +60,8 @@ def k_weighted_power(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     frames = _channels(samples)
     total = np.zeros(frames.shape[0], dtype=np.float64)
     for channel in range(min(frames.shape[1], 3)):
-        weighted = signal.sosfilt(k_weighting_sos(sample_rate), frames[:, channel].astype(np.float64))
+        cascade = k_weighting_cascade(sample_rate)
+        weighted, _ = cascade.run(frames[:, channel], cascade.initial_state())
         total += weighted * weighted
     return total
 
@@ -261,8 +247,8 @@ class StreamMeter:
         self.rate = sample_rate
         self.channels = channels
         self.step = step_length(sample_rate)
-        self._sos = k_weighting_sos(sample_rate)
-        self._zi = [np.zeros((self._sos.shape[0], 2)) for _ in range(channels)]
+        self._k = k_weighting_cascade(sample_rate)
+        self._zi = [self._k.initial_state() for _ in range(channels)]
         self._pending = np.zeros(0)
         self._steps: list[np.ndarray] = []
         self._buffer = bytearray()
@@ -291,9 +277,7 @@ class StreamMeter:
     def _loudness(self, frames: np.ndarray) -> None:
         power = np.zeros(frames.shape[0])
         for channel in range(min(self.channels, 3)):
-            weighted, self._zi[channel] = signal.sosfilt(
-                self._sos, frames[:, channel].astype(np.float64), zi=self._zi[channel]
-            )
+            weighted, self._zi[channel] = self._k.run(frames[:, channel], self._zi[channel])
             power += weighted * weighted
         power = np.concatenate([self._pending, power])
         whole = power.shape[0] // self.step

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from broadcast.audio.dynamics import Leveller, SilentAudio, analyse
+from broadcast.audio.errors import AudioRejected
 from broadcast.audio.ffmpeg import FfmpegError, decode
 from broadcast.audio.master import Programme, master
 from broadcast.audio.mp3info import find_first_frame, scan, skip_id3v2
@@ -33,17 +34,6 @@ SILENCE_LUFS = -60.0
 _FORMATS = {"mp3": "MP3", "wav": "WAV", "mp4": "M4A", "ogg": "Ogg"}
 _DEMUXER = {"mp3": "mp3", "wav": "wav", "mp4": "mov", "ogg": "ogg"}
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-
-
-class AudioRejected(ValueError):
-    """An uploaded recording was refused. ``status_code`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, message_vi: str, *, status_code: int = 422, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.message_vi = message_vi
-        self.status_code = status_code
-        self.code = code
 
 
 def _minutes(seconds: float) -> str:

@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from broadcast.models import AudioAsset, Bulletin, BulletinStatus, ItemStatus, PlaylistItem, StationFeed
+from broadcast.models import (
+    AudioAsset,
+    Bulletin,
+    BulletinStatus,
+    ItemStatus,
+    PlaylistItem,
+    Priority,
+    StationFeed,
+)
 from broadcast.protocol import ManifestItem, canonical_bytes
 from broadcast.schedule.changes import mark_changed, new_feed_row
 
@@ -51,10 +59,11 @@ def build_content(session: Session, station_id: int, now: datetime, public_url: 
                Bulletin.status == BulletinStatus.ready)
         .order_by(col(PlaylistItem.starts_at), col(PlaylistItem.id))
     ).all()
-    items, next_change = [], now + MAX_FEED_AGE
+    items, next_change, emergency = [], now + MAX_FEED_AGE, False
     for item, bulletin, asset in rows:
         if item.latest_start < item.starts_at:
             continue  # pushed past its valid_until: it can never start
+        emergency = emergency or _emergency_pending(item)
         next_change = min(next_change, item.latest_start)
         items.append(ManifestItem(
             id=item.id or 0, title=bulletin.title, priority=item.priority.value, play_at=item.starts_at,
@@ -66,8 +75,27 @@ def build_content(session: Session, station_id: int, now: datetime, public_url: 
         PlaylistItem.starts_at >= now + HORIZON)).first()
     if entering is not None:
         next_change = min(next_change, entering - HORIZON)
-    digest = hashlib.sha256(canonical_bytes(items)).hexdigest()
+    # The manifest's emergency flag is part of what changed: a played emergency re-signs the manifests.
+    digest = hashlib.sha256(canonical_bytes(items) + (EMERGENCY_MARK if emergency else b"")).hexdigest()
     return FeedContent(items, digest, max(next_change, now + timedelta(seconds=1)))
+
+
+EMERGENCY_MARK = b"\0emergency-pending"
+
+
+def _emergency_pending(item: PlaylistItem) -> bool:
+    """An emergency occurrence nobody has reported playing yet (receivers poll faster meanwhile)."""
+    return item.priority == Priority.emergency and item.status == ItemStatus.scheduled
+
+
+def emergency_pending(session: Session, items: list[dict[str, Any]], now: datetime) -> bool:
+    """True while an emergency item of the feed can still start and has not been reported played."""
+    ids = [i["id"] for i in items if i["priority"] == "emergency"]
+    if not ids:
+        return False
+    rows = session.exec(select(PlaylistItem).where(col(PlaylistItem.id).in_(ids),
+                                                   PlaylistItem.latest_start > now)).all()
+    return any(_emergency_pending(row) for row in rows)
 
 
 def _needs_build(feed: StationFeed, now: datetime) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, update
 from sqlmodel import Session, col, select
 
 from broadcast.db import insert_ignore
-from broadcast.distribute.feeds import HORIZON, fresh_feed
+from broadcast.distribute.feeds import HORIZON, emergency_pending, fresh_feed
 from broadcast.keys import SigningKey
 from broadcast.models import ManifestState, Receiver, Station
 from broadcast.protocol import Manifest, sign
@@ -137,7 +137,7 @@ def current_manifest(session: Session, receiver: Receiver, key: SigningKey, publ
         station = session.get(Station, receiver.station_id)
         assert station is not None
         items = json.loads(feed.items_json)
-        emergency = any(i["priority"] == "emergency" for i in items)
+        emergency = emergency_pending(session, items, now)
         manifest = Manifest(receiver_id=receiver_id, station=station.code, sequence=state.sequence + 1,
                             generated_at=now, valid_until=now + HORIZON, items=items, emergency=emergency,
                             poll_interval_s=EMERGENCY_POLL_INTERVAL_S if emergency else POLL_INTERVAL_S)

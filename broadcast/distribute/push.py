@@ -3,7 +3,8 @@
 A delivery is keyed by (receiver, sequence), so finding the same change twice queues it once. Each POST
 carries ``X-Broadcast-Timestamp`` and ``X-Broadcast-Signature: v1=<hex HMAC-SHA256(secret,
 "<timestamp>.<body>")>``; the body is the exact signed envelope a poll would return. A failed attempt is
-retried with exponential backoff (5 s doubling, capped at 15 min, with jitter) up to ``MAX_ATTEMPTS``;
+retried with exponential backoff (5 s doubling, capped at 15 min, with jitter) up to ``MAX_ATTEMPTS``, at
+the time it is due (the scheduler runs the push job then, not only at its 10-second tick);
 a delivery overtaken by a newer manifest is marked superseded instead of being sent late. Every attempt
 is stored (PushAttempt) and shown by ``GET /api/v1/stations/{code}/push-deliveries``.
 """
@@ -100,6 +101,13 @@ def deliver_due(engine: Engine, now: datetime, client: httpx.Client | None = Non
         if own_client:
             client.close()
     return len(due)
+
+
+def next_attempt_at(engine: Engine) -> datetime | None:
+    """When the earliest pending delivery is due (the scheduler runs the push job then, not at its next tick)."""
+    with Session(engine) as session:
+        return session.exec(select(PushDelivery.next_attempt_at).where(
+            PushDelivery.status == DeliveryStatus.pending).order_by(col(PushDelivery.next_attempt_at))).first()
 
 
 def _attempt(engine: Engine, delivery_id: int | None, now: datetime, client: httpx.Client) -> None:

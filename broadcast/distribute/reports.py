@@ -21,6 +21,7 @@ from broadcast.models import (
     ItemStatus,
     ManifestState,
     PlaylistItem,
+    Priority,
     Receiver,
     ReceiverEvent,
     StationHealth,
@@ -59,7 +60,8 @@ def ingest(session: Session, receiver: Receiver, body: ReportsRequest, now: date
         elif event.kind != "rejected" and event.item_id is None:
             ignored = "no item_id"
         row = ReceiverEvent(receiver_id=receiver.id, station_id=receiver.station_id, event_id=event.event_id,
-                            item_id=event.item_id, kind=EventKind(event.kind), at=event.at, detail=event.detail,
+                            item_id=event.item_id, kind=EventKind(event.kind), at=event.at,
+                            started_at=event.started_at, detail=event.detail,
                             sha256=event.sha256, ignored=ignored, received_at=now)
         try:
             with session.begin_nested():
@@ -72,7 +74,7 @@ def ingest(session: Session, receiver: Receiver, body: ReportsRequest, now: date
         if ignored:
             result.ignored.append(event.event_id)
         elif item is not None and event.kind == "played":
-            _played(session, receiver, item, event.at, now)
+            _played(session, receiver, item, event.started_at, event.at, now)
         elif item is not None and event.kind in ("failed", "skipped") and not event.detail.startswith("download of"):
             _gave_up(session, receiver, item, now)
     if body.heartbeat is not None:
@@ -83,11 +85,18 @@ def ingest(session: Session, receiver: Receiver, body: ReportsRequest, now: date
     return result
 
 
-def _played(session: Session, receiver: Receiver, item: PlaylistItem, at: datetime, now: datetime) -> None:
+def _played(session: Session, receiver: Receiver, item: PlaylistItem, started_at: datetime | None,
+            ended_at: datetime, now: datetime) -> None:
+    """Staff see when it started (older receivers send only the end; then that is all there is)."""
+    at = started_at or ended_at
     if item.status in CORRECTABLE:
         corrected = item.status != ItemStatus.scheduled
+        when = (f"started {started_at.isoformat()}, ended {ended_at.isoformat()}" if started_at
+                else f"ended {ended_at.isoformat()}")
         item.status, item.status_at = ItemStatus.played, now
-        item.status_detail = (f"played by receiver {receiver.id} at {at.isoformat()}"
+        if item.priority == Priority.emergency:
+            mark_changed(session, [item.station_id], now)  # the manifests' emergency flag (fast polling) goes off
+        item.status_detail = (f"played by receiver {receiver.id}: {when}"
                               + (" (reported late)" if corrected else ""))[:500]
         session.add(item)
     if receiver.last_played_at is None or at >= receiver.last_played_at:

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +107,11 @@ class Agent:
             yield state
 
     def record(self, kind: str, item: ManifestItem | None, detail: str, *, event_id: str | None = None,
-               sha256: str | None = None, ledger: str | None = None) -> None:
+               sha256: str | None = None, ledger: str | None = None, started_at: datetime | None = None) -> None:
         """Queue a report (and optionally move the item in the ledger) in one atomic write."""
         now = self.clock.now()
         event = Event(event_id=event_id or f"{kind[:4]}-{uuid.uuid4().hex}", item_id=item.id if item else None,
-                      kind=kind, at=now, detail=detail[:1000],  # type: ignore[arg-type]
+                      kind=kind, at=now, started_at=started_at, detail=detail[:1000],  # type: ignore[arg-type]
                       sha256=sha256 or (item.sha256 if item else None))
         with self.update() as state:
             if all(e.event_id != event.event_id for e in state.outbox[-50:]):
@@ -223,18 +223,22 @@ class Agent:
         while not self.stopping.is_set():
             try:
                 self.poll_once()
+                self.link_is_back()  # before the heartbeat is built: it must not carry the outage's error
                 self.upload_reports()
                 self.failures = 0
-                with self.store.lock:
-                    if self.store.state.last_error_transient:
-                        self.store.state.last_error = self.store.state.last_error_at = None
-                        self.store.state.last_error_transient = False
             except ServerError as exc:
                 self.failures += 1
                 self.decide("sync", "unreachable", detail=str(exc)[:200])
                 self.note_error(str(exc), transient=True)
             self.save_clock()
             self._sleep(self.wake_sync, self.next_poll_delay())
+
+    def link_is_back(self) -> None:
+        """A poll got through: forget a transient (network) error so the next heartbeat reports none."""
+        with self.store.lock:
+            if self.store.state.last_error_transient:
+                self.store.state.last_error = self.store.state.last_error_at = None
+                self.store.state.last_error_transient = False
 
     def poll_once(self) -> None:
         reply = self.client.playlist(self.store.state.etag)
@@ -502,7 +506,8 @@ class Agent:
         elapsed = time.monotonic() - started
         if status == 0:
             self.record("played", item, f"played {elapsed:.1f} s, started {late:.1f} s after its time",
-                        event_id=f"played-{item.id}", ledger="done")
+                        event_id=f"played-{item.id}", ledger="done", started_at=now)
         else:
             self.record("failed", item, f"the player exited with status {status} after {elapsed:.1f} s: "
-                                        f"{self.player.tail()}", event_id=f"failed-{item.id}", ledger="failed")
+                                        f"{self.player.tail()}", event_id=f"failed-{item.id}", ledger="failed",
+                        started_at=now)

@@ -61,6 +61,7 @@ class Event(BaseModel):
     item_id: int | None = None
     kind: Literal["downloaded", "played", "failed", "skipped", "rejected"]
     at: datetime
+    started_at: datetime | None = None  # played / failed: when playback started (``at`` is its end)
     detail: str = Field("", max_length=1000)
     sha256: str | None = None
 

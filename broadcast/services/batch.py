@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
+from broadcast.atomic import atomic_write
 from broadcast.errors import InvalidInput, NotFound, ServiceError
 from broadcast.services import documents
 from broadcast.synth import EngineError
@@ -196,10 +197,7 @@ class BatchJobs:
                 if done.speech is None:
                     item.reason, item.status = done.reason, "refused"
                     continue
-                path = job.directory / item.mp3_name
-                tmp = path.with_name(f".{path.name}.part")
-                tmp.write_bytes(done.speech.audio.mp3)
-                tmp.replace(path)
+                atomic_write(job.directory / item.mp3_name, done.speech.audio.mp3, fsync=False)
                 item.duration_s = round(done.speech.audio.duration_s, 1)
                 item.status = "done"
             except Exception as exc:  # one document must never stop the batch; the reason is shown

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case
 from sqlalchemy.engine import Engine
@@ -22,8 +23,10 @@ from broadcast.errors import ServiceError
 from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, Bulletin, BulletinStatus, BulletinVersion, Priority, VersionState, utcnow
 from broadcast.services import versions
-from broadcast.speech import Speaker
 from broadcast.synth.who_spoke import WhoSpoke
+
+if TYPE_CHECKING:  # the synthesis stack loads with the Speaker, not with every module that names it
+    from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
 

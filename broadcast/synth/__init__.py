@@ -6,7 +6,8 @@
 * :class:`FptEngine`, :class:`ViettelEngine`, :class:`ZaloEngine` - Vietnamese cloud voices (API keys).
 * :func:`speak_all` - the per-profile fallback chain, with the :class:`SentenceCache` in front of it.
 
-Voice profiles (``voices/*.toml``) are in :mod:`broadcast.synth.profiles`.
+Voice profiles (``voices/*.toml``) are parsed in :mod:`broadcast.synth.profiles` and loaded (validated
+against the engines and sound files) by :mod:`broadcast.synth.voices`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,8 @@ from broadcast.synth.espeak import EspeakEngine
 from broadcast.synth.gtts_engine import GttsEngine
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.piper_engine import PiperEngine
-from broadcast.synth.profiles import (
-    ENGINE_NAMES,
-    ProfileError,
-    VoiceProfile,
-    default_voices_dir,
-    load_profile,
-    load_profiles,
-)
+from broadcast.synth.profiles import ENGINE_NAMES, ProfileError, VoiceProfile, default_voices_dir
+from broadcast.synth.voices import load_profile, load_profiles
 
 
 def build_engines(gtts_timeout: float = 8.0, gtts_retries: int = 1,

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from broadcast.audio.ffmpeg import FfmpegError, decode
+from broadcast.audio.mp3info import scan
 from broadcast.synth.base import EngineError
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
@@ -233,9 +235,6 @@ def _audio_from_reply(body: bytes, host: str) -> bytes:
 
 
 def _decode_mp3(mp3: bytes) -> Pcm:
-    from broadcast.audio.ffmpeg import FfmpegError, decode  # late: broadcast.audio imports this package
-    from broadcast.audio.mp3info import scan
-
     info = scan(mp3)
     if info is None or info.frames == 0:
         raise EngineError("gTTS: the reply's audio is not MP3")

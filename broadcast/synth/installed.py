@@ -20,7 +20,8 @@ from pathlib import Path
 
 from broadcast.synth.base import EngineError
 from broadcast.synth.piper_engine import load_voice, speak_with
-from broadcast.synth.profiles import ProfileError, VoiceProfile, load_profile
+from broadcast.synth.profiles import ProfileError, VoiceProfile
+from broadcast.synth.voices import load_profile
 
 #: The sentence a new voice must speak before it is registered.
 TEST_SENTENCE = "Xin kính chào bà con, đây là giọng đọc thử của đài truyền thanh."

@@ -1,18 +1,14 @@
 """The audio value every engine returns: mono 16-bit samples plus their rate.
 
-Plain numpy rather than a pydub ``AudioSegment``: the assembly, limiter and loudness code works on numpy
-arrays of the whole programme at once, and converting per sentence would only copy bytes around.
+Plain numpy rather than a pydub ``AudioSegment``: analysis, limiting and loudness work on numpy arrays,
+and audio moves to and from ffmpeg as raw samples through pipes (see the README's "Audio" note).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from pydub import AudioSegment
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,17 +37,3 @@ class Pcm:
     def to_float(self) -> np.ndarray:
         """Samples as float32 in [-1, 1)."""
         return self.samples.astype(np.float32) / 32768.0
-
-    def to_audio_segment(self) -> AudioSegment:
-        """The same audio as a pydub ``AudioSegment`` (for code that prefers pydub)."""
-        from pydub import AudioSegment
-
-        return AudioSegment(
-            self.samples.astype("<i2").tobytes(), frame_rate=self.sample_rate, sample_width=2, channels=1
-        )
-
-    @classmethod
-    def from_audio_segment(cls, segment: AudioSegment) -> Pcm:
-        """Mono 16-bit PCM from a pydub ``AudioSegment`` (converted if needed)."""
-        mono = segment.set_channels(1).set_sample_width(2)
-        return cls(np.frombuffer(mono.raw_data, dtype="<i2").astype(np.int16), mono.frame_rate)

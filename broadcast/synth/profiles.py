@@ -1,9 +1,10 @@
 """Voice profiles: how a bulletin sounds, kept as data in ``voices/*.toml``.
 
 A profile names the engine chain (first engine that succeeds speaks the sentence), the voice settings the
-engines use, the pauses the assembler inserts and the intro/outro sounds. Profiles are validated when they
-are loaded, at start-up, so a typo in a TOML file stops the service with a message naming the file and
-field instead of failing during a broadcast.
+engines use, the pauses the assembler inserts and the intro/outro sounds. This module only parses (plain
+data, no engine or audio code); :mod:`broadcast.synth.voices` loads profiles and validates them against
+the engines and sound files, at start-up, so a typo in a TOML file stops the service with a message naming
+the file and field instead of failing during a broadcast.
 """
 
 from __future__ import annotations
@@ -204,41 +205,9 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
     return f"{path}: " + "; ".join(problems)
 
 
-def _check_sound(path: Path, profile: VoiceProfile, which: Literal["intro", "outro"]) -> None:
-    source = profile.sound_source(which)
-    if source is None or isinstance(source, str):
-        return
-    base = (profile._directory or path.parent).resolve()
-    if not source.is_relative_to(base):
-        raise ProfileError(f"{path}: field '{which}': {getattr(profile, which)!r} is outside {base}")
-    if source.suffix.lower() not in SOUND_FILE_SUFFIXES:
-        raise ProfileError(
-            f"{path}: field '{which}': {getattr(profile, which)!r} is neither a built-in sound "
-            f"{list(BUILTIN_SOUNDS)} nor an audio file ({', '.join(SOUND_FILE_SUFFIXES)})"
-        )
-    if not source.is_file():
-        raise ProfileError(f"{path}: field '{which}': sound file {source} does not exist")
-    from broadcast.audio.sounds import load_sound_file  # late: broadcast.audio imports this package
-
-    try:
-        load_sound_file(source)
-    except ValueError as exc:
-        raise ProfileError(f"{path}: field '{which}': {exc}") from exc
-
-
-def _check_voice(path: Path, profile: VoiceProfile) -> None:
-    if "espeak" not in profile.engines:
-        return
-    from broadcast.synth.espeak import espeak_variant_exists, espeak_voice_exists
-
-    if not espeak_voice_exists(profile.voice):
-        raise ProfileError(f"{path}: field 'voice': espeak-ng has no voice {profile.voice!r}")
-    if profile.variant and not espeak_variant_exists(profile.variant):
-        raise ProfileError(f"{path}: field 'variant': espeak-ng has no voice variant {profile.variant!r}")
-
-
-def load_profile(path: Path) -> VoiceProfile:
-    """Read and validate one profile file."""
+def parse_profile(path: Path) -> VoiceProfile:
+    """Read one profile file and check its fields (structure only: engines and sound files are checked by
+    :func:`broadcast.synth.voices.load_profile`)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -256,31 +225,4 @@ def load_profile(path: Path) -> VoiceProfile:
         profile.load_respelling()
     except ValueError as exc:
         raise ProfileError(f"{path}: field 'respelling': {exc}") from exc
-    _check_voice(path, profile)
-    _check_sound(path, profile, "intro")
-    _check_sound(path, profile, "outro")
     return profile
-
-
-def load_profiles(directory: Path | None = None) -> dict[str, VoiceProfile]:
-    """Load every ``*.toml`` in ``directory`` (default: the shipped ``voices/``), keyed by name.
-
-    Raises :class:`ProfileError` for the first bad file, for two files with the same name, and for a
-    directory without profiles.
-    """
-    directory = default_voices_dir() if directory is None else Path(directory)
-    if not directory.is_dir():
-        raise ProfileError(f"{directory}: voice profile directory does not exist")
-    profiles: dict[str, VoiceProfile] = {}
-    origin: dict[str, Path] = {}
-    for path in sorted(directory.glob("*.toml")):
-        profile = load_profile(path)
-        if profile.name in profiles:
-            raise ProfileError(
-                f"{path}: field 'name': profile name {profile.name!r} is already used by {origin[profile.name]}"
-            )
-        profiles[profile.name] = profile
-        origin[profile.name] = path
-    if not profiles:
-        raise ProfileError(f"{directory}: no voice profiles (*.toml) found")
-    return profiles

@@ -7,9 +7,10 @@ import pytest
 
 from broadcast.audio import AudioSettings, RenderedAudio
 from broadcast.audio.mp3info import scan, valid_bitrates
-from broadcast.audio.silence import leading_trailing_silence, longest_internal_silence, trim
+from broadcast.audio.silence import trim
 from broadcast.audio.sounds import GENERATORS, attention, chime, levelled_sound
 from broadcast.synth.profiles import BUILTIN_SOUNDS
+from tests.audio.silence import leading_trailing_silence, longest_internal_silence
 from tests.synth.support import encode_pcm, reference_loudness
 
 
@@ -71,20 +72,3 @@ def test_engine_summary() -> None:
     audio = RenderedAudio(b"", "0" * 64, 1.0, -16.0, -2.0, 22050, 1, 64, ["gtts", "gtts", "espeak", "gtts"])
     assert audio.engine_summary == "gtts+espeak"
     assert audio.size == 0
-
-
-def test_pydub_interop_without_ffprobe() -> None:
-    import io
-
-    from broadcast.audio import configure_pydub
-    from broadcast.synth import Pcm
-    from tests.synth.support import tone_mp3
-
-    configure_pydub()
-    from pydub import AudioSegment
-
-    segment = AudioSegment.from_file(io.BytesIO(tone_mp3(1.0)), format="mp3", codec="mp3")
-    pcm = Pcm.from_audio_segment(segment)
-    assert pcm.sample_rate == 24000 and 1.0 <= pcm.duration_s < 1.1
-    back = pcm.to_audio_segment()
-    assert (back.frame_rate, back.channels, len(back)) == (24000, 1, len(segment))

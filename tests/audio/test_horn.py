@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from broadcast.audio import AudioSettings, render_speech
+from broadcast.audio import AudioSettings
 from broadcast.audio.horn import compress
+from broadcast.render import render_speech
 from broadcast.synth import Pcm, VoiceProfile, load_profiles
 from tests.synth.support import decode_mp3
 

@@ -13,8 +13,9 @@ import pytest
 import requests
 import responses
 
-from broadcast.audio import AudioSettings, RenderedAudio, measure_mp3, render_speech
+from broadcast.audio import AudioSettings, RenderedAudio, measure_mp3
 from broadcast.audio.mp3info import scan
+from broadcast.render import render_speech
 from broadcast.synth import EspeakEngine, GttsEngine, SentenceCache, load_profiles
 from tests.synth.support import (
     GTTS_URL_VN,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,7 @@ from broadcast.distribute.push import (
     deliver_due,
     verify_signature,
 )
+from broadcast.jobs import Jobs
 from broadcast.models import ItemStatus, PlaylistItem
 from broadcast.protocol import verify
 from tests.conftest import World, login
@@ -34,13 +36,14 @@ class Gateway:
     """A station gateway on 127.0.0.1 answering with scripted status codes, recording every POST."""
 
     def __init__(self, script: list[int]) -> None:
-        self.script, self.received = list(script), []
+        self.script, self.received, self.times = list(script), [], []
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 gateway.received.append((dict(self.headers), body))
+                gateway.times.append(time.monotonic())
                 code = gateway.script.pop(0) if gateway.script else 200
                 self.send_response(code)
                 self.send_header("Content-Length", "2")
@@ -93,6 +96,27 @@ def test_push_retries_with_backoff_and_logs_every_attempt(app_client: TestClient
     assert len(deliveries) == 1 and deliveries[0]["status"] == "delivered"
     assert [t["status_code"] for t in deliveries[0]["tries"]] == [500, 503, 200]
     assert "HTTP 500" in deliveries[0]["tries"][0]["error"]
+
+
+def test_the_first_retry_comes_after_the_documented_5_seconds(app_client: TestClient, world: World, runtime,
+                                                             gateway: Gateway) -> None:  # type: ignore[no-untyped-def]
+    """With the real scheduler: the retry runs when it is due, not at the push job's next 10-second tick."""
+    gateway.script = [500]
+    admin = login(app_client, world.admin)
+    app_client.put("/api/v1/stations/xa-a/push", headers=admin, json={"url": gateway.url, "secret": "s" * 20})
+    bid = ready_bulletin(runtime.engine, runtime.media, "Thử lại", ["xa-a"], seconds=5)
+    place_at(app_client, bid, FIXED_NOW + timedelta(hours=1))
+    jobs = Jobs(runtime.job_deps(), holder="push-test")
+    jobs.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(gateway.times) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        jobs.shutdown()
+    assert len(gateway.times) >= 2, "the failed push was not retried"
+    gap = gateway.times[1] - gateway.times[0]
+    assert 5 * 0.8 - 0.5 <= gap <= 5 * 1.2 + 1.0, f"first retry after {gap:.1f} s, documented 5 s ±20 %"
 
 
 def test_newer_manifest_supersedes_a_pending_push(app_client: TestClient, world: World, runtime,

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from broadcast.db import alembic_config, make_engine, upgrade
 from broadcast.models import Bulletin, BulletinStatus, BulletinVersion, VersionState
 
-BEFORE = "0004_voice_choice"
+BEFORE = "0005_played_start"
 ROWS = {  # status before → (state of its version, status after, airs)
     "ready": (VersionState.approved, BulletinStatus.ready, True),
     "approved": (VersionState.pending, BulletinStatus.submitted, False),  # approved unheard: review again

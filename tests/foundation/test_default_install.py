@@ -1,8 +1,9 @@
 """The default install (`pip install -e .`, no extras) runs the service: nothing of an extra is imported on
 the default path, and a PostgreSQL URL without its driver stops `serve` with one line naming the extra.
 
-psycopg, playwright, responses and jsonschema are installed here (the `test` extra), so each test hides
-them from a subprocess with a `sys.meta_path` finder that refuses them, as a fresh venv would.
+psycopg, playwright, responses, jsonschema, scipy and pyloudnorm are installed here (the `test` extra), so
+each test hides them from a subprocess with a `sys.meta_path` finder that refuses them, as a fresh venv
+would.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-EXTRAS_ONLY = ("psycopg", "psycopg_binary", "psycopg_pool", "playwright", "responses", "jsonschema")
+EXTRAS_ONLY = ("psycopg", "psycopg_binary", "psycopg_pool", "playwright", "responses", "jsonschema", "scipy",
+               "pyloudnorm", "pydub")
 
 
 def _without_extras(tmp_path: Path) -> dict[str, str]:

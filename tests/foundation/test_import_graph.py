@@ -18,18 +18,10 @@ PACKAGE = ROOT / "broadcast"
 
 # Edges that exist on main today and are being removed by another branch. Each entry must name who
 # removes it; the tests below fail when such an edge disappears, so that this list is emptied then.
-# h10-first-hour is untangling synth ⇄ audio (issue 15 item 1): the profiles ⇄ espeak deferred cycle.
-EXPECTED_CYCLES: set[frozenset[str]] = {
-    frozenset({"broadcast.synth.base", "broadcast.synth.espeak", "broadcast.synth.profiles"}),  # h10-first-hour
-}
-# h10-first-hour: engines' deferred imports of audio.ffmpeg / audio.mp3info / audio.sounds load the package
-# broadcast/audio/__init__.py, which loads assembly (render). (engine module, what it imports) pairs.
-EXPECTED_SYNTH_TO_ASSEMBLY: set[tuple[str, str]] = {  # h10-first-hour removes these
-    ("broadcast.synth.cloud", "broadcast.audio.ffmpeg"), ("broadcast.synth.cloud", "broadcast.audio.mp3info"),
-    ("broadcast.synth.gtts_engine", "broadcast.audio.ffmpeg"),
-    ("broadcast.synth.gtts_engine", "broadcast.audio.mp3info"),
-    ("broadcast.synth.profiles", "broadcast.audio.sounds"),
-}
+EXPECTED_CYCLES: set[frozenset[str]] = set()
+EXPECTED_SYNTH_TO_ASSEMBLY: set[tuple[str, str]] = set()
+#: Assembly: above the engines and the audio toolkit.
+ASSEMBLY = {"broadcast.render", "broadcast.speech"}
 
 
 def _module_name(path: Path) -> str:
@@ -117,8 +109,10 @@ def forbidden_edges(graph: dict[str, frozenset[str]]) -> list[str]:
          lambda a, b: a == "broadcast.protocol"),
         ("the atomic-write leaf imports nothing of the server",
          lambda a, b: a == "broadcast.atomic"),
-        ("engines do not import assembly (audio.render) or the speaker",
-         lambda a, b: _in(a, "broadcast.synth") and b in {"broadcast.audio.render", "broadcast.speech"}),
+        ("engines do not import assembly (render) or the speaker",
+         lambda a, b: _in(a, "broadcast.synth") and b in ASSEMBLY),
+        ("the audio toolkit imports neither the engines nor assembly",
+         lambda a, b: _in(a, "broadcast.audio") and (_in(b, "broadcast.synth") or b in ASSEMBLY)),
         ("schedule does not import business operations (services)",
          lambda a, b: _in(a, "broadcast.schedule") and _in(b, "broadcast.services")),
         ("business operations (services) do not import distribution",
@@ -156,23 +150,25 @@ def test_the_checks_catch_what_they_claim() -> None:
         frozenset({"a", "b", "c"})}
     made_up = {
         "broadcast.receiver.agent": frozenset({"broadcast.db", "broadcast.protocol", "broadcast.atomic"}),
-        "broadcast.synth.espeak": frozenset({"broadcast.audio.render", "broadcast.audio.sounds"}),
+        "broadcast.synth.espeak": frozenset({"broadcast.render", "broadcast.audio.sounds"}),
+        "broadcast.audio.master": frozenset({"broadcast.synth.pcm"}),
         "broadcast.schedule.service": frozenset({"broadcast.services.stations"}),
         "broadcast.services.placements": frozenset({"broadcast.distribute.feeds", "broadcast.schedule.changes"}),
         "broadcast.protocol": frozenset({"broadcast.keys"}),
         "broadcast.jobs": frozenset({"broadcast.runtime"}),
     }
     assert [e.split(":")[0] for e in forbidden_edges(made_up)] == [
-        "broadcast.jobs → broadcast.runtime", "broadcast.protocol → broadcast.keys",
+        "broadcast.audio.master → broadcast.synth.pcm", "broadcast.jobs → broadcast.runtime",
+        "broadcast.protocol → broadcast.keys",
         "broadcast.receiver.agent → broadcast.db", "broadcast.schedule.service → broadcast.services.stations",
         "broadcast.services.placements → broadcast.distribute.feeds",
-        "broadcast.synth.espeak → broadcast.audio.render"]
+        "broadcast.synth.espeak → broadcast.render"]
 
 
 def path_to_assembly(graph: dict[str, frozenset[str]], start: str) -> list[str] | None:
-    """The import path from ``start`` to assembly (audio.render or speech), counting that importing
+    """The import path from ``start`` to assembly (render or speech), counting that importing
     ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` first; None when there is none."""
-    assembly = {"broadcast.audio.render", "broadcast.speech"}
+    assembly = ASSEMBLY
     seen = {start}
     paths = [[start]]
     while paths:
@@ -201,15 +197,15 @@ def test_engines_do_not_reach_assembly_even_through_deferred_imports() -> None:
     assert not gone, f"no longer reach assembly: remove from EXPECTED_SYNTH_TO_ASSEMBLY: {sorted(gone)}"
     assert path_to_assembly({"broadcast.synth.x": frozenset({"broadcast.audio.ffmpeg"}),
                              "broadcast.audio.ffmpeg": frozenset(),
-                             "broadcast.audio": frozenset({"broadcast.audio.render"})},
-                            "broadcast.synth.x") == ["broadcast.synth.x", "broadcast.audio", "broadcast.audio.render"]
+                             "broadcast.audio": frozenset({"broadcast.render"})},
+                            "broadcast.synth.x") == ["broadcast.synth.x", "broadcast.audio", "broadcast.render"]
 
 
 def test_loading_the_engines_does_not_load_assembly() -> None:
     """What really loads at import time (package ``__init__`` files included): every engine module."""
     engines = sorted(_module_name(p) for p in (PACKAGE / "synth").glob("*.py"))
     script = (f"import importlib, sys\nfor m in {engines!r}: importlib.import_module(m)\n"
-              "print(sorted(m for m in ('broadcast.audio.render', 'broadcast.speech') if m in sys.modules))")
+              "print(sorted(m for m in ('broadcast.render', 'broadcast.speech') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             cwd=ROOT).stdout.strip()
     assert loaded == "[]", f"loading the engines loaded {loaded}"

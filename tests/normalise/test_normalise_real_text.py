@@ -136,6 +136,8 @@ def test_dates_and_times_as_people_type_them(text: str, spoken: str) -> None:
         ("THÔNG BÁO KHẨN", "THÔNG BÁO KHẨN"),
         ("Đơn vị XNK đã nộp hồ sơ.", "Đơn vị ích en ca đã nộp hồ sơ."),
         ("Chỉ số DTI của tỉnh tăng.", "Chỉ số dê tê i của tỉnh tăng."),
+        ("Vốn ODA cho dự án.", "Vốn o dê a cho dự án."),
+        ("Đoàn công tác của NASA.", "Đoàn công tác của Nasa."),
         (
             "Nguồn: https://www.langson.gov.vn/tin-tuc/thoi-su/canh-bao-ret-hai-2024-11-20.html?id=9981&p=2",
             "Nguồn: vê kép vê kép vê kép chấm lạng sơn chấm gốp chấm vê en",

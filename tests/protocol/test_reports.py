@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from broadcast.db import session_scope
-from broadcast.models import ItemStatus, PlaylistItem, ReceiverEvent
+from broadcast.models import ItemStatus, PlaylistItem, Priority, ReceiverEvent
 from broadcast.protocol import json_schema, verify
 from tests.conftest import World, login
 from tests.distribute.support import FIXED_NOW, ready_bulletin, service_now
@@ -118,3 +118,48 @@ def test_live_replies_validate_against_the_schema(app_client: TestClient, world:
     broken = json.loads(json.dumps(envelope))
     broken["manifest"]["items"][0]["sha256"] = "xyz"
     assert list(validator("SignedManifest").iter_errors(broken))
+
+
+def test_emergency_flag_goes_off_once_the_emergency_is_reported_played(app_client: TestClient, world: World,
+                                                                      runtime) -> None:  # type: ignore[no-untyped-def]
+    """Fast polling only while an emergency can still start and nobody has reported playing it."""
+    bid = ready_bulletin(runtime.engine, runtime.media, "Lũ quét", ["xa-a"], seconds=10, priority=Priority.emergency)
+    reply = app_client.post(f"/api/v1/bulletins/{bid}/placements", headers=login(app_client, "approver"),
+                            json={"stations": ["xa-a"], "mode": "now"})
+    assert reply.status_code == 201, reply.text
+    item_id = reply.json()["items"][0]["id"]
+    token, key = world.receiver_tokens["xa-a"], public_key(app_client)
+    pending = poll(app_client, token)
+    manifest = verify(pending.content, key)
+    assert manifest.emergency and manifest.poll_interval_s == 15 and [i.id for i in manifest.items] == [item_id]
+    at = (service_now(runtime) + timedelta(seconds=12)).isoformat()
+    assert report(app_client, token, [event("p1", item_id, "played", at)]).status_code == 200
+    after = poll(app_client, token, pending.headers["ETag"])
+    assert after.status_code == 200, "a played emergency must change the manifest"
+    calm = verify(after.content, key)
+    assert not calm.emergency and calm.poll_interval_s == 60 and calm.sequence > manifest.sequence
+    assert [i.id for i in calm.items] == [item_id]  # still listed until its latest start, for other receivers
+
+
+def test_played_reports_carry_start_and_end_and_staff_see_the_start(app_client: TestClient, world: World,
+                                                                    runtime) -> None:  # type: ignore[no-untyped-def]
+    item_a, _ = _setup(app_client, runtime)
+    token = world.receiver_tokens["xa-a"]
+    start, end = FIXED_NOW + timedelta(minutes=5, seconds=1), FIXED_NOW + timedelta(minutes=5, seconds=11)
+    backwards = report(app_client, token, [event("b", item_a, "played", start.isoformat(),
+                                                 started_at=end.isoformat())])
+    assert backwards.status_code == 422 and "started_at" in backwards.text
+    ok = report(app_client, token, [event("p", item_a, "played", end.isoformat(), started_at=start.isoformat())])
+    assert ok.status_code == 200, ok.text
+    with session_scope(runtime.engine) as session:
+        stored = session.exec(select(ReceiverEvent).where(ReceiverEvent.event_id == "p")).one()
+        item = session.get(PlaylistItem, item_a)
+        assert (stored.started_at, stored.at) == (start, end)
+        assert item.status == ItemStatus.played and f"started {start.isoformat()}" in item.status_detail
+    admin = login(app_client, world.admin)
+    receivers = app_client.get("/api/v1/stations/xa-a/receivers", headers=admin).json()
+    from broadcast.models import Receiver
+
+    with session_scope(runtime.engine) as session:
+        receiver = session.get(Receiver, receivers[0]["id"])
+        assert receiver.last_played_at == start  # the receivers page shows this: when it started

@@ -76,6 +76,9 @@ class HTTPService:
                 return formatdate((timestamp or time.time()) + service.date_offset_s, usegmt=True)
 
             def _serve(self) -> None:
+                if service.server is None:  # stopped: a kept-alive connection must not outlive the service
+                    self.close_connection = True
+                    return
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, headers, payload = service.handle(self.command, self.path, dict(self.headers.items()), body)

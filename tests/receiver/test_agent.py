@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,6 +97,9 @@ def test_plays_once_on_time_reports_and_cleans_up(contract: ContractServer, rece
     wait_for(lambda: ("played", 1) in contract.kinds(RID), 10, what="the played report")
     wait_for(lambda: not r1.state_json()["outbox"], 10, what="acknowledged reports leave the queue")
     assert sorted(contract.kinds(RID)) == [("downloaded", 1), ("played", 1)]
+    played = next(e for e in contract.events.values() if e["kind"] == "played")  # start and end of playback
+    started, ended = datetime.fromisoformat(played["started_at"]), datetime.fromisoformat(played["at"])
+    assert abs(started.timestamp() - start.at) < 0.5 and ended - started >= timedelta(seconds=0.3)
     beat = contract.heartbeats[-1]
     assert beat["software_version"].startswith("broadcast-receiver/") and beat["manifest_sequence"] == 2
     assert beat["free_disk_mb"] > 0 and beat["clock_offset_s"] is not None and abs(beat["clock_offset_s"]) < 2
@@ -288,3 +292,20 @@ def test_an_item_whose_audio_never_comes_is_skipped_at_its_latest_start(contract
     skipped = next(e for e in contract.events.values() if e["kind"] == "skipped")
     assert skipped["detail"].startswith("expired") and "HTTP 404" in skipped["detail"], skipped["detail"]
     assert ("failed", 1) in contract.kinds(RID) and r1.plays() == []
+
+
+def test_the_first_heartbeat_after_an_outage_carries_no_stale_error(contract: ContractServer, receiver) -> None:  # type: ignore[no-untyped-def]
+    """The connection error of an outage the receiver rode through must not reach the server once it is back."""
+    r1 = receiver(poll_interval=0.3)  # heartbeats every second
+    wait_for(lambda: contract.heartbeats, 10, what="a first heartbeat")
+    contract.stop()
+    stopped = time.monotonic()
+    # Down for longer than the heartbeat interval, so a heartbeat is due at the first contact afterwards.
+    wait_for(lambda: r1.output().count("WARNING") >= 2 and time.monotonic() - stopped > 2.0, 20,
+             what="the agent noticed the outage")
+    assert "Server disconnected" in r1.output() or "ConnectError" in r1.output()
+    before = len(contract.heartbeats)
+    contract.start()
+    wait_for(lambda: len(contract.heartbeats) > before, 15, what="a heartbeat after the outage")
+    first = contract.heartbeats[before]
+    assert first["last_error"] is None, first["last_error"]

@@ -19,8 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from broadcast.app import create_app
-from broadcast.audio import AudioSettings, render_speech
+from broadcast.audio import AudioSettings
 from broadcast.config import Settings
+from broadcast.render import render_speech
 from broadcast.services import synthesis
 from broadcast.synth import (
     CloudConfig,

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from broadcast.audio import AudioSettings, render_speech
+from broadcast.audio import AudioSettings
 from broadcast.audio.ffmpeg import decode
-from broadcast.audio.silence import silent_runs
+from broadcast.render import render_speech
 from broadcast.synth import EspeakEngine, build_engines, load_profiles
 from broadcast.synth.pacing import Pauses, marked, syllables
+from tests.audio.silence import silent_runs
 
 RATE = 22_050
 BULLETIN = [

@@ -11,8 +11,8 @@ version row each:
   back to ``submitted`` with a pending version: it is rendered and must be approved again after listening;
 - ``cancelled`` → a superseded version.
 
-Revision ID: 0005_approval_versions
-Revises: 0004_voice_choice
+Revision ID: 0006_approval_versions
+Revises: 0005_played_start
 Create Date: 2026-11-28 04:50:00
 """
 from collections.abc import Sequence
@@ -23,8 +23,8 @@ from alembic import op
 
 import broadcast.models.types
 
-revision: str = '0005_approval_versions'
-down_revision: str | None = '0004_voice_choice'
+revision: str = '0006_approval_versions'
+down_revision: str | None = '0005_played_start'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

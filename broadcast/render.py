@@ -1,20 +1,23 @@
 """Synthesised bulletins: sentences through the engine chain, assembled with pauses, then mastered.
 
+Assembly sits above both the engines (:mod:`broadcast.synth`, which return PCM) and the audio toolkit
+(:mod:`broadcast.audio`: analysis, levelling, encoding), beside :mod:`broadcast.speech`; neither of those
+imports it.
+
 While the engine speaks sentence n+1, worker threads trim, high-pass and analyse sentence n (numpy
 and libespeak-ng both release the GIL), so on two cores the analysis costs little wall time.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
-from scipy import signal
 
 from broadcast.audio.dynamics import Analysed, analyse, join, silence_samples
+from broadcast.audio.ffmpeg import resample
 from broadcast.audio.horn import shape_for_horn
 from broadcast.audio.master import Programme, master
 from broadcast.audio.settings import AudioSettings, RenderedAudio
@@ -30,12 +33,11 @@ ANALYSIS_WORKERS = 2
 
 
 def to_rate(pcm: Pcm, sample_rate: int) -> np.ndarray:
-    """Float32 samples at ``sample_rate`` (polyphase resampling when the engine's rate differs)."""
-    samples = pcm.to_float()
+    """Float32 samples at ``sample_rate`` (ffmpeg resamples when the engine's rate differs: only online or
+    neural voices, whose synthesis costs far more than the extra process)."""
     if pcm.sample_rate == sample_rate:
-        return samples
-    common = math.gcd(pcm.sample_rate, sample_rate)
-    return signal.resample_poly(samples, sample_rate // common, pcm.sample_rate // common).astype(np.float32)
+        return pcm.to_float()
+    return resample(pcm.samples, pcm.sample_rate, sample_rate)
 
 
 def prepare_sentence(pcm: Pcm, sample_rate: int, horn: bool = False) -> Analysed | None:
