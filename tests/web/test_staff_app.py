@@ -325,3 +325,19 @@ def test_email_never_blocks_and_waits_for_a_server(web_client, world: World, run
     assert notifications.send_pending(runtime.engine, runtime.settings) == 0
     with Session(runtime.engine) as session:
         assert {n.email_status for n in session.exec(select(Notification)).all()} == {"pending"}
+
+
+def test_risky_defaults_are_safe(web_client, world: World, runtime) -> None:
+    admin, csrf = web_client(world.admin)
+    page = admin.get("/admin/users").text
+    role_select = page.split('name="role">', 1)[1].split("</select>", 1)[0]
+    assert re.match(r'<option value="editor" selected>', role_select)  # least privilege preselected
+    assert 'data-confirm="Khóa tài khoản' in page
+    created = admin.post("/admin/users", data={"csrf_token": csrf, "username": "mai.lt", "stations": ["xa-a"],
+                                               "email": "mai@xa.example.vn"})
+    assert created.status_code == 200 and "mai.lt" in created.text
+    bad = admin.post("/admin/users/editor/email", data={"csrf_token": csrf, "email": "không phải thư"})
+    assert bad.status_code == 422 and "không hợp lệ" in bad.text
+    with Session(runtime.engine) as session:
+        user = session.exec(select(User).where(User.username == "mai.lt")).one()
+    assert user.role.value == "editor" and user.email == "mai@xa.example.vn"
