@@ -1,7 +1,7 @@
 """notifications: the staff inbox and e-mail state; users' e-mail address
 
-Revision ID: 0006_notifications
-Revises: 0005_played_start
+Revision ID: 0007_notifications
+Revises: 0006_approval_versions
 Create Date: 2026-11-28 05:30:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import broadcast.models.types
 
-revision: str = '0006_notifications'
-down_revision: str | None = '0005_played_start'
+revision: str = '0007_notifications'
+down_revision: str | None = '0006_approval_versions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
