@@ -179,3 +179,27 @@ def test_cli_sets_and_clears_a_station_default_voice(world: World, runtime, db_u
     assert cleared.returncode == 0
     with Session(runtime.engine) as session:
         assert session.exec(select(Station.default_voice).where(Station.code == "xa-b")).one() is None
+
+
+def test_voices_api_and_station_default_voice_by_admins_only(app_client: TestClient, world: World) -> None:
+    editor, admin = login(app_client, world.editor), login(app_client, world.admin)
+    assert app_client.get("/api/v1/voices").status_code == 401
+    voices = {v["name"]: v for v in app_client.get("/api/v1/voices", headers=editor).json()}
+    assert voices["mien-nam"]["label"] == "Giọng nữ miền Nam" and voices["mien-nam"]["region"] == "nam"
+    assert voices["mien-nam"]["usable"] and not voices["mien-nam"]["online"]
+    assert voices["fpt-banmai"]["online"] and not voices["fpt-banmai"]["usable"]
+    assert "BROADCAST_FPT_API_KEY" in voices["fpt-banmai"]["unavailable_reason"]
+    low, high = voices["mien-bac"]["rate_range"]
+    assert low < 1.0 < high
+
+    url = "/api/v1/stations/xa-a/default-voice"
+    assert app_client.put(url, json={"voice": "mien-nam"}, headers=editor).status_code == 403
+    assert app_client.put(url, json={"voice": "khong-co"}, headers=admin).status_code == 422
+    assert app_client.put("/api/v1/stations/xa-zz/default-voice", json={"voice": "mien-nam"},
+                          headers=admin).status_code == 404
+    done = app_client.put(url, json={"voice": "mien-nam"}, headers=admin)
+    assert done.status_code == 200 and done.json() == {"station": "xa-a", "default_voice": "mien-nam"}
+    made = app_client.post("/api/v1/bulletins", headers=editor, json={
+        "title": "Mặc định", "text": "Kính thưa bà con.", "stations": ["xa-a"]})
+    assert made.json()["voice"] == "mien-nam"
+    assert app_client.put(url, json={"voice": None}, headers=admin).json()["default_voice"] is None
