@@ -9,8 +9,6 @@ lock; it is loaded on first use, not at import time. Synthesis runs synchronousl
 from __future__ import annotations
 
 import ctypes
-import functools
-import importlib.metadata
 import re
 import threading
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from broadcast.synth.base import EngineError
+from broadcast.synth.network import package_version
 from broadcast.synth.pacing import Pauses, marked, syllables
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
@@ -256,7 +255,7 @@ class EspeakEngine:
             "rate": profile.rate,
             "pitch": profile.pitch,
             "volume": ENGINE_VOLUME,
-            "library": _wheel_version(),
+            "library": package_version("espeakng-loader"),  # a new library may speak differently
             "respelling": profile.respelling_digest,
             "language_switching": "off",
             "pacing": [profile.syllables_per_minute, profile.comma_pause_ms, profile.breath_pause_ms],
@@ -266,12 +265,3 @@ class EspeakEngine:
 def _pauses(profile: VoiceProfile) -> Pauses:
     rate = profile.syllables_per_minute or round(CALIBRATION_SPM_AT_NORMAL * profile.rate)
     return Pauses(comma_ms=profile.comma_pause_ms, breath_ms=profile.breath_pause_ms, syllables_per_minute=rate)
-
-
-@functools.cache
-def _wheel_version() -> str:
-    """The espeakng-loader version: a new library may speak differently, so it is part of the cache key."""
-    try:
-        return importlib.metadata.version("espeakng-loader")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
