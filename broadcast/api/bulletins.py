@@ -43,6 +43,7 @@ def create(body: BulletinCreate, user: CurrentUser, session: SessionDep, runtime
     """Create a text bulletin for some stations (optionally submitting it for approval)."""
     chosen = body.voice or default_voice(session, body.stations, runtime.speaker.default_voice)
     voice = runtime.speaker.profile(chosen).name
+    runtime.speaker.check_length(body.text, voice, body.speed)  # 422 before anything is stored
     bulletin = svc.create_bulletin(session, user, title=body.title, text=body.text, priority=body.priority,
                                    voice=voice, station_codes=body.stations, speed=body.speed)
     if body.submit:
@@ -102,6 +103,8 @@ def edit(bulletin_id: int, body: BulletinUpdate, user: CurrentUser, session: Ses
          runtime: RuntimeDep) -> BulletinPublic:
     bulletin = svc.get_bulletin(session, user, bulletin_id)
     voice = runtime.speaker.profile(body.voice).name if body.voice else None
+    if body.text is not None:  # 422 before anything is stored
+        runtime.speaker.check_length(body.text, voice or bulletin.voice, body.speed or 0)
     svc.update_bulletin(session, user, bulletin, title=body.title, text=body.text, priority=body.priority,
                         voice=voice, speed=body.speed)
     return to_public(session, bulletin)

@@ -125,6 +125,8 @@ def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stati
             raise InvalidInput(getattr(exc, "message_vi", "") or str(exc)) from exc
         recording = store_asset(ctx.session, ctx.runtime.media, audio, text.strip())
     voice_name = "recording" if recording else ctx.runtime.speaker.profile(voice or None).name
+    if not recording:
+        ctx.runtime.speaker.check_length(text, voice_name, speed)  # too long to read: refused before storing
     return svc.create_bulletin(ctx.session, ctx.user, title=title, text=text, priority=Priority(priority),
                                voice=voice_name, station_codes=stations, recording=recording, speed=speed)
 
@@ -154,6 +156,7 @@ def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
     if len(text) > svc.MAX_TEXT:
         raise InvalidInput(f"the bulletin text is longer than {svc.MAX_TEXT} characters")
     current = lexicon.current_lexicon(ctx.session)
+    ctx.session.commit()  # hand the database connection back while synthesising (seconds, in this worker thread)
     speech = ctx.runtime.speaker.speak(text, voice or None, current, speed)
     asset = store_asset(ctx.session, ctx.runtime.media, speech.audio, speech.spoken.text)
     return render_fragment(ctx, "bulletins/_preview.html", paragraphs=highlighted(text, speech.spoken.changes),
@@ -220,6 +223,8 @@ def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1
         if priority not in i18n.PRIORITY:
             raise InvalidInput("Mức ưu tiên không hợp lệ.")
         voice_name = None if bulletin.source == "recording" else ctx.runtime.speaker.profile(voice or None).name
+        if voice_name:
+            ctx.runtime.speaker.check_length(text, voice_name, speed)  # too long to read: refused before storing
         svc.update_bulletin(ctx.session, ctx.user, bulletin, title=title, text=text, priority=Priority(priority),
                             voice=voice_name, speed=speed)
     except ServiceError as exc:

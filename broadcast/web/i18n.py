@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 STATUS = {
     "draft": "Nháp", "submitted": "Chờ duyệt", "rejected": "Bị từ chối", "approved": "Đã duyệt, đang tạo âm thanh",
@@ -105,6 +106,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
     (r"^unknown time zone (?P<a>.+)$", "Múi giờ không hợp lệ: {a}."),
     (r"^receiver name is empty$", "Tên cụm loa đang trống."),
     (r"^the text is empty: nothing to read$", "Văn bản trống: không có gì để đọc."),
+    (r"^the text would read for about (?P<a>\d+) minutes; the limit is (?P<b>[\d.]+) minutes.*$",
+     "Văn bản này đọc mất khoảng {a} phút, dài hơn giới hạn {b} phút. Hãy chia thành nhiều bản tin ngắn hơn."),
     (r"^nothing to read aloud: the text has only symbols, emoji or decoration$",
      "Không có gì để đọc: văn bản chỉ có ký hiệu, biểu tượng cảm xúc hoặc đường kẻ trang trí."),
     (r"^unknown voice '?(?P<a>[^';]+)'?; known voices: (?P<b>.+)$", "Không có giọng đọc {a}; các giọng có: {b}."),
@@ -194,3 +197,28 @@ def receiver_sentence(detail: str | None) -> str:
             return template.format(**{k: decimal(float(v), 1) if "." in v else v
                                       for k, v in found.groupdict().items()})
     return detail if _looks_vietnamese(detail) else "Cụm loa báo lỗi không xác định."
+
+
+def parse_day(value: str) -> date | None:
+    """A day typed as Vietnamese write it (15/3/2025) or as ISO (2025-03-15); empty → None.
+
+    Date boxes are plain text fields so they read the same whatever language the browser is set to."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if "/" in value:
+            day, month, year = (int(part) for part in value.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidDay(value) from None
+
+
+class InvalidDay(ValueError):
+    """A date box holding something that is not a day."""
+
+
+def day_vi(value: date | None) -> str:
+    """A day as Vietnamese write it: 15/03/2025."""
+    return value.strftime("%d/%m/%Y") if value else ""
