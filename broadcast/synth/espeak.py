@@ -232,7 +232,7 @@ class EspeakEngine:
     name = "espeak"
 
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
-        text = _CONTROL_RE.sub(" ", profile.respell(sentence)).strip()
+        text = _CONTROL_RE.sub(" ", sentence).strip()
         if not text:
             raise EngineError("espeak-ng: nothing to speak in an empty sentence")
         voice = espeak_voice_name(profile)
@@ -256,7 +256,6 @@ class EspeakEngine:
             "pitch": profile.pitch,
             "volume": ENGINE_VOLUME,
             "library": package_version("espeakng-loader"),  # a new library may speak differently
-            "respelling": profile.respelling_digest,
             "language_switching": "off",
             "pacing": [profile.syllables_per_minute, profile.comma_pause_ms, profile.breath_pause_ms],
         }
