@@ -88,15 +88,20 @@ class Speaker:
     def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None, speed: int = 0) -> Speech:
         """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left and
         TooLongToRead (before synthesis) when it would read longer than the configured maximum."""
-        profile = self.profile(voice).at_speed(speed)
         spoken = normalise(text, lexicon or default_lexicon())
-        paragraphs = [[s for s in para if s.strip()] for para in spoken.paragraphs]
+        if not any(s.strip() for para in spoken.paragraphs for s in para):
+            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
+        return Speech(spoken=spoken, audio=self.render(spoken.paragraphs, voice, speed))
+
+    def render(self, paragraphs: list[list[str]], voice: str | None = None, speed: int = 0) -> RenderedAudio:
+        """Synthesise already-normalised sentences (a bulletin version's frozen spoken text)."""
+        profile = self.profile(voice).at_speed(speed)
+        paragraphs = [[s for s in para if s.strip()] for para in paragraphs]
         paragraphs = [para for para in paragraphs if para]
         if not paragraphs:
-            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
+            raise InvalidInput("the text is empty: nothing to read")
         self._refuse_if_too_long(paragraphs, profile)  # before any synthesis
-        audio = render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
-        return Speech(spoken=spoken, audio=audio)
+        return render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
 
     def _refuse_if_too_long(self, paragraphs: list[list[str]], profile: VoiceProfile) -> float:
         estimated = estimate_seconds(paragraphs, profile.syllables_per_minute, profile.sentence_pause_ms,

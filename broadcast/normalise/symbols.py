@@ -25,6 +25,8 @@ PER_WORDS = frozenset(
 def _dash(s: Sentence, i: int) -> int:
     """Between numbers (times, dates, percents…) "đến"; before a number that starts a value "âm"."""
     nxt = s.next_solid(i)
+    if s.last_rule_end.get("phone") in (i, i - 1) and nxt > 0 and s.kinds[nxt] == NUM:
+        return s.say(i, i + 1, ",", "slash", OTHER)  # "0205.3870.211 - 0986 123 456": two numbers, not a range
     if s.last_kind == NUMERIC and nxt > 0 and s.kinds[nxt] == NUM:
         return s.say(i, i + 1, "đến", "range", OTHER)
     starts_value = i == 0 or s.kinds[i - 1] == WS or s.texts[i - 1] in _NEGATIVE_AFTER
@@ -149,6 +151,21 @@ def _bracket(s: Sentence, i: int) -> int:
     return s.keep(i, i + 1, OTHER)
 
 
+_COMPARISONS = {"≥": "từ", "≤": "không quá", ">": "trên", "<": "dưới", ">=": "từ", "<=": "không quá"}
+
+
+def _comparison(s: Sentence, i: int) -> int | None:
+    """ "(>= 2 con)", "≤ 5 tấn", "< 18 tuổi" before a number: said in words, never as a symbol."""
+    text = s.texts[i]
+    end = i + 1
+    if text in "<>" and s.glued(i + 1, text="=") is not None:
+        text, end = text + "=", i + 2
+    nxt = s.next_solid(end - 1)
+    if nxt < 0 or s.kinds[nxt] != NUM:
+        return None
+    return s.say(i, end, _COMPARISONS[text], "symbol", OTHER)
+
+
 def symbol_rule(s: Sentence, i: int) -> int:
     """Dispatch a symbol token; anything not listed here is copied (punctuation stays)."""
     text = s.texts[i]
@@ -164,6 +181,12 @@ def symbol_rule(s: Sentence, i: int) -> int:
         return _degree(s, i)
     if text == "(":
         return _bracket(s, i)
+    if text in "≥≤<>":
+        j = _comparison(s, i)
+        if j is not None:
+            return j
+    if text in "'’" and s.last_rule_end.get("time") == i:
+        return s.say(i, i + 1, "", "time", OTHER)  # "7h30'": the minute mark is not read
     if text == "." and s.glued(i - 1, WORD) is not None and s.glued(i + 1, NUM) is not None:
         return s.say(i, i + 1, "", "symbol", OTHER)  # "QL.4B", "Km.15": the dot is not read
     if text == "+":

@@ -166,6 +166,7 @@ templates.env.filters.update(
     rule_vi=lambda v: i18n.RULE.get(v, v),
     urlq=lambda v: quote(str(v), safe=""),
 )
+templates.env.filters["version_state_vi"] = lambda v: i18n.VERSION_STATE.get(getattr(v, "value", v), v)
 templates.env.globals.update(ago=_ago, WEEKDAYS=i18n.WEEKDAYS, STATUS=i18n.STATUS, PRIORITY=i18n.PRIORITY,
                              ROLE=i18n.ROLE)
 
