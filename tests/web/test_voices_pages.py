@@ -16,10 +16,10 @@ from broadcast.app import create_app
 from broadcast.audio import measure_mp3
 from broadcast.config import Settings
 from broadcast.db import session_scope
-from broadcast.services import synthesis
 from broadcast.services.voices import set_station_voice
 from broadcast.synth import load_profiles
 from tests.conftest import World, login
+from tests.synth.flow import make_and_approve
 from tests.synth.support import silent_server
 from tests.web.conftest import web_login
 
@@ -112,10 +112,7 @@ def test_speed_and_station_default_voice(app_client: TestClient, world: World, r
             "title": f"Tốc độ {speed}", "text": "Kính thưa toàn thể bà con nhân dân trong xã. Xin cảm ơn bà con.",
             "stations": ["xa-b"], "voice": "mien-bac", "speed": speed, "submit": True}).json()
         assert created["speed"] == speed
-        app_client.post(f"/api/v1/bulletins/{created['id']}/approve", json={}, headers=approver)
-        synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
-        durations[speed] = app_client.get(f"/api/v1/bulletins/{created['id']}", headers=editor).json()["audio"][
-            "duration_s"]
+        durations[speed] = make_and_approve(app_client, runtime, created["id"], approver)["audio"]["duration_s"]
     assert durations[2] < durations[-2] * 0.9, durations
 
 
@@ -145,8 +142,7 @@ def test_detail_page_says_who_spoke_and_why(unanswering_fpt: TestClient) -> None
     created = client.post("/api/v1/bulletins", headers=editor, json={
         "title": "Giọng FPT", "text": "Kính thưa bà con. Xin cảm ơn.", "stations": ["xa-a"],
         "voice": "fpt-banmai", "submit": True}).json()
-    client.post(f"/api/v1/bulletins/{created['id']}/approve", json={}, headers=approver)
-    assert [o.status.value for o in synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)] == ["ready"]
+    make_and_approve(client, runtime, created["id"], approver)
 
     web_login(client, "editor")
     page = client.get(f"/bulletins/{created['id']}")
