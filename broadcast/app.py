@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
             yield
         finally:
             flusher.cancel()
+            await receiver.close_poll_reader(app)
             seen = getattr(app.state, "receiver_last_seen", None)
             if seen is not None and seen.pending:
                 seen.flush(runtime.engine)
