@@ -12,7 +12,7 @@ from .core import (
     User,
     UserStation,
 )
-from .distribute import ManifestState, StationFeed
+from .distribute import ManifestState, MirrorObject, StationFeed
 from .events import EventKind, ReceiverEvent, StationHealth
 from .push import DeliveryStatus, PushAttempt, PushDelivery
 from .schedule import ItemStatus, Placement, PlacementMode, PlaylistItem, StationSlot
@@ -21,7 +21,7 @@ from .types import UTCDateTime, utcnow
 
 __all__ = [
     "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "DeliveryStatus",
-    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "Placement",
+    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "MirrorObject", "Placement",
     "PlacementMode", "PlaylistItem", "Priority", "PushAttempt", "PushDelivery", "Receiver", "ReceiverEvent", "Role",
     "SchedulerLease", "Station", "StationFeed", "StationHealth", "StationSlot", "UTCDateTime", "User", "UserStation",
     "utcnow",
