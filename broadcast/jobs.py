@@ -188,7 +188,7 @@ class GuardedExecutor(ThreadPoolExecutor):
 # --- the jobs -------------------------------------------------------------------------------------------
 
 def run_synthesis(db_key: str) -> None:
-    """Synthesise approved bulletins, then repack their occurrences with the real durations."""
+    """Make the audio of submitted versions (for review); a seeded approved one then airs, so repack it."""
     from broadcast.services import repacking, synthesis
 
     jobs = _context(db_key)
@@ -199,8 +199,8 @@ def run_synthesis(db_key: str) -> None:
         if not outcomes:
             return
         for outcome in outcomes:
-            log.info("bulletin %s → %s", outcome.bulletin_id, outcome.status)
-            if outcome.asset_sha256:
+            log.info("bulletin %s version %s → %s", outcome.bulletin_id, outcome.version_id, outcome.status)
+            if outcome.airs:
                 with session_scope(deps.engine) as session:
                     repacking.audio_changed(session, outcome.bulletin_id, deps.settings.play_grace_s,
                                             jobs.clock.now())

@@ -14,6 +14,7 @@ from broadcast.audio import AudioSettings, RenderedAudio
 from broadcast.audio.upload import render_recording
 from broadcast.errors import InvalidInput
 from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon, normalise
+from broadcast.reading_time import estimate_seconds, refuse_if_too_long
 from broadcast.render import render_speech
 from broadcast.synth import SentenceCache, build_engines
 from broadcast.synth.cloud import cloud_configs
@@ -85,15 +86,36 @@ class Speaker:
             raise InvalidInput(f"unknown voice {name!r}; known voices: {known}") from None
 
     def speak(self, text: str, voice: str | None = None, lexicon: Lexicon | None = None, speed: int = 0) -> Speech:
-        """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left."""
-        profile = self.profile(voice).at_speed(speed)
+        """Normalise and synthesise ``text``; raises InvalidInput when nothing speakable is left and
+        TooLongToRead (before synthesis) when it would read longer than the configured maximum."""
         spoken = normalise(text, lexicon or default_lexicon())
-        paragraphs = [[s for s in para if s.strip()] for para in spoken.paragraphs]
+        if not any(s.strip() for para in spoken.paragraphs for s in para):
+            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
+        return Speech(spoken=spoken, audio=self.render(spoken.paragraphs, voice, speed))
+
+    def render(self, paragraphs: list[list[str]], voice: str | None = None, speed: int = 0) -> RenderedAudio:
+        """Synthesise already-normalised sentences (a bulletin version's frozen spoken text)."""
+        profile = self.profile(voice).at_speed(speed)
+        paragraphs = [[s for s in para if s.strip()] for para in paragraphs]
         paragraphs = [para for para in paragraphs if para]
         if not paragraphs:
-            raise InvalidInput(NOTHING_TO_SAY if text.strip() else "the text is empty: nothing to read")
-        audio = render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
-        return Speech(spoken=spoken, audio=audio)
+            raise InvalidInput("the text is empty: nothing to read")
+        self._refuse_if_too_long(paragraphs, profile)  # before any synthesis
+        return render_speech(paragraphs, profile, self.engines, self.cache, self.audio_settings)
+
+    def _refuse_if_too_long(self, paragraphs: list[list[str]], profile: VoiceProfile) -> float:
+        estimated = estimate_seconds(paragraphs, profile.syllables_per_minute, profile.sentence_pause_ms,
+                                     profile.paragraph_pause_ms)
+        refuse_if_too_long(estimated, self.audio_settings.max_upload_seconds / 60)
+        return estimated
+
+    def check_length(self, text: str, voice: str | None = None, speed: int = 0,
+                     lexicon: Lexicon | None = None) -> float:
+        """Estimated seconds of audio for ``text`` in ``voice``; raises TooLongToRead (HTTP 422) when that is
+        over the configured maximum. For request handlers, before anything is stored."""
+        profile = self.profile(voice).at_speed(speed)
+        spoken = normalise(text, lexicon or default_lexicon())
+        return self._refuse_if_too_long([list(p) for p in spoken.paragraphs], profile)
 
     def recording(self, data: bytes, filename: str) -> RenderedAudio:
         """Check and loudness-normalise an uploaded recording (raises AudioRejected)."""

@@ -38,11 +38,12 @@ def _load_all(settings):  # type: ignore[no-untyped-def]
 def list_voices() -> None:
     """Every voice: name, label, engines, language, sample rate, licence note, usable now."""
     from broadcast.synth import build_engines
+    from broadcast.synth.cloud import cloud_configs
     from broadcast.synth.piper_engine import config_sample_rate
 
     settings = _settings()
     shipped, installed = _load_all(settings)
-    engines = build_engines()
+    engines = build_engines(cloud=cloud_configs(settings))
     for name, profile in sorted({**shipped, **installed}.items()):
         first = profile.engines[0]
         reason = None
@@ -51,10 +52,10 @@ def list_voices() -> None:
             reason = checker(profile)
         rate = config_sample_rate(profile) if first == "piper" else _ENGINE_RATES.get(first)
         usable = "yes" if reason is None else f"no ({reason})"
-        if first == "gtts" and reason is None:
+        if profile.online and reason is None:
             usable = "yes when online"
         typer.echo(f"{name}\t{profile.label}\tengines={'>'.join(profile.engines)}\tlanguage={profile.language}\t"
-                   f"rate={rate or '?'} Hz\tlicence={profile.licence or '-'}\t"
+                   f"rate={f'{rate} Hz' if rate else 'as the provider sends'}\tlicence={profile.licence or '-'}\t"
                    f"{'installed' if name in installed else 'shipped'}\tusable={usable}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from sqlmodel import Session, col
 
 from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
@@ -13,12 +13,18 @@ from broadcast.api.schemas import (
     BulletinCreate,
     BulletinPublic,
     BulletinUpdate,
+    DiffPartPublic,
+    OverrideIn,
     ReviewIn,
+    VersionPublic,
 )
 from broadcast.audio import AudioRejected
 from broadcast.errors import InvalidInput
 from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority
+from broadcast.runtime import Runtime
+from broadcast.schedule.clock import clock_for
 from broadcast.services import bulletins as svc
+from broadcast.services import repacking, versions
 from broadcast.services.synthesis import store_asset
 from broadcast.services.voices import default_voice
 
@@ -27,6 +33,8 @@ router = APIRouter(prefix="/bulletins", tags=["bulletins"])
 
 def to_public(session: Session, bulletin: Bulletin) -> BulletinPublic:
     asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None
+    newest = versions.latest(session, bulletin)
+    review = session.get(AudioAsset, newest.asset_id) if newest and newest.asset_id else None
     return BulletinPublic(
         id=bulletin.id or 0, title=bulletin.title, text=bulletin.text, source=bulletin.source,
         priority=bulletin.priority, voice=bulletin.voice, speed=bulletin.speed, status=bulletin.status.value,
@@ -35,7 +43,18 @@ def to_public(session: Session, bulletin: Bulletin) -> BulletinPublic:
         review_comment=bulletin.review_comment, created_by=bulletin.created_by, approved_by=bulletin.approved_by,
         created_at=bulletin.created_at, updated_at=bulletin.updated_at,
         audio=AudioPublic.of(asset) if asset else None,
+        version_id=newest.id if newest else None, approved_version_id=bulletin.approved_version_id,
+        review_audio=AudioPublic.of(review) if review else None, spoken_text=newest.spoken_text if newest else "",
     )
+
+
+def _wake(runtime: Runtime, session: Session, synthesis: bool = False, publication: bool = False) -> None:
+    """Commit, then let the background jobs start at once (audio for review; manifests after approval)."""
+    session.commit()
+    if runtime.jobs and synthesis:
+        runtime.jobs.wake_synthesis()
+    if runtime.jobs and publication:
+        runtime.jobs.wake_publication()
 
 
 @router.post("", response_model=BulletinPublic, status_code=201)
@@ -43,11 +62,14 @@ def create(body: BulletinCreate, user: CurrentUser, session: SessionDep, runtime
     """Create a text bulletin for some stations (optionally submitting it for approval)."""
     chosen = body.voice or default_voice(session, body.stations, runtime.speaker.default_voice)
     voice = runtime.speaker.profile(chosen).name
+    runtime.speaker.check_length(body.text, voice, body.speed)  # 422 before anything is stored
     bulletin = svc.create_bulletin(session, user, title=body.title, text=body.text, priority=body.priority,
                                    voice=voice, station_codes=body.stations, speed=body.speed)
     if body.submit:
         svc.submit(session, user, bulletin)
-    return to_public(session, bulletin)
+    reply = to_public(session, bulletin)
+    _wake(runtime, session, synthesis=body.submit)
+    return reply
 
 
 @router.post("/recording", response_model=BulletinPublic, status_code=201)
@@ -76,7 +98,9 @@ def create_from_recording(
                                    voice="recording", station_codes=stations, recording=asset)
     if submit:
         svc.submit(session, user, bulletin)
-    return to_public(session, bulletin)
+    reply = to_public(session, bulletin)
+    _wake(runtime, session)
+    return reply
 
 
 @router.get("", response_model=list[BulletinPublic])
@@ -97,30 +121,74 @@ def read(bulletin_id: int, user: CurrentUser, session: SessionDep) -> BulletinPu
     return to_public(session, svc.get_bulletin(session, user, bulletin_id))
 
 
+@router.get("/{bulletin_id}/versions", response_model=list[VersionPublic])
+def list_versions(bulletin_id: int, user: CurrentUser, session: SessionDep) -> list[VersionPublic]:
+    """Every version, newest first, each with its audio and the spoken-text difference from the one before."""
+    rows = versions.history(session, svc.get_bulletin(session, user, bulletin_id))
+    replies = []
+    for version, before in zip(rows, [*rows[1:], None], strict=True):
+        asset = session.get(AudioAsset, version.asset_id) if version.asset_id else None
+        diff = versions.spoken_diff(before.spoken_text if before else "", version.spoken_text)
+        replies.append(VersionPublic(
+            id=version.id or 0, number=version.number, reason=version.reason, state=version.state.value,
+            title=version.title, text=version.text, voice=version.voice, priority=version.priority,
+            lexicon_overrides=versions.overrides_of(version), spoken_text=version.spoken_text,
+            audio=AudioPublic.of(asset) if asset else None, error=version.error, created_by=version.created_by,
+            created_at=version.created_at, approved_by=version.approved_by, approved_at=version.approved_at,
+            spoken_diff=[DiffPartPublic(kind=p.kind, text=p.text) for p in diff]))
+    return replies
+
+
 @router.patch("/{bulletin_id}", response_model=BulletinPublic)
 def edit(bulletin_id: int, body: BulletinUpdate, user: CurrentUser, session: SessionDep,
          runtime: RuntimeDep) -> BulletinPublic:
+    """Edit: a new version. An approved bulletin leaves the air until a reviewer approves the new version."""
     bulletin = svc.get_bulletin(session, user, bulletin_id)
     voice = runtime.speaker.profile(body.voice).name if body.voice else None
+    if body.text is not None:  # 422 before anything is stored
+        runtime.speaker.check_length(body.text, voice or bulletin.voice, body.speed or 0)
     svc.update_bulletin(session, user, bulletin, title=body.title, text=body.text, priority=body.priority,
                         voice=voice, speed=body.speed)
-    return to_public(session, bulletin)
+    reply = to_public(session, bulletin)
+    _wake(runtime, session, synthesis=True, publication=True)
+    return reply
+
+
+@router.post("/{bulletin_id}/lexicon", response_model=BulletinPublic)
+def set_reading(bulletin_id: int, body: OverrideIn, user: CurrentUser, session: SessionDep,
+                runtime: RuntimeDep) -> BulletinPublic:
+    """Fix a reading for this bulletin only (a new version awaiting approval; province-wide: PUT /lexicon)."""
+    bulletin = svc.get_bulletin(session, user, bulletin_id)
+    svc.set_override(session, user, bulletin, body.written, body.spoken)
+    reply = to_public(session, bulletin)
+    _wake(runtime, session, synthesis=True)
+    return reply
 
 
 @router.post("/{bulletin_id}/submit", response_model=BulletinPublic)
-def submit(bulletin_id: int, user: CurrentUser, session: SessionDep) -> BulletinPublic:
-    return to_public(session, svc.submit(session, user, svc.get_bulletin(session, user, bulletin_id)))
+def submit(bulletin_id: int, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> BulletinPublic:
+    """Send for approval; the audio is made at once so the reviewer can listen (``review_audio``)."""
+    bulletin = svc.submit(session, user, svc.get_bulletin(session, user, bulletin_id))
+    reply = to_public(session, bulletin)
+    _wake(runtime, session, synthesis=True)
+    return reply
 
 
-@router.post("/{bulletin_id}/approve", response_model=BulletinPublic)
-def approve(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: SessionDep, request: Request,
+@router.post("/{bulletin_id}/approve", response_model=BulletinPublic,
+             responses={409: {"description": "The bulletin moved on to another version since you read it"}})
+def approve(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: SessionDep,
             runtime: RuntimeDep) -> BulletinPublic:
-    """Approve (by someone other than the author); the audio is then made in the background."""
-    bulletin = svc.approve(session, user, svc.get_bulletin(session, user, bulletin_id), body.comment)
-    session.commit()
-    if runtime.jobs:
-        runtime.jobs.wake_synthesis()
-    return to_public(session, bulletin)
+    """Approve the version you read and heard (``version_id``; by someone who did not write or change it).
+
+    Its audio is what airs from now on; placements already made play it.
+    """
+    bulletin = svc.approve(session, user, svc.get_bulletin(session, user, bulletin_id), body.version_id,
+                           body.comment, body.audio_sha256)
+    repacking.audio_changed(session, bulletin.id or 0, runtime.settings.play_grace_s,
+                             clock_for(runtime.settings).now())
+    reply = to_public(session, bulletin)
+    _wake(runtime, session, publication=True)
+    return reply
 
 
 @router.post("/{bulletin_id}/reject", response_model=BulletinPublic)
@@ -130,9 +198,8 @@ def reject(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: Session
 
 @router.post("/{bulletin_id}/retry", response_model=BulletinPublic)
 def retry(bulletin_id: int, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> BulletinPublic:
+    """Make the audio of the version under review again after a synthesis failure."""
     bulletin = svc.retry(session, user, svc.get_bulletin(session, user, bulletin_id))
-    session.commit()
-    if runtime.jobs:
-        runtime.jobs.wake_synthesis()
-    return to_public(session, bulletin)
-
+    reply = to_public(session, bulletin)
+    _wake(runtime, session, synthesis=True)
+    return reply

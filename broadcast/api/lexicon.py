@@ -6,10 +6,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from broadcast.api.deps import CurrentUser, SessionDep
+from broadcast.api.deps import AdminUser, CurrentUser, SessionDep
 from broadcast.models import LexiconEntry
 from broadcast.normalise import normalise
 from broadcast.services import lexicon as svc
+from broadcast.services import lexicon_changes
 
 router = APIRouter(tags=["lexicon"])
 
@@ -48,17 +49,53 @@ def list_entries(user: CurrentUser, session: SessionDep) -> list[LexiconPublic]:
     return [LexiconPublic(id=e.id or 0, written=e.written, spoken=e.spoken, note=e.note) for e in rows]
 
 
-@router.put("/lexicon", response_model=LexiconPublic)
-@router.post("/lexicon", response_model=LexiconPublic, include_in_schema=False)
-def set_entry(body: LexiconIn, user: CurrentUser, session: SessionDep) -> LexiconPublic:
-    """Add or change a reading; it applies to the next normalisation and synthesis, without a restart."""
-    entry = svc.upsert_entry(session, user, body.written, body.spoken, body.note)
-    return LexiconPublic(id=entry.id or 0, written=entry.written, spoken=entry.spoken, note=entry.note)
+class ImpactIn(BaseModel):
+    written: str = Field(max_length=200)
+    spoken: str | None = Field(None, max_length=500, description="The new reading; null to see a deletion's effect")
+
+
+class AffectedPublic(BaseModel):
+    bulletin_id: int
+    title: str
+    status: str
+    version: int = Field(description="The version that would be re-read")
+    spoken_before: str
+    spoken_after: str
+
+
+class LexiconChangePublic(LexiconPublic):
+    changed_bulletins: list[int] = Field(description="Bulletins given a new version awaiting approval")
+
+
+def _affected(impact: lexicon_changes.Impact) -> list[AffectedPublic]:
+    return [AffectedPublic(bulletin_id=a.bulletin.id or 0, title=a.bulletin.title, status=a.bulletin.status.value,
+                           version=a.version.number, spoken_before=a.version.spoken_text, spoken_after=a.spoken.text)
+            for a in impact.affected]
+
+
+@router.post("/lexicon/impact", response_model=list[AffectedPublic])
+def impact(body: ImpactIn, user: AdminUser, session: SessionDep) -> list[AffectedPublic]:
+    """Which bulletins a province-wide change would re-read (admins; nothing is changed)."""
+    if body.spoken is None:
+        return _affected(lexicon_changes.preview_delete(session, user, body.written))
+    return _affected(lexicon_changes.preview_set(session, user, body.written, body.spoken))
+
+
+@router.put("/lexicon", response_model=LexiconChangePublic)
+@router.post("/lexicon", response_model=LexiconChangePublic, include_in_schema=False)
+def set_entry(body: LexiconIn, user: AdminUser, session: SessionDep) -> LexiconChangePublic:
+    """Add or change a province-wide reading (admins only; editors fix a reading for one bulletin with
+    POST /bulletins/{id}/lexicon). Approved audio never changes: each bulletin whose spoken text this changes
+    gets a new version that needs approval (listed in ``changed_bulletins``)."""
+    entry, found = lexicon_changes.set_entry(session, user, body.written, body.spoken, body.note)
+    return LexiconChangePublic(id=entry.id or 0, written=entry.written, spoken=entry.spoken, note=entry.note,
+                               changed_bulletins=found.bulletin_ids)
 
 
 @router.delete("/lexicon/{written}", status_code=204)
-def delete_entry(written: str, user: CurrentUser, session: SessionDep) -> None:
-    svc.delete_entry(session, user, written)
+def delete_entry(written: str, user: AdminUser, session: SessionDep) -> None:
+    """Remove a province-wide reading (admins only); re-read bulletins get a new version awaiting approval."""
+    lexicon_changes.delete_entry(session, user, written)
 
 
 @router.post("/normalise/preview", response_model=PreviewPublic)

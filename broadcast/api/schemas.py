@@ -53,6 +53,42 @@ class BulletinUpdate(BaseModel):
 
 class ReviewIn(BaseModel):
     comment: str = Field("", max_length=2000)
+    version_id: int | None = Field(None, description="The version you read and listened to (required to "
+                                   "approve: 409 if the bulletin has moved on to another version)")
+    audio_sha256: str | None = Field(None, max_length=64, description="Optionally, the sha256 of the audio "
+                                     "you listened to (409 if it is not the version's audio)")
+
+
+class DiffPartPublic(BaseModel):
+    kind: str = Field(description="same | removed | added")
+    text: str
+
+
+class VersionPublic(BaseModel):
+    """One immutable state of a bulletin and the audio a reviewer hears for it."""
+
+    id: int
+    number: int
+    reason: str
+    state: str
+    title: str
+    text: str
+    voice: str
+    priority: Priority
+    lexicon_overrides: dict[str, str]
+    spoken_text: str
+    audio: AudioPublic | None
+    error: str | None
+    created_by: int | None
+    created_at: datetime
+    approved_by: int | None
+    approved_at: datetime | None
+    spoken_diff: list[DiffPartPublic] = Field(description="Spoken text compared with the previous version")
+
+
+class OverrideIn(BaseModel):
+    written: str = Field(max_length=100, examples=["Nà Pàn"])
+    spoken: str = Field(max_length=300, examples=["Nà Pàn"])
 
 
 class BulletinPublic(BaseModel):
@@ -72,7 +108,12 @@ class BulletinPublic(BaseModel):
     approved_by: int | None
     created_at: datetime
     updated_at: datetime
-    audio: AudioPublic | None
+    audio: AudioPublic | None = Field(description="The approved version's audio: what airs")
+    version_id: int | None = Field(None, description="The newest version (send it back to approve)")
+    approved_version_id: int | None = Field(None, description="The version whose audio airs")
+    review_audio: AudioPublic | None = Field(None, description="The newest version's audio, to listen to "
+                                             "before approving")
+    spoken_text: str = Field("", description="What the newest version will say")
 
 
 class PlaylistItemPublic(BaseModel):

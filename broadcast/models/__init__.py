@@ -1,6 +1,6 @@
 """All tables; importing this module registers them on ``SQLModel.metadata``."""
 
-from .content import AudioAsset, Bulletin, BulletinStation, BulletinStatus, Priority
+from .content import AudioAsset, Bulletin, BulletinStation, BulletinStatus, BulletinVersion, Priority, VersionState
 from .core import (
     AuditLog,
     AuthToken,
@@ -20,9 +20,11 @@ from .scheduler import JobRun, SchedulerLease
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "DeliveryStatus",
-    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "MirrorObject", "Placement",
+    "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "BulletinVersion",
+    "DeliveryStatus",
+    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "MirrorObject",
+    "Placement",
     "PlacementMode", "PlaylistItem", "Priority", "PushAttempt", "PushDelivery", "Receiver", "ReceiverEvent", "Role",
     "SchedulerLease", "Station", "StationFeed", "StationHealth", "StationSlot", "UTCDateTime", "User", "UserStation",
-    "utcnow",
+    "VersionState", "utcnow",
 ]

@@ -34,9 +34,11 @@ _DECORATION = (
 _BULLET_CHARS = "*•◦▪▫●○■□◆◇❖➢➤►▶▸‣⁃∙·✓✔✗✘☐☑✦✧★☆-–—+>"
 _SUSPECT = re.compile(
     rf"[{_DECORATION}*#|\t`_~=℃•·]|^\s*[{re.escape(_BULLET_CHARS)}]|[^\W\d_][.!?][^\W\d_]|\.{{4,}}"
-    r"|^\s*(?:\d{1,2}|[IVX]{1,4}|[a-zđ])[.)]\s"
+    r"|^\s*(?:\d{1,2}|[IVX]{1,4}|[a-zđ])[.)]\s|^\s*o\s"
 )
-_BULLET = re.compile(rf"^\s*(?:[{re.escape(_BULLET_CHARS[:-5])}]+\s*|[-–—+>]+\s+|#{{1,6}}\s+)(?=\S)")
+_BULLET = re.compile(
+    rf"^\s*(?:[{re.escape(_BULLET_CHARS[:-5])}]+\s*|[-–—+>]+\s+|#{{1,6}}\s+|o\s+(?=[A-ZĐÀ-Ỹ]))(?=\S)"
+)  # "o Nội dung": Word's second-level bullet pasted as a letter
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}|[a-zđ]|[IVX]{1,4})[.)]\s+(?=\S)")
 _RULE_LINE = re.compile(rf"^[\s{_DECORATION}|+=:_*#.~-]*$")  # "|---|---|", "+----+", "══════", "* * *"
 _CELL_SEP = re.compile(r"[ \t]*(?:[|│┃║]|\t+)[ \t]*")

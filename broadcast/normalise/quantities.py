@@ -107,8 +107,10 @@ def quantity_rule(s: Sentence, i: int) -> int:
         spoken = number_token(text)
     rule = "number"
     end = i + 1
-    if _is_minutes(s, i, text):
+    if _is_minutes(s, i, text) or (text == "00" and s.prev_word(i) == "giờ" and s.next_word(i) == "phút"):
         if not int(text):
+            if s.next_word(i) == "phút":
+                end = s.next_solid(i) + 1  # "14 giờ 00 phút" → mười bốn giờ
             return s.say(i, end, "", "time", NUMERIC)  # "8 giờ 00" → tám giờ
         spoken += " phút"
         rule = "time"

@@ -43,6 +43,8 @@ def is_name_word(word: str) -> bool:
         return False
     if _LATIN_MARKS.search(word):
         return any(ch in _VOWELS for ch in word) and word.isalpha()
+    if len(word) <= 3:
+        return False  # "ODA", "IUU", "BOT": three plain letters that are not a syllable are an abbreviation
     return _NAME_SYLLABLES.fullmatch(word) is not None
 
 

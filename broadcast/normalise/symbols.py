@@ -13,6 +13,7 @@ _SIMPLE = {
     "@": ("a còng", "symbol"),
 }
 _NEGATIVE_AFTER = frozenset("([:;,=")
+_RANGE_WORDS = frozenset({"thứ", "ngày", "tháng", "năm", "quý", "tuần"})
 # Words after "/" that make it "per" even with no number nearby ("nước sạch/ngày").
 PER_WORDS = frozenset(
     {
@@ -25,8 +26,14 @@ PER_WORDS = frozenset(
 def _dash(s: Sentence, i: int) -> int:
     """Between numbers (times, dates, percents…) "đến"; before a number that starts a value "âm"."""
     nxt = s.next_solid(i)
+    if s.last_rule_end.get("phone") in (i, i - 1) and nxt > 0 and s.kinds[nxt] == NUM:
+        return s.say(i, i + 1, ",", "slash", OTHER)  # "0205.3870.211 - 0986 123 456": two numbers, not a range
     if s.last_kind == NUMERIC and nxt > 0 and s.kinds[nxt] == NUM:
         return s.say(i, i + 1, "đến", "range", OTHER)
+    if s.last_kind == NUMERIC and nxt > 0 and s.texts[nxt].lower() in _RANGE_WORDS:
+        after = s.next_solid(nxt)
+        if after > 0 and s.kinds[after] == NUM:
+            return s.say(i, i + 1, "đến", "range", OTHER)  # "thứ 2 - thứ 6", "tháng 3 - tháng 5"
     starts_value = i == 0 or s.kinds[i - 1] == WS or s.texts[i - 1] in _NEGATIVE_AFTER
     if starts_value and s.last_kind != NUMERIC and s.glued(i + 1, NUM) is not None:
         return s.say(i, i + 1, "âm", "negative", OTHER)
@@ -134,7 +141,7 @@ def _recent_output(s: Sentence, chars: int) -> str:
 
 def _amount_written_out(s: Sentence, i: int, close: int) -> bool:
     """ "500.000 đồng (năm trăm nghìn đồng)": the figure was just read; the words would say it again."""
-    if s.last_kind != NUMERIC and s.prev_word(i) not in ("đồng", "usd", "vnđ"):
+    if s.last_kind != NUMERIC and s.prev_word(i) not in ("đồng", "usd", "vnđ") and not s.number_before(i, 12):
         return False
     words = [s.texts[k].lower() for k in range(i + 1, close) if s.kinds[k] == WORD]
     others = [s.texts[k] for k in range(i + 1, close) if s.kinds[k] not in (WORD, WS) and s.texts[k] not in ":,./"]
@@ -147,6 +154,21 @@ def _bracket(s: Sentence, i: int) -> int:
     if close > 0 and (_defined_before(s, i, close) or _amount_written_out(s, i, close)):
         return s.say(i, close + 1, "", "repeat", OTHER)
     return s.keep(i, i + 1, OTHER)
+
+
+_COMPARISONS = {"≥": "từ", "≤": "không quá", ">": "trên", "<": "dưới", ">=": "từ", "<=": "không quá"}
+
+
+def _comparison(s: Sentence, i: int) -> int | None:
+    """ "(>= 2 con)", "≤ 5 tấn", "< 18 tuổi" before a number: said in words, never as a symbol."""
+    text = s.texts[i]
+    end = i + 1
+    if text in "<>" and s.glued(i + 1, text="=") is not None:
+        text, end = text + "=", i + 2
+    nxt = s.next_solid(end - 1)
+    if nxt < 0 or s.kinds[nxt] != NUM:
+        return None
+    return s.say(i, end, _COMPARISONS[text], "symbol", OTHER)
 
 
 def symbol_rule(s: Sentence, i: int) -> int:
@@ -164,6 +186,12 @@ def symbol_rule(s: Sentence, i: int) -> int:
         return _degree(s, i)
     if text == "(":
         return _bracket(s, i)
+    if text in "≥≤<>":
+        j = _comparison(s, i)
+        if j is not None:
+            return j
+    if text in "'’" and s.last_rule_end.get("time") == i:
+        return s.say(i, i + 1, "", "time", OTHER)  # "7h30'": the minute mark is not read
     if text == "." and s.glued(i - 1, WORD) is not None and s.glued(i + 1, NUM) is not None:
         return s.say(i, i + 1, "", "symbol", OTHER)  # "QL.4B", "Km.15": the dot is not read
     if text == "+":

@@ -26,6 +26,7 @@ from broadcast.services.accounts import create_user
 from broadcast.services.placements import place
 from broadcast.services.receivers import create_receiver
 from broadcast.services.stations import create_station
+from broadcast.services.versions import seeded_approved_version
 
 DEMO_COMMUNES = [
     ("xa-hoang-dong", "Đài truyền thanh xã Hoàng Đồng", "Thành phố Lạng Sơn"),
@@ -68,6 +69,7 @@ def seed(session: Session, templates_dir, with_demo: bool = True) -> DemoSeed:  
     session.add(bulletin)
     session.flush()
     session.add_all(BulletinStation(bulletin_id=bulletin.id, station_id=s.id) for s in stations)
+    seeded_approved_version(session, bulletin)
     audit.record(session, None, "demo.seed", "bulletin", bulletin.id, "demo bulletin, approved by the seed")
     today = utcnow().astimezone(ZoneInfo(stations[0].timezone)).date()
     place(session, admin, bulletin, station_codes=[s.code for s in stations], mode=PlacementMode.slot,

@@ -23,7 +23,6 @@ from broadcast.errors import Forbidden, InvalidInput, NotFound
 from broadcast.models import (
     AudioAsset,
     Bulletin,
-    BulletinStatus,
     ItemStatus,
     Placement,
     PlacementMode,
@@ -65,9 +64,7 @@ def start(session: Session, user: User, *, title: str, text: str, asset: AudioAs
                                          voice=voice, station_codes=codes,
                                          recording=asset if source == "recording" else None)
     now = utcnow()
-    bulletin.status, bulletin.asset_id = BulletinStatus.ready, asset.id
-    bulletin.approved_by, bulletin.approved_at, bulletin.updated_at = user.id, now, now
-    session.add(bulletin)
+    bulletins.self_approve_emergency(session, user, bulletin, asset, now)
     audit.record(session, user, "bulletin.approve", "bulletin", bulletin.id,
                  "emergency self-approval: author and approver, confirmed with password")
     placement, items = placements.place(session, user, bulletin, station_codes=codes, mode=PlacementMode.now,

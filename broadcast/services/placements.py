@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from broadcast.errors import Conflict, InvalidInput
+from broadcast.errors import Conflict, Forbidden, InvalidInput
 from broadcast.models import (
     AudioAsset,
     Bulletin,
@@ -31,6 +31,7 @@ from broadcast.models import (
     PlacementMode,
     PlaylistItem,
     Priority,
+    Role,
     Station,
     StationSlot,
     User,
@@ -45,7 +46,8 @@ from broadcast.schedule.timeplan import (
     slot_occurrences,
 )
 from broadcast.services import audit
-from broadcast.services.bulletins import _stations
+from broadcast.services.accounts import station_ids_for
+from broadcast.services.bulletins import _stations, bulletin_station_codes
 from broadcast.services.quiet_hours import refuse_runs_into_quiet_hours, refuse_starts_in_quiet_hours
 from broadcast.services.repacking import audio_changed, entries, reconcile_durations, repack, slot_group
 from broadcast.services.timing import DEFAULT_GRACE_S, bulletin_duration_ms, latest_start
@@ -206,6 +208,17 @@ def _targets(session: Session, stations: Sequence[Station], mode: PlacementMode,
     return targets
 
 
+def _check_entitled(session: Session, user: User, bulletin: Bulletin, stations: Sequence[Station]) -> None:
+    """Emergencies go on air only by an approver or an admin, and a bulletin only on the stations it was
+    written and approved for."""
+    if bulletin.priority == Priority.emergency and user.role not in (Role.approver, Role.admin):
+        raise Forbidden("only an approver or an admin can put an emergency bulletin on air")
+    addressed = set(bulletin_station_codes(session, bulletin))
+    outside = sorted(s.code for s in stations if s.code not in addressed)
+    if outside:
+        raise Forbidden(f"this bulletin was not written and approved for {', '.join(outside)}")
+
+
 def _check_request(bulletin: Bulletin, repeat: int, valid_until: datetime | None, now: datetime) -> None:
     if bulletin.status not in PLACEABLE:
         raise InvalidInput(f"only an approved bulletin can be placed (this one is {bulletin.status.value})")
@@ -297,6 +310,7 @@ def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: It
     _check_request(bulletin, repeat, valid_until, now)
     priority = bulletin.priority
     stations = _stations(session, user, station_codes)
+    _check_entitled(session, user, bulletin, stations)
     targets = _until(_targets(session, stations, mode, at, dates, slot_names, now), valid_until)
     duration_ms = bulletin_duration_ms(session, bulletin)
     if priority != Priority.emergency:
@@ -335,14 +349,21 @@ def station_playlist(session: Session, station: Station, start: datetime, end: d
 
 def cancel_placement(session: Session, user: User, placement: Placement, reason: str = "",
                      now: datetime | None = None, grace_s: int = DEFAULT_GRACE_S) -> int:
-    """Cancel a placement's occurrences that have not played yet; returns how many were cancelled."""
+    """Cancel the placement's occurrences that have not played yet on the user's own stations; returns how
+    many were cancelled. The placement counts as cancelled once nothing of it is left scheduled anywhere, so
+    an editor of one station cannot take another station's occurrences off air."""
     if placement.cancelled_at is not None:
         raise InvalidInput("this placement is already cancelled")
     now = now or utcnow()
-    placement.cancelled_at = now
-    session.add(placement)
-    items = list(session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
-                                                         PlaylistItem.status == ItemStatus.scheduled)).all())
+    pending = list(session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
+                                                           PlaylistItem.status == ItemStatus.scheduled)).all())
+    allowed = station_ids_for(session, user)
+    items = [i for i in pending if allowed is None or i.station_id in allowed]
+    if pending and not items:
+        raise Forbidden("none of this placement's occurrences are on your stations")
+    if len(items) == len(pending):
+        placement.cancelled_at = now
+        session.add(placement)
     for item in items:
         item.status, item.status_at = ItemStatus.cancelled, now
         item.status_detail = f"placement cancelled{': ' + reason.strip() if reason.strip() else ''}"[:500]

@@ -66,7 +66,12 @@ def speak_sentence(
     cache: SentenceCache | None,
     state: ChainState | None = None,
 ) -> Spoken:
-    """Speak one sentence through the profile's chain; EngineError if no engine could."""
+    """Speak one sentence through the profile's chain; EngineError if no engine could.
+
+    The profile's respelling table (loanwords: "Zalo" → "da lô") is applied here, just before the engines,
+    so every engine of the chain and the cache key see what is actually said.
+    """
+    sentence = profile.respell(sentence)
     state = state or ChainState()
     problems: list[str] = []
     for name in profile.engines:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from urllib.parse import urlsplit
 import requests
 
 from broadcast.synth.base import EngineError
+from broadcast.synth.network import NetworkEngine
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
 
@@ -66,7 +66,7 @@ class CloudConfig:
         return f"CloudConfig(url={self.url!r}, key={'set' if self.key else 'unset'}, timeout={self.timeout})"
 
 
-class CloudEngine:
+class CloudEngine(NetworkEngine):
     """Shared machinery of the cloud adapters; subclasses implement :meth:`_audio`."""
 
     name = "cloud"
@@ -79,42 +79,13 @@ class CloudEngine:
         if config.timeout <= 0 or config.retries < 0:
             raise ValueError("timeout must be positive and retries >= 0")
         self.config = config
-        self._session = session
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._down_until = 0.0
-        self._down_reason = ""
+        self._init_network(session)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r})"
 
-    # -- cool-down -----------------------------------------------------------------------------
-    def cooldown_remaining(self) -> float:
-        with self._lock:
-            return max(0.0, self._down_until - time.monotonic())
-
     def _trip(self, reason: str) -> None:
-        with self._lock:
-            self._failures += 1
-            cooldown = min(self.config.max_cooldown_s, self.config.cooldown_s * 2 ** (self._failures - 1))
-            self._down_until = time.monotonic() + cooldown
-            self._down_reason = reason
-
-    def _check_cooldown(self) -> None:
-        with self._lock:
-            remaining, reason = self._down_until - time.monotonic(), self._down_reason
-        if remaining > 0:
-            raise EngineError(f"{self.title} skipped for another {remaining:.0f} s after a failure: {reason}")
-
-    # -- HTTP ------------------------------------------------------------------------------------
-    def _http(self) -> requests.Session:
-        if self._session is not None:
-            return self._session
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
+        self._cool_down(reason, self.config.cooldown_s, self.config.max_cooldown_s)
 
     def _send(self, method: str, url: str, deadline: float, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
         """One request with what is left of the deadline; body read in full (bounded)."""

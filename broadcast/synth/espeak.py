@@ -9,8 +9,6 @@ lock; it is loaded on first use, not at import time. Synthesis runs synchronousl
 from __future__ import annotations
 
 import ctypes
-import functools
-import importlib.metadata
 import re
 import threading
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from broadcast.synth.base import EngineError
+from broadcast.synth.network import package_version
 from broadcast.synth.pacing import Pauses, marked, syllables
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
@@ -233,7 +232,7 @@ class EspeakEngine:
     name = "espeak"
 
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
-        text = _CONTROL_RE.sub(" ", profile.respell(sentence)).strip()
+        text = _CONTROL_RE.sub(" ", sentence).strip()
         if not text:
             raise EngineError("espeak-ng: nothing to speak in an empty sentence")
         voice = espeak_voice_name(profile)
@@ -256,8 +255,7 @@ class EspeakEngine:
             "rate": profile.rate,
             "pitch": profile.pitch,
             "volume": ENGINE_VOLUME,
-            "library": _wheel_version(),
-            "respelling": profile.respelling_digest,
+            "library": package_version("espeakng-loader"),  # a new library may speak differently
             "language_switching": "off",
             "pacing": [profile.syllables_per_minute, profile.comma_pause_ms, profile.breath_pause_ms],
         }
@@ -266,12 +264,3 @@ class EspeakEngine:
 def _pauses(profile: VoiceProfile) -> Pauses:
     rate = profile.syllables_per_minute or round(CALIBRATION_SPM_AT_NORMAL * profile.rate)
     return Pauses(comma_ms=profile.comma_pause_ms, breath_ms=profile.breath_pause_ms, syllables_per_minute=rate)
-
-
-@functools.cache
-def _wheel_version() -> str:
-    """The espeakng-loader version: a new library may speak differently, so it is part of the cache key."""
-    try:
-        return importlib.metadata.version("espeakng-loader")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"

@@ -15,10 +15,7 @@ not one per sentence, and later bulletins none until the cool-down ends.
 from __future__ import annotations
 
 import base64
-import functools
-import importlib.metadata
 import re
-import threading
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +25,7 @@ import requests
 from broadcast.audio.ffmpeg import FfmpegError, decode
 from broadcast.audio.mp3info import scan
 from broadcast.synth.base import EngineError
+from broadcast.synth.network import NetworkEngine, package_version
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
 
@@ -40,7 +38,7 @@ _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 SLOW_BELOW_RATE = 0.8
 
 
-class GttsEngine:
+class GttsEngine(NetworkEngine):
     """Online Vietnamese voice from Google Translate; needs the internet, returns 24 kHz mono.
 
     ``timeout`` (seconds) bounds one sentence from start to finish: connecting, reading the replies and
@@ -50,6 +48,7 @@ class GttsEngine:
     """
 
     name = "gtts"
+    title = "gTTS"
     concurrent = True  # network-bound: sentences may be fetched in parallel
 
     def __init__(
@@ -73,22 +72,12 @@ class GttsEngine:
         self.cooldown_s = cooldown_s
         self.max_cooldown_s = max_cooldown_s
         self.backoff_s = backoff_s
-        self._failures = 0
-        self._session = session
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._down_until = 0.0
-        self._down_reason = ""
+        self._init_network(session)
 
     # -- circuit breaker -------------------------------------------------------------------------
     def available(self) -> bool:
         with self._lock:
             return time.monotonic() >= self._down_until
-
-    def cooldown_remaining(self) -> float:
-        """Seconds until the engine is tried again after a failure (0 when it is available)."""
-        with self._lock:
-            return max(0.0, self._down_until - time.monotonic())
 
     def reset(self) -> None:
         """Close the breaker (for example after the network came back)."""
@@ -97,32 +86,13 @@ class GttsEngine:
             self._failures = 0
 
     def _trip(self, reason: str) -> None:
-        with self._lock:
-            self._failures += 1
-            cooldown = min(self.max_cooldown_s, self.cooldown_s * 2 ** (self._failures - 1))
-            self._down_until = time.monotonic() + cooldown
-            self._down_reason = reason
+        self._cool_down(reason, self.cooldown_s, self.max_cooldown_s)
 
     def _succeeded(self) -> None:
         with self._lock:
             self._failures = 0
 
-    def _check_breaker(self) -> None:
-        with self._lock:
-            remaining = self._down_until - time.monotonic()
-            reason = self._down_reason
-        if remaining > 0:
-            raise EngineError(f"gTTS skipped for another {remaining:.0f} s after a failure: {reason}")
-
     # -- requests ----------------------------------------------------------------------------------
-    def _http(self) -> requests.Session:
-        if self._session is not None:
-            return self._session
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
     def _prepare(self, text: str, profile: VoiceProfile) -> list[requests.PreparedRequest]:
         from gtts import gTTS
 
@@ -191,7 +161,7 @@ class GttsEngine:
 
     # -- engine ------------------------------------------------------------------------------------
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
-        self._check_breaker()
+        self._check_cooldown()
         text = _CONTROL_RE.sub(" ", sentence).strip()
         if not text:
             raise EngineError("gTTS: nothing to speak in an empty sentence")
@@ -206,7 +176,7 @@ class GttsEngine:
             "lang": profile.language,
             "tld": profile.gtts_tld,
             "slow": profile.rate < SLOW_BELOW_RATE,
-            "gtts": _gtts_version(),
+            "gtts": package_version("gTTS"),
         }
 
 
@@ -245,11 +215,3 @@ def _decode_mp3(mp3: bytes) -> Pcm:
     if samples.size == 0:
         raise EngineError("gTTS: the reply's MP3 holds no audio")
     return Pcm.from_float(samples, info.sample_rate)
-
-
-@functools.cache
-def _gtts_version() -> str:
-    try:
-        return importlib.metadata.version("gTTS")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"

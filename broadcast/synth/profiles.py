@@ -172,11 +172,6 @@ class VoiceProfile(BaseModel):
         """The sentence as the engine should get it: table loanwords respelled ("Zalo" → "da lô")."""
         return self._respelling.apply(sentence) if self._respelling is not None else sentence
 
-    @property
-    def respelling_digest(self) -> str:
-        """Changes when the respelling table does (part of the engines' cache keys)."""
-        return self._respelling.digest if self._respelling is not None else ""
-
     def load_respelling(self) -> None:
         """Read the ``respelling`` table beside the profile (raises ValueError naming the problem)."""
         if self.respelling is None:

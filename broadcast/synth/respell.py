@@ -12,7 +12,6 @@ Table files: UTF-8, ``written<TAB>respelled``, ``#`` comments; keys match whole 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -37,11 +36,10 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 
 @dataclass(frozen=True)
 class Respelling:
-    """A loaded table: apply it with :meth:`apply`; ``digest`` changes when the table does (cache keys)."""
+    """A loaded table: apply it with :meth:`apply` (the chain does, so cache keys see the respelled text)."""
 
     entries: dict[str, str]
     pattern: re.Pattern[str] | None
-    digest: str
 
     def apply(self, sentence: str) -> str:
         """Replace every table word in ``sentence`` by its respelling."""
@@ -64,11 +62,10 @@ def parse_table(text: str, where: str) -> Respelling:
             raise ValueError(f"{where}:{number}: {written!r} is respelled twice differently")
         entries[written.lower()] = said
     if not entries:
-        return Respelling({}, None, "")
+        return Respelling({}, None)
     keys = sorted(entries, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.IGNORECASE)
-    digest = hashlib.sha256("\n".join(f"{k}\t{entries[k]}" for k in sorted(entries)).encode()).hexdigest()[:16]
-    return Respelling(entries, pattern, digest)
+    return Respelling(entries, pattern)
 
 
 def load_table(path: Path) -> Respelling:

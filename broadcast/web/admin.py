@@ -13,7 +13,7 @@ from broadcast.errors import NotFound, ServiceError
 from broadcast.models import LexiconEntry, Receiver, Role
 from broadcast.schedule import service as schedules
 from broadcast.schedule import templates as slot_templates
-from broadcast.services import accounts, audit, directory, lexicon, receivers, stations
+from broadcast.services import accounts, audit, directory, lexicon_changes, receivers, stations
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
 
@@ -22,12 +22,14 @@ PAGE = 100
 
 
 def _lexicon_page(ctx: WebCtx, error: i18n.Message | None = None, values: dict[str, str] | None = None,
-                  status_code: int = 200, q: str = "") -> HTMLResponse:
+                  status_code: int = 200, q: str = "", impact: lexicon_changes.Impact | None = None,
+                  deleting: bool = False) -> HTMLResponse:
     query = select(LexiconEntry).order_by(LexiconEntry.written)
     entries = [e for e in ctx.session.exec(query).all()
                if not q or q.lower() in e.written.lower() or q.lower() in e.spoken.lower()]
     return render(ctx, "admin/lexicon.html", status_code=status_code, entries=entries, error=error,
-                  values=values or {"written": "", "spoken": "", "note": ""}, q=q)
+                  values=values or {"written": "", "spoken": "", "note": ""}, q=q, impact=impact,
+                  deleting=deleting)
 
 
 @router.get("/lexicon", response_class=HTMLResponse)
@@ -39,22 +41,42 @@ def lexicon_page(ctx: Web, q: str = "") -> HTMLResponse:
 @router.post("/lexicon", response_class=HTMLResponse)
 def lexicon_set(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "",
                 spoken: Annotated[str, Form(max_length=500)] = "",
-                note: Annotated[str, Form(max_length=300)] = "") -> Response:
+                note: Annotated[str, Form(max_length=300)] = "", confirm: Annotated[str, Form()] = "") -> Response:
+    """A province-wide reading. When it would re-read bulletins, the page first lists them and asks again."""
     ctx.require(Role.admin)
+    values = {"written": written, "spoken": spoken, "note": note}
     try:
-        lexicon.upsert_entry(ctx.session, ctx.user, written, spoken, note.strip())
+        if confirm != "1":
+            impact = lexicon_changes.preview_set(ctx.session, ctx.user, written, spoken)
+            if impact.affected:
+                return _lexicon_page(ctx, values=values, impact=impact)
+        _entry, done = lexicon_changes.set_entry(ctx.session, ctx.user, written, spoken, note.strip())
     except ServiceError as exc:
         ctx.session.rollback()
-        return _lexicon_page(ctx, i18n.translate(exc.message), {"written": written, "spoken": spoken, "note": note},
-                             status_code=exc.status_code)
+        return _lexicon_page(ctx, i18n.translate(exc.message), values, status_code=exc.status_code)
+    _wake_synthesis(ctx, done)
     return redirect("/admin/lexicon", "lexicon")
 
 
-@router.post("/lexicon/delete")
-def lexicon_delete(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "") -> Response:
+@router.post("/lexicon/delete", response_class=HTMLResponse)
+def lexicon_delete(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "",
+                   confirm: Annotated[str, Form()] = "") -> Response:
     ctx.require(Role.admin)
-    lexicon.delete_entry(ctx.session, ctx.user, written)
+    if confirm != "1":
+        impact = lexicon_changes.preview_delete(ctx.session, ctx.user, written)
+        if impact.affected:
+            return _lexicon_page(ctx, values={"written": written, "spoken": "", "note": ""}, impact=impact,
+                                 deleting=True)
+    done = lexicon_changes.delete_entry(ctx.session, ctx.user, written)
+    _wake_synthesis(ctx, done)
     return redirect("/admin/lexicon", "lexicon_deleted")
+
+
+def _wake_synthesis(ctx: WebCtx, impact: lexicon_changes.Impact) -> None:
+    """Re-read bulletins have new versions: make their audio now so reviewers can listen."""
+    ctx.session.commit()
+    if impact.affected and ctx.runtime.jobs:
+        ctx.runtime.jobs.wake_synthesis()
 
 
 @router.get("/audit", response_class=HTMLResponse)

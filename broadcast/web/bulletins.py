@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlmodel import select
+from sqlmodel import Session
 
 from broadcast.audio import AudioRejected
 from broadcast.errors import InvalidInput, ServiceError
-from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority
+from broadcast.models import AudioAsset, Bulletin, BulletinStatus, Priority, Role, User, VersionState
 from broadcast.services import bulletins as svc
-from broadcast.services import directory, documents, lexicon
+from broadcast.services import directory, documents, lexicon, repacking, versions
 from broadcast.services.schedule_view import bulletin_placements
 from broadcast.services.synthesis import store_asset
 from broadcast.services.voices import default_voice
@@ -90,22 +91,32 @@ def create(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
            text: Annotated[str, Form(max_length=200_000)] = "", priority: Annotated[str, Form()] = "normal",
            voice: Annotated[str, Form()] = "", stations: Annotated[list[str] | None, Form()] = None,
            action: Annotated[str, Form()] = "draft", file: OptionalFile = None,
+           overrides: Annotated[str, Form(max_length=20_000)] = "",
            speed: Annotated[int, Form(ge=-2, le=2)] = 0) -> Response:
     """Save a new bulletin (and submit it when asked); on any refusal the form comes back, nothing stored."""
     values = {"title": title, "text": text, "priority": priority, "voice": voice, "stations": stations or [],
-              "speed": speed}
+              "overrides": overrides, "speed": speed}
     try:
-        bulletin = _create(ctx, title, text, priority, voice, stations or [], file, speed)
+        bulletin = _create(ctx, title, text, priority, voice, stations or [], file,
+                           versions.parse_overrides(overrides), speed)
         if action == "submit":
             svc.submit(ctx.session, ctx.user, bulletin)
     except ServiceError as exc:
         ctx.session.rollback()
         return _form_page(ctx, values, i18n.translate(exc.message), status_code=exc.status_code)
+    _wake_synthesis(ctx)
     return redirect(f"/bulletins/{bulletin.id}", "submitted" if action == "submit" else "created")
 
 
+def _wake_synthesis(ctx: WebCtx) -> None:
+    """Commit and make the new version's audio at once, so the reviewer can listen to it."""
+    ctx.session.commit()
+    if ctx.runtime.jobs:
+        ctx.runtime.jobs.wake_synthesis()
+
+
 def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stations: list[str],
-            file: UploadFile | None, speed: int = 0) -> Bulletin:
+            file: UploadFile | None, overrides: dict[str, str], speed: int = 0) -> Bulletin:
     if priority not in i18n.PRIORITY:
         raise InvalidInput("Mức ưu tiên không hợp lệ.")
     if not title.strip():
@@ -125,8 +136,11 @@ def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stati
             raise InvalidInput(getattr(exc, "message_vi", "") or str(exc)) from exc
         recording = store_asset(ctx.session, ctx.runtime.media, audio, text.strip())
     voice_name = "recording" if recording else ctx.runtime.speaker.profile(voice or None).name
+    if not recording:
+        ctx.runtime.speaker.check_length(text, voice_name, speed)  # too long to read: refused before storing
     return svc.create_bulletin(ctx.session, ctx.user, title=title, text=text, priority=Priority(priority),
-                               voice=voice_name, station_codes=stations, recording=recording, speed=speed)
+                               voice=voice_name, station_codes=stations, recording=recording,
+                               overrides=overrides, speed=speed)
 
 
 @router.post("/bulletins/extract")
@@ -147,13 +161,15 @@ def extract(ctx: WebPost, file: OptionalFile = None) -> JSONResponse:
 
 @router.post("/bulletins/preview", response_class=HTMLResponse)
 def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
-            voice: Annotated[str, Form()] = "", speed: Annotated[int, Form(ge=-2, le=2)] = 0) -> HTMLResponse:
+            voice: Annotated[str, Form()] = "", speed: Annotated[int, Form(ge=-2, le=2)] = 0,
+            overrides: Annotated[str, Form(max_length=20_000)] = "") -> HTMLResponse:
     """The reading with its expansions highlighted, and the synthesised audio to listen to."""
     if not text.strip():
         raise InvalidInput("the text is empty: nothing to read")
     if len(text) > svc.MAX_TEXT:
         raise InvalidInput(f"the bulletin text is longer than {svc.MAX_TEXT} characters")
-    current = lexicon.current_lexicon(ctx.session)
+    current = versions.lexicon_for(ctx.session, versions.parse_overrides(overrides))
+    ctx.session.commit()  # hand the database connection back while synthesising (seconds, in this worker thread)
     speech = ctx.runtime.speaker.speak(text, voice or None, current, speed)
     asset = store_asset(ctx.session, ctx.runtime.media, speech.audio, speech.spoken.text)
     return render_fragment(ctx, "bulletins/_preview.html", paragraphs=highlighted(text, speech.spoken.changes),
@@ -163,34 +179,42 @@ def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
 
 @router.post("/lexicon/quick")
 def quick_lexicon(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "",
-                  spoken: Annotated[str, Form(max_length=500)] = "") -> JSONResponse:
-    """Fix a misread word from the preview: the entry applies to every later reading."""
+                  spoken: Annotated[str, Form(max_length=500)] = "", bulletin_id: Annotated[str, Form()] = "",
+                  overrides: Annotated[str, Form(max_length=20_000)] = "") -> JSONResponse:
+    """Fix a misread word from the preview, for this bulletin only (never the province-wide lexicon).
+
+    On a saved bulletin it makes a new version (which needs approval); on a bulletin being written it only
+    returns the readings, which the form sends along when the bulletin is saved.
+    """
     try:
-        entry = lexicon.upsert_entry(ctx.session, ctx.user, written, spoken, "sửa từ trang xem trước")
+        written, spoken = lexicon.check_reading(written, spoken)
+        if bulletin_id.strip().isdigit():
+            bulletin = svc.get_bulletin(ctx.session, ctx.user, int(bulletin_id))
+            version = svc.set_override(ctx.session, ctx.user, bulletin, written, spoken)
+            readings = versions.overrides_of(version)
+            _wake_synthesis(ctx)
+            note = f" Bản tin có phiên bản mới ({version.number}) cần được duyệt lại."
+        else:
+            readings = {**versions.parse_overrides(overrides), written: spoken}
+            versions.parse_overrides(readings)
+            note = " Cách đọc này được lưu cùng bản tin khi bạn lưu."
     except ServiceError as exc:
         ctx.session.rollback()
         return JSONResponse({"error": i18n.translate(exc.message).text}, status_code=exc.status_code)
-    return JSONResponse({"message": f"Đã lưu: “{entry.written}” đọc là “{entry.spoken}”."})
-
-
-def _audio_to_hear(session: Any, bulletin: Bulletin) -> AudioAsset | None:
-    """The audio the page plays: the bulletin's own, or an uploaded recording still waiting for approval
-    (the approver must be able to listen before approving)."""
-    if bulletin.asset_id:
-        return session.get(AudioAsset, bulletin.asset_id)
-    if bulletin.source == "recording" and bulletin.recording_sha256:
-        return session.exec(select(AudioAsset).where(AudioAsset.sha256 == bulletin.recording_sha256)).first()
-    return None
+    return JSONResponse({"message": f"Đã lưu cho riêng bản tin này: “{written}” đọc là “{spoken}”.{note}",
+                         "overrides": json.dumps(readings, ensure_ascii=False)})
 
 
 @router.get("/bulletins/{bulletin_id}", response_class=HTMLResponse)
 def detail(bulletin_id: int, ctx: Web) -> HTMLResponse:
     session, user = ctx.session, ctx.user
     bulletin = svc.get_bulletin(session, user, bulletin_id)
-    asset = _audio_to_hear(session, bulletin)
+    asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None  # what airs
     history = directory.audit_entries(session, object_type="bulletin", object_id=bulletin.id, limit=50)
-    names = directory.user_names(session, [bulletin.created_by, bulletin.approved_by])
-    return render(ctx, "bulletins/detail.html", b=bulletin, asset=asset, history=history, names=names,
+    review = review_context(session, user, bulletin)
+    names = directory.user_names(session, [bulletin.created_by, bulletin.approved_by,
+                                           *(v.created_by for v in review["versions"])])
+    return render(ctx, "bulletins/detail.html", b=bulletin, asset=asset, history=history, names=names, **review,
                   codes=svc.bulletin_station_codes(session, bulletin),
                   placements=bulletin_placements(session, bulletin),
                   is_author=bulletin.created_by == user.id,
@@ -203,6 +227,8 @@ def edit_page(bulletin_id: int, ctx: Web) -> HTMLResponse:
     bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
     values = {"title": bulletin.title, "text": bulletin.text, "priority": bulletin.priority.value,
               "voice": bulletin.voice, "stations": svc.bulletin_station_codes(ctx.session, bulletin),
+              "overrides": json.dumps(versions.overrides_of(versions.latest(ctx.session, bulletin)),
+                                      ensure_ascii=False),
               "speed": bulletin.speed}
     return _form_page(ctx, values, bulletin=bulletin)
 
@@ -220,8 +246,11 @@ def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1
         if priority not in i18n.PRIORITY:
             raise InvalidInput("Mức ưu tiên không hợp lệ.")
         voice_name = None if bulletin.source == "recording" else ctx.runtime.speaker.profile(voice or None).name
+        if voice_name:
+            ctx.runtime.speaker.check_length(text, voice_name, speed)  # too long to read: refused before storing
         svc.update_bulletin(ctx.session, ctx.user, bulletin, title=title, text=text, priority=Priority(priority),
                             voice=voice_name, speed=speed)
+        _wake_synthesis(ctx)
     except ServiceError as exc:
         ctx.session.rollback()
         bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
@@ -233,16 +262,22 @@ def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1
 @router.post("/bulletins/{bulletin_id}/submit")
 def submit(bulletin_id: int, ctx: WebPost) -> Response:
     svc.submit(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id))
+    _wake_synthesis(ctx)
     return redirect(f"/bulletins/{bulletin_id}", "submitted")
 
 
 @router.post("/bulletins/{bulletin_id}/approve")
-def approve(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    svc.approve(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id), comment.strip())
+def approve(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_length=2000)] = "",
+            version_id: Annotated[int | None, Form()] = None,
+            audio_sha256: Annotated[str | None, Form(max_length=64)] = None) -> Response:
+    """Approve the version shown on the page (its id and audio travel with the form)."""
+    bulletin = svc.approve(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id), version_id,
+                           comment.strip(), audio_sha256 or None)
+    repacking.audio_changed(ctx.session, bulletin_id, ctx.settings.play_grace_s, ctx.now())
     ctx.session.commit()
     if ctx.runtime.jobs:
-        ctx.runtime.jobs.wake_synthesis()
-    return redirect(f"/bulletins/{bulletin_id}", "approved")
+        ctx.runtime.jobs.wake_publication()
+    return redirect(f"/bulletins/{bulletin.id}", "approved")
 
 
 @router.post("/bulletins/{bulletin_id}/reject")
@@ -254,7 +289,23 @@ def reject(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_leng
 @router.post("/bulletins/{bulletin_id}/retry")
 def retry(bulletin_id: int, ctx: WebPost) -> Response:
     svc.retry(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id))
-    ctx.session.commit()
-    if ctx.runtime.jobs:
-        ctx.runtime.jobs.wake_synthesis()
+    _wake_synthesis(ctx)
     return redirect(f"/bulletins/{bulletin_id}", "retry")
+
+
+def review_context(session: Session, user: User, bulletin: Bulletin) -> dict[str, Any]:
+    """What the bulletin page needs to show the version under review: its spoken text, how that differs
+    from the approved version (or the one before), the audio to listen to and whether this user may approve."""
+    history = versions.history(session, bulletin)
+    newest = history[0] if history else None
+    pending = newest if newest is not None and newest.state == VersionState.pending else None
+    airing = versions.approved(session, bulletin)
+    base = airing if airing is not None and airing is not newest else (history[1] if len(history) > 1 else None)
+    diff = versions.spoken_diff(base.spoken_text, newest.spoken_text) if newest and base else []
+    review_asset = session.get(AudioAsset, pending.asset_id) if pending and pending.asset_id else None
+    may_review = (pending is not None and user.role in (Role.approver, Role.admin)
+                  and user.id not in svc.editors_of_pending(session, bulletin))
+    return {"versions": history, "newest": newest, "pending": pending, "airing": airing, "diff_base": base,
+            "diff": diff if any(p.kind != "same" for p in diff) else [], "review_asset": review_asset,
+            "may_review": may_review,
+            "overrides_json": json.dumps(versions.overrides_of(newest), ensure_ascii=False)}

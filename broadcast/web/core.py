@@ -156,6 +156,7 @@ def _ago(value: datetime | None, now: datetime) -> str:
 
 templates.env.filters.update(
     local=_local, duration=_duration, decimal=i18n.decimal, receiver_vi=i18n.receiver_sentence,
+    day_vi=i18n.day_vi,
     status_vi=lambda v: i18n.STATUS.get(getattr(v, "value", v), v),
     priority_vi=lambda v: i18n.PRIORITY.get(getattr(v, "value", v), v),
     role_vi=lambda v: i18n.ROLE.get(getattr(v, "value", v), v),
@@ -165,6 +166,7 @@ templates.env.filters.update(
     rule_vi=lambda v: i18n.RULE.get(v, v),
     urlq=lambda v: quote(str(v), safe=""),
 )
+templates.env.filters["version_state_vi"] = lambda v: i18n.VERSION_STATE.get(getattr(v, "value", v), v)
 templates.env.globals.update(ago=_ago, WEEKDAYS=i18n.WEEKDAYS, STATUS=i18n.STATUS, PRIORITY=i18n.PRIORITY,
                              ROLE=i18n.ROLE)
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 STATUS = {
     "draft": "Nháp", "submitted": "Chờ duyệt", "rejected": "Bị từ chối", "approved": "Đã duyệt, đang tạo âm thanh",
     "ready": "Sẵn sàng phát", "failed": "Lỗi tạo âm thanh", "cancelled": "Đã hủy",
 }
+VERSION_STATE = {"draft": "Nháp", "pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Bị từ chối",
+                 "superseded": "Đã thay bằng phiên bản mới"}
 PRIORITY = {"normal": "Thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
 ROLE = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Duyệt tin"}
 ITEM_STATUS = {"scheduled": "Đã xếp lịch", "played": "Đã phát", "missed": "Bỏ lỡ", "skipped": "Bỏ qua",
@@ -37,6 +40,7 @@ ACTIONS = {
     "user.create": "Tạo tài khoản", "user.lock": "Khóa tài khoản", "user.unlock": "Mở khóa tài khoản",
     "user.stations": "Phân công đài", "station.create": "Tạo đài", "receiver.create": "Thêm cụm loa",
     "receiver.revoke": "Thu hồi cụm loa", "demo.seed": "Dữ liệu mẫu",
+    "bulletin.override": "Sửa cách đọc riêng", "bulletin.reread": "Đọc lại theo từ điển mới",
 }
 
 
@@ -105,6 +109,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
     (r"^unknown time zone (?P<a>.+)$", "Múi giờ không hợp lệ: {a}."),
     (r"^receiver name is empty$", "Tên cụm loa đang trống."),
     (r"^the text is empty: nothing to read$", "Văn bản trống: không có gì để đọc."),
+    (r"^the text would read for about (?P<a>\d+) minutes; the limit is (?P<b>[\d.]+) minutes.*$",
+     "Văn bản này đọc mất khoảng {a} phút, dài hơn giới hạn {b} phút. Hãy chia thành nhiều bản tin ngắn hơn."),
     (r"^nothing to read aloud: the text has only symbols, emoji or decoration$",
      "Không có gì để đọc: văn bản chỉ có ký hiệu, biểu tượng cảm xúc hoặc đường kẻ trang trí."),
     (r"^unknown voice '?(?P<a>[^';]+)'?; known voices: (?P<b>.+)$", "Không có giọng đọc {a}; các giọng có: {b}."),
@@ -117,6 +123,31 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
      "Chỉ người duyệt tin hoặc quản trị mới được hủy phát khẩn cấp."),
     (r"^no emergency broadcast (?P<a>\d+)$", "Không có lượt phát khẩn cấp số {a}."),
     (r"^no placement (?P<a>\d+)$", "Không có lịch phát số {a}."),
+    # approval versions (issue 13)
+    (r"^only someone assigned to every station of this bulletin can (?P<a>\w+) it$",
+     "Bản tin này gửi cho nhiều đài: chỉ người được phân công phụ trách tất cả các đài đó mới được thao tác."),
+    (r"^you changed this version yourself: another approver must review it$",
+     "Bạn đã sửa phiên bản này nên không thể tự duyệt: cần một người duyệt khác."),
+    (r"^say which version you approve \(version_id\)$", "Hãy mở lại trang bản tin rồi duyệt."),
+    (r"^the bulletin changed since you opened it: version (?P<a>\d+) is now the one to review.*$",
+     "Bản tin đã thay đổi sau khi bạn mở trang: phiên bản {a} mới là bản cần duyệt. Hãy đọc và nghe lại."),
+    (r"^the audio of this version is not ready yet.*$",
+     "Âm thanh của phiên bản này đang được tạo: hãy nghe trước khi duyệt."),
+    (r"^the audio of this version could not be made.*$", "Không tạo được âm thanh của phiên bản này: hãy tạo lại."),
+    (r"^the audio you listened to is not this version's audio.*$",
+     "Âm thanh bạn đã nghe không phải của phiên bản này: hãy nghe lại."),
+    (r"^only an admin can change the province-wide lexicon.*$",
+     "Chỉ quản trị mới được sửa từ điển chung của tỉnh; hãy sửa cách đọc cho riêng bản tin từ trang bản tin."),
+    (r"^a recording has no reading to fix$", "Bản tin ghi âm không có cách đọc để sửa."),
+    (r"^a bulletin may have at most (?P<a>\d+) readings of its own$",
+     "Mỗi bản tin có tối đa {a} cách đọc riêng."),
+    (r"^the bulletin's own readings are not valid$", "Danh sách cách đọc riêng của bản tin không hợp lệ."),
+    (r"^only an approver or an admin can put an emergency bulletin on air$",
+     "Chỉ người duyệt tin hoặc quản trị mới được xếp lịch phát bản tin khẩn cấp."),
+    (r"^this bulletin was not written and approved for (?P<a>.+)$",
+     "Bản tin này không được soạn và duyệt cho đài {a}."),
+    (r"^none of this placement's occurrences are on your stations$",
+     "Lịch phát này không có lượt phát nào trên đài bạn phụ trách."),
 ]]
 
 
@@ -194,3 +225,28 @@ def receiver_sentence(detail: str | None) -> str:
             return template.format(**{k: decimal(float(v), 1) if "." in v else v
                                       for k, v in found.groupdict().items()})
     return detail if _looks_vietnamese(detail) else "Cụm loa báo lỗi không xác định."
+
+
+def parse_day(value: str) -> date | None:
+    """A day typed as Vietnamese write it (15/3/2025) or as ISO (2025-03-15); empty → None.
+
+    Date boxes are plain text fields so they read the same whatever language the browser is set to."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if "/" in value:
+            day, month, year = (int(part) for part in value.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidDay(value) from None
+
+
+class InvalidDay(ValueError):
+    """A date box holding something that is not a day."""
+
+
+def day_vi(value: date | None) -> str:
+    """A day as Vietnamese write it: 15/03/2025."""
+    return value.strftime("%d/%m/%Y") if value else ""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from broadcast.web import admin, auth, batch, bulletins, delivery, emergency, monitor, schedule, voices
+from broadcast.web import admin, asrun, auth, batch, bulletins, delivery, emergency, monitor, schedule, voices
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, bulletins, schedule, emergency, monitor, admin, delivery, voices, batch):
+for module in (auth, bulletins, schedule, emergency, monitor, admin, delivery, voices, batch, asrun):
     router.include_router(module.router)

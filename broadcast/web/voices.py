@@ -7,6 +7,7 @@ itself is the partial ``_voice_picker.html`` with ``static/voices.js``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from fastapi.responses import Response
 from jinja2 import pass_context
 
 from broadcast.errors import InvalidInput
+from broadcast.synth.profiles import ProfileError
 from broadcast.synth.who_spoke import WhoSpoke, failover_note, title
 from broadcast.web.core import Web, WebRoute, templates
 
@@ -41,12 +43,25 @@ def describe(profile: Any) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def readiness(speaker: Any, profile: Any) -> str:
+    """Empty when the voice's own engine can speak now; else what staff should expect."""
+    checker = getattr(speaker.engines.get(profile.engines[0]), "unavailable_reason", None)
+    if checker is None or checker(profile) is None:
+        return ""
+    fallback = title(profile.engines[1]) if len(profile.engines) > 1 else ""
+    return "Chưa sẵn sàng" + (f", sẽ đọc bằng giọng dự phòng {fallback}" if fallback else "")
+
+
 @pass_context
 def voice_cards(context: Any) -> list[dict[str, str]]:
-    """The voices staff may pick, default first: name (the form's value), label and a plain description."""
+    """The voices staff may pick, default first: name (the form's value), label, a plain description and
+    whether it can speak now (a voice installed since start-up appears too)."""
     speaker = _speaker(context)
+    with contextlib.suppress(ProfileError):
+        speaker.reload_installed()
     names = [speaker.default_voice] + sorted(n for n in speaker.profiles if n != speaker.default_voice)
-    return [{"name": n, "label": speaker.profiles[n].label, "about": describe(speaker.profiles[n])} for n in names]
+    return [{"name": n, "label": speaker.profiles[n].label, "about": describe(speaker.profiles[n]),
+             "ready": readiness(speaker, speaker.profiles[n])} for n in names]
 
 
 @pass_context

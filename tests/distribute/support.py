@@ -17,7 +17,17 @@ from sqlmodel import Session, select
 from broadcast.config import Settings
 from broadcast.db import session_scope
 from broadcast.media import MediaStore
-from broadcast.models import AudioAsset, Bulletin, BulletinStation, BulletinStatus, Priority, Station, User
+from broadcast.models import (
+    AudioAsset,
+    Bulletin,
+    BulletinStation,
+    BulletinStatus,
+    BulletinVersion,
+    Priority,
+    Station,
+    User,
+)
+from broadcast.services.versions import seeded_approved_version
 
 
 @functools.cache
@@ -44,7 +54,10 @@ def ready_bulletin(engine: Engine, media: MediaStore, title: str, stations: list
             session.flush()
         bulletin = _bulletin(session, title, stations, priority, author)
         bulletin.asset_id, bulletin.status = asset.id, BulletinStatus.ready
-        session.add(bulletin)
+        version = session.get(BulletinVersion, bulletin.approved_version_id)
+        assert version is not None
+        version.asset_id, version.audio_sha256 = asset.id, asset.sha256  # the approved version's audio
+        session.add_all([bulletin, version])
         session.flush()
         return bulletin.id or 0
 
@@ -68,6 +81,8 @@ def _bulletin(session: Session, title: str, stations: list[str], priority: Prior
     for code in stations:
         station = session.exec(select(Station).where(Station.code == code)).one()
         session.add(BulletinStation(bulletin_id=bulletin.id, station_id=station.id))
+    session.flush()
+    seeded_approved_version(session, bulletin)
     session.flush()
     return bulletin
 

@@ -27,18 +27,24 @@ def test_bulletin_reaches_ready_and_its_audio_downloads(app_client: TestClient, 
     bulletin = created.json()
     assert bulletin["status"] == "submitted" and bulletin["stations"] == ["xa-a", "xa-b"]
 
-    own = app_client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", json={}, headers=editor)
+    # The audio is made on submit, so the reviewer hears exactly what would air.
+    outcomes = synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
+    assert [o.status for o in outcomes] == ["made"]
+    review = app_client.get(f"/api/v1/bulletins/{bulletin['id']}", headers=approver).json()
+    assert review["status"] == "submitted" and review["audio"] is None
+    heard = review["review_audio"]
+    assert heard["duration_s"] > 1.0 and heard["engine"]
+
+    own = app_client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", json={"version_id": review["version_id"]},
+                          headers=editor)
     assert own.status_code == 403 and "author" in own.json()["detail"]
 
-    approved = app_client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", json={"comment": "ok"}, headers=approver)
-    assert approved.status_code == 200 and approved.json()["status"] == "approved"
-
-    outcomes = synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
-    assert [o.status.value for o in outcomes] == ["ready"]
-    ready = app_client.get(f"/api/v1/bulletins/{bulletin['id']}", headers=editor).json()
-    assert ready["status"] == "ready"
-    audio = ready["audio"]
-    assert audio["duration_s"] > 1.0 and audio["engine"]
+    approved = app_client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", headers=approver,
+                               json={"comment": "ok", "version_id": review["version_id"],
+                                     "audio_sha256": heard["sha256"]})
+    assert approved.status_code == 200 and approved.json()["status"] == "ready"
+    audio = approved.json()["audio"]
+    assert audio["sha256"] == heard["sha256"], "what airs is the audio the approver heard"
 
     local_now = utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     at = (local_now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)

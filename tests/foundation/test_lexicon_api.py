@@ -20,8 +20,9 @@ def test_override_changes_preview_and_next_synthesis(app_client: TestClient, wor
     def synthesise_once() -> AudioAsset:
         created = app_client.post("/api/v1/bulletins", headers=editor, json={
             "title": "VNeID", "text": TEXT, "stations": ["xa-a"], "submit": True}).json()
-        app_client.post(f"/api/v1/bulletins/{created['id']}/approve", json={}, headers=approver)
         synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
+        app_client.post(f"/api/v1/bulletins/{created['id']}/approve", json={"version_id": created["version_id"]},
+                        headers=approver)
         with Session(runtime.engine) as session:
             bulletin = session.get(Bulletin, created["id"])
             assert bulletin is not None and bulletin.status == "ready"
@@ -30,7 +31,10 @@ def test_override_changes_preview_and_next_synthesis(app_client: TestClient, wor
             return asset
 
     first = synthesise_once()
-    saved = app_client.put("/api/v1/lexicon", headers=editor, json={"written": "VNeID", "spoken": "vê en e ai đi"})
+    admin = login(app_client, world.admin)
+    refused = app_client.put("/api/v1/lexicon", headers=editor, json={"written": "VNeID", "spoken": "vê en e ai đi"})
+    assert refused.status_code == 403, "only admins change the province-wide lexicon"
+    saved = app_client.put("/api/v1/lexicon", headers=admin, json={"written": "VNeID", "spoken": "vê en e ai đi"})
     assert saved.status_code == 200, saved.text
     after = app_client.post("/api/v1/normalise/preview", json={"text": TEXT}, headers=editor).json()
     assert "vê en e ai đi" in after["spoken"]
@@ -43,13 +47,14 @@ def test_override_changes_preview_and_next_synthesis(app_client: TestClient, wor
 
     listed = app_client.get("/api/v1/lexicon", headers=editor).json()
     assert [(e["written"], e["spoken"]) for e in listed] == [("VNeID", "vê en e ai đi")]
-    assert app_client.delete("/api/v1/lexicon/VNeID", headers=editor).status_code == 204
+    assert app_client.delete("/api/v1/lexicon/VNeID", headers=editor).status_code == 403
+    assert app_client.delete("/api/v1/lexicon/VNeID", headers=admin).status_code == 204
     restored = app_client.post("/api/v1/normalise/preview", json={"text": TEXT}, headers=editor).json()
     assert restored["spoken"] == before["spoken"]
 
 
 def test_multi_word_entries_and_bad_entries(app_client: TestClient, world: World) -> None:
-    editor = login(app_client, world.editor)
+    editor = login(app_client, world.admin)
     ok = app_client.put("/api/v1/lexicon", headers=editor, json={"written": "Bản Chắt", "spoken": "Bản Chắt"})
     assert ok.status_code == 200
     for body in ({"written": "", "spoken": "x"}, {"written": "ABC", "spoken": "   "},

@@ -42,7 +42,10 @@ def test_recording_becomes_a_levelled_bulletin(app_client: TestClient, world: Wo
     assert reply.status_code == 201, reply.text
     bulletin = reply.json()
     assert bulletin["source"] == "recording" and bulletin["status"] == "submitted"
-    approved = app_client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", json={}, headers=approver).json()
+    assert bulletin["review_audio"]["sha256"], "a recording is its own audio: the reviewer listens to it"
+    approved = app_client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", headers=approver,
+                               json={"version_id": bulletin["version_id"]}).json()
+    assert approved["audio"]["sha256"] == bulletin["review_audio"]["sha256"]
     assert approved["status"] == "ready"
     audio = app_client.get(approved["audio"]["url"]).content
     measured = measure_mp3(audio)

@@ -51,11 +51,14 @@ def test_first_start_demo_and_one_bulletin_end_to_end(live_server_factory, db_ur
     bulletin = client.post("/api/v1/bulletins", headers=admin, json={
         "title": "Thông báo tiêm chủng", "stations": [code], "submit": True,
         "text": "UBND xã thông báo: ngày 12/5 tổ chức tiêm chủng tại trạm y tế, từ 7h30 đến 11h."}).json()
-    approved = client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", json={}, headers=approver)
+    # The server makes the audio on submit; the approver listens to it, then approves that version.
+    review = _wait_for(lambda: (b := client.get(f"/api/v1/bulletins/{bulletin['id']}", headers=approver).json())
+                       ["review_audio"] and b)
+    approved = client.post(f"/api/v1/bulletins/{bulletin['id']}/approve", headers=approver,
+                           json={"version_id": review["version_id"], "audio_sha256": review["review_audio"]["sha256"]})
     assert approved.status_code == 200, approved.text
-
-    ready = _wait_for(lambda: (b := client.get(f"/api/v1/bulletins/{bulletin['id']}", headers=admin).json())
-                      ["status"] == "ready" and b)
+    ready = approved.json()
+    assert ready["status"] == "ready" and ready["audio"]["sha256"] == review["review_audio"]["sha256"]
     placed = client.post(f"/api/v1/bulletins/{bulletin['id']}/placements", headers=admin,
                          json={"stations": [code], "mode": "slot", "dates": [_tomorrow()]})
     assert placed.status_code == 201, placed.text

@@ -80,6 +80,8 @@ def test_bracketed_repetition_is_read_once(text: str, spoken: str) -> None:
     [
         ("* Lưu ý: không thả trâu lên núi", "Lưu ý: không thả trâu lên núi."),
         ("+ Thời gian: cả ngày", "Thời gian: cả ngày."),
+        ("o Nhóm hộ thứ hai: thôn Bản Chắt", "Nhóm hộ thứ hai: thôn Bản Chắt."),
+        ("o nước sôi để nguội", "o nước sôi để nguội"),
         ("🔔📢 Thông báo mất điện ⚡⚡", "Thông báo mất điện."),
         ("Mưa🌧to ở vùng cao 👍.", "Mưa to ở vùng cao."),
         ("Tin **khẩn cấp** #baolu mưa rất to", "Tin khẩn cấp baolu mưa rất to"),
@@ -119,6 +121,8 @@ def test_only_decoration_leaves_nothing_to_say() -> None:
             "Số tài khoản 1234567890 tại ngân hàng.",
             "Số tài khoản một hai ba bốn năm sáu bảy tám chín không tại ngân hàng.",
         ),
+        ("Làm việc từ 7h30' đến 11h00'.", "Làm việc từ bảy giờ ba mươi phút đến mười một giờ."),
+        ("Họp lúc 14 giờ 00 phút tại xã.", "Họp lúc mười bốn giờ tại xã."),
         # a version number is not a date without a date word
         ("Chợ 4.0 đi vào hoạt động.", "Chợ bốn chấm không đi vào hoạt động."),
     ],
@@ -136,6 +140,8 @@ def test_dates_and_times_as_people_type_them(text: str, spoken: str) -> None:
         ("THÔNG BÁO KHẨN", "THÔNG BÁO KHẨN"),
         ("Đơn vị XNK đã nộp hồ sơ.", "Đơn vị ích en ca đã nộp hồ sơ."),
         ("Chỉ số DTI của tỉnh tăng.", "Chỉ số dê tê i của tỉnh tăng."),
+        ("Vốn ODA cho dự án.", "Vốn o dê a cho dự án."),
+        ("Đoàn công tác của NASA.", "Đoàn công tác của Nasa."),
         (
             "Nguồn: https://www.langson.gov.vn/tin-tuc/thoi-su/canh-bao-ret-hai-2024-11-20.html?id=9981&p=2",
             "Nguồn: vê kép vê kép vê kép chấm lạng sơn chấm gốp chấm vê en",
@@ -165,3 +171,30 @@ def test_changes_show_what_the_cleaner_dropped_with_offsets_into_the_text() -> N
     assert ("🔔", "", "clean") in found
     assert ("(TN&MT)", "", "repeat") in found
     assert ("02", "hai", "number") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("TM. ỦY BAN NHÂN DÂN", "Thay mặt ỦY BAN NHÂN DÂN"),
+        ("KT. CHỦ TỊCH", "Ký thay CHỦ TỊCH"),
+        ("Trực từ thứ 2 - thứ 6.", "Trực từ thứ hai đến thứ sáu."),
+        (
+            "Hỗ trợ 1.500.000đ/người/tháng (Một triệu năm trăm nghìn đồng).",
+            "Hỗ trợ một triệu năm trăm nghìn đồng trên người trên tháng.",
+        ),
+        ("Gửi ubndxa@langson.gov.vn", "Gửi u bê en dê xã a còng lạng sơn chấm gốp chấm vê en"),
+        ("- Lưu: VT.", "Lưu: văn thư."),
+        (
+            "Hộ có trâu, bò (>= 2 con), trẻ < 5 tuổi, xe ≤ 10 tấn.",
+            "Hộ có trâu, bò (từ hai con), trẻ dưới năm tuổi, xe không quá mười tấn.",
+        ),
+        (
+            "ĐT: 0205.3870.211 - 0986 123 456",
+            "Điện thoại: không hai không năm ba tám bảy không hai một một, không chín tám sáu một hai ba bốn năm sáu",
+        ),
+    ],
+)
+def test_notice_furniture(text: str, spoken: str) -> None:
+    """Signature blocks, comparison signs and two phone numbers joined by a dash, as notices are typed."""
+    assert normalise_line(text) == spoken

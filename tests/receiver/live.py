@@ -111,26 +111,29 @@ class LiveWorld:
     # ---- staff side ------------------------------------------------------------------------------------
 
     def submit(self, text: str, stations: list[str], priority: str = "normal") -> int:
-        """A bulletin written by admin and approved by admin2; the server then synthesises it."""
+        """A bulletin written by admin and submitted; the server then makes its audio for review."""
         created = self.http.post("/api/v1/bulletins", headers=self.headers["admin"], json={
             "title": text[:60], "text": text, "stations": stations, "priority": priority, "submit": True})
         assert created.status_code == 201, created.text
-        bulletin_id = created.json()["id"]
-        approved = self.http.post(f"/api/v1/bulletins/{bulletin_id}/approve", headers=self.headers["admin2"],
-                                  json={})
-        assert approved.status_code == 200, approved.text
-        return bulletin_id
+        return created.json()["id"]
 
     def bulletin(self, key: str) -> dict[str, Any]:
-        """A bulletin of the bank, once the server has made its audio."""
+        """A bulletin of the bank, approved by admin2 once its audio exists (the version and audio heard)."""
         bulletin_id = self.bank[key]
 
-        def ready() -> dict[str, Any] | None:
-            body = self.http.get(f"/api/v1/bulletins/{bulletin_id}", headers=self.headers["admin"]).json()
+        def heard() -> dict[str, Any] | None:
+            body = self.http.get(f"/api/v1/bulletins/{bulletin_id}", headers=self.headers["admin2"]).json()
             assert body["status"] != "failed", body
-            return body if body["status"] == "ready" else None
+            return body if body["status"] == "ready" or body["review_audio"] else None
 
-        return wait_for(ready, 120, 0.3, what=f"bulletin {bulletin_id} synthesised")
+        body = wait_for(heard, 120, 0.3, what=f"bulletin {bulletin_id} synthesised")
+        if body["status"] == "ready":
+            return body
+        approved = self.http.post(f"/api/v1/bulletins/{bulletin_id}/approve", headers=self.headers["admin2"],
+                                  json={"version_id": body["version_id"],
+                                        "audio_sha256": body["review_audio"]["sha256"]})
+        assert approved.status_code == 200, approved.text
+        return approved.json()
 
     def place(self, bulletin_id: int, stations: list[str], at: datetime | None = None) -> list[dict[str, Any]]:
         """Place at a time (or now); an overlap with an earlier test bulletin queues after it, never fails."""

@@ -21,12 +21,12 @@ TOMORROW = date(2026, 11, 23)
 SLOT_START = datetime(2026, 11, 23, 6, 0, tzinfo=HCM).astimezone(UTC)
 
 
-def _place(runtime, bulletin_id: int, **kwargs):  # type: ignore[no-untyped-def]
+def _place(runtime, bulletin_id: int, as_user: str = "editor", **kwargs):  # type: ignore[no-untyped-def]
     kwargs.setdefault("station_codes", ["xa-a"])
     kwargs.setdefault("now", NOW)
     with session_scope(runtime.engine) as session:
         bulletin = session.get(Bulletin, bulletin_id)
-        placement, items = placements.place(session, get_user(session, "editor"), bulletin, **kwargs)
+        placement, items = placements.place(session, get_user(session, as_user), bulletin, **kwargs)
         return placement.id, [(i.id, i.starts_at, i.lane, i.status) for i in items]
 
 
@@ -136,7 +136,7 @@ def test_quiet_hours_refuse_normal_and_priority_but_not_emergency(runtime, world
         with pytest.raises(InvalidInput, match="quiet hours"):
             _place(runtime, bid, mode=PlacementMode.at, at=late)
     emergency = ready_bulletin(runtime.engine, runtime.media, "Bão", ["xa-a"], priority=Priority.emergency)
-    _, items = _place(runtime, emergency, mode=PlacementMode.at, at=late)
+    _, items = _place(runtime, emergency, as_user="approver", mode=PlacementMode.at, at=late)
     assert items[0][1] == late.astimezone(UTC)
 
 

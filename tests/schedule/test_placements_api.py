@@ -36,9 +36,14 @@ def test_placement_api_replies(app_client: TestClient, world: World, runtime) ->
                                                "xa-a at 22:30 23/11/2026")
     storm = ready_bulletin(runtime.engine, runtime.media, "Bão số 3", ["xa-a"], seconds=30,
                            priority=Priority.emergency, frequency=900)
-    urgent = app_client.post(url.format(storm), headers=editor, json=night)
+    # Only approvers and admins may put an emergency on air (an editor placing one now, repeated, is refused).
+    flood = app_client.post(url.format(storm), headers=editor, json={"stations": ["xa-a"], "mode": "now", "repeat": 20})
+    assert flood.status_code == 403 and "approver" in flood.json()["detail"]
+    assert app_client.get(url.format(storm), headers=editor).json() == []
+    approver = login(app_client, world.approver)
+    urgent = app_client.post(url.format(storm), headers=approver, json=night)
     assert urgent.status_code == 201 and urgent.json()["priority"] == "emergency"
-    now = app_client.post(url.format(storm), headers=editor, json={"stations": ["xa-a"], "mode": "now"})
+    now = app_client.post(url.format(storm), headers=approver, json={"stations": ["xa-a"], "mode": "now"})
     assert now.status_code == 201
     listed = app_client.get(url.format(storm), headers=editor).json()
     assert [p["mode"] for p in listed] == ["at", "now"]

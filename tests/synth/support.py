@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import select
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -144,28 +146,50 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServerUrl(str):
+    """A URL that also tells how many connections its server has taken (``connections``)."""
+
+    listener: socket.socket
+    lock: threading.Lock
+    held: list[socket.socket]
+
+    @property
+    def connections(self) -> int:
+        """Every connection made so far, counted once none waits in the listen backlog any more."""
+        while True:
+            with self.lock:  # the accept thread is between accepts: ``held`` is complete up to the backlog
+                waiting, _, _ = select.select([self.listener], [], [], 0)
+                if not waiting:
+                    return len(self.held)
+            time.sleep(0.01)  # let the accept thread take the waiting one
+
+
 @contextmanager
-def silent_server() -> Iterator[str]:
+def silent_server() -> Iterator[ServerUrl]:
     """A loopback HTTP 'server' that accepts connections and never answers; yields its URL."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     listener.settimeout(0.2)
     stop = threading.Event()
+    lock = threading.Lock()
     held: list[socket.socket] = []
 
     def accept() -> None:
         while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            held.append(conn)
+            with lock:
+                try:
+                    conn, _ = listener.accept()
+                except (TimeoutError, OSError):
+                    continue
+                held.append(conn)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/_/TranslateWebserverUi/data/batchexecute"
+        url = ServerUrl(f"http://127.0.0.1:{listener.getsockname()[1]}/_/TranslateWebserverUi/data/batchexecute")
+        url.listener, url.lock, url.held = listener, lock, held
+        yield url
     finally:
         stop.set()
         thread.join(2)

@@ -392,7 +392,7 @@ def test_uploads_are_checked_before_anything_is_stored(people, site: Site, tmp_p
     page.set_input_files("#upload", str(path))
     page.wait_for_function("() => document.querySelector('#text').value.includes('thu gom rác')")
     assert page.input_value("#text").splitlines() == ["THÔNG BÁO", "Về việc thu gom rác thải ngày 05/6/2025.",
-                                                      "Thôn Nà Pàn 7h00"]
+                                                      "Thôn Nà Pàn\t7h00"]  # cells: a comma pause
     assert "Đã nhập văn bản" in editor.text("#upload-message")
     page.click("button[name=action][value=draft]")
     page.wait_for_url(re.compile(r"/bulletins/\d+\?m=created"))

@@ -3,12 +3,16 @@ live delivery status, the as-run log, notifications."""
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from broadcast.api.receiver import LastSeen
 from broadcast.web.delivery import POLL_S
@@ -83,6 +87,10 @@ def _play_now(staff: Staff, bulletin_id: int, stations: list[str]) -> None:
     page.wait_for_url(re.compile(r"/placements/\d+/delivery\?m=placed_now"), timeout=30_000)
 
 
+def _local_month() -> str:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%m/%Y")
+
+
 def _no_quiet_hours(site: Site) -> None:
     with sqlite3.connect(site.data_dir / "broadcast.db", timeout=30) as db:
         db.execute("UPDATE station SET quiet_start = '00:00', quiet_end = '00:00'")
@@ -137,6 +145,23 @@ def test_play_now_live_status_per_cluster_and_a_failure(people, site: Site, tmp_
         assert "Lỗi phát" in approver.text("[data-station=xa-a] [data-item-status]")
         assert "dừng bất thường" in approver.text("[data-station=xa-a]")
         approver.shoot("delivery-failed")
+
+        # The as-run log lists the play and the failure, and both exports open.
+        approver.goto(f"/asrun?bulletin={bulletin_id}", "asrun")
+        kinds = page.locator("#asrun-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.kind)")
+        assert sorted(kinds) == ["failed", "played"], kinds
+        assert "Cụm loa trung tâm Xã Hoàng Đồng" in approver.text("#asrun-table")
+        with page.expect_download() as csv_download:
+            page.click("#asrun-csv")
+        csv_lines = Path(csv_download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        assert csv_lines[0].startswith("Đài,Huyện,Cụm loa,Bản tin") and len(csv_lines) == 3
+        with page.expect_download() as xlsx_download:
+            page.click("#asrun-xlsx")
+        assert xlsx_download.value.suggested_filename.endswith(".xlsx")
+        book = load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes()))
+        assert [c.value for c in book["Tổng hợp"][3]][:4] == ["Xã Hoàng Đồng", "Thành phố Lạng Sơn",
+                                                             _local_month(), 1]
+        assert book["Nhật ký phát"].max_row == 3
         approver.check_console()
     finally:
         receiver.stop()

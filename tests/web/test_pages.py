@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import time
 from datetime import timedelta
@@ -19,6 +20,7 @@ from broadcast.models import (
     Bulletin,
     BulletinStatus,
     ItemStatus,
+    LexiconEntry,
     LoginAttempt,
     Placement,
     PlaylistItem,
@@ -26,6 +28,7 @@ from broadcast.models import (
     Station,
     utcnow,
 )
+from broadcast.services import synthesis
 from tests.conftest import PASSWORD, World
 from tests.web.conftest import FORM_CSRF
 
@@ -35,6 +38,15 @@ TEXT = "UBND xã thông báo: ngày 15/3/2025 có 120 hộ được hỗ trợ."
 def _count(runtime, model) -> int:  # type: ignore[no-untyped-def]
     with Session(runtime.engine) as session:
         return session.exec(select(func.count()).select_from(model)).one()
+
+
+def approve_on_page(client, csrf: str, bulletin_id: int, runtime, comment: str = ""):  # type: ignore[no-untyped-def]
+    """Make the submitted version's audio, open the page, and approve the version and audio it offers."""
+    synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
+    page = client.get(f"/bulletins/{bulletin_id}").text
+    fields = dict(re.findall(r'name="(version_id|audio_sha256)" value="([^"]+)"', page))
+    assert set(fields) == {"version_id", "audio_sha256"}, "the page offers no version to approve"
+    return client.post(f"/bulletins/{bulletin_id}/approve", data={"csrf_token": csrf, "comment": comment, **fields})
 
 
 def _create(client, csrf: str, **fields) -> int:  # type: ignore[no-untyped-def]
@@ -144,7 +156,7 @@ def test_author_cannot_approve_and_edit_sends_back(web_client, world: World, run
     assert "Đã từ chối bản tin" in rejected.text and "Bị từ chối" in rejected.text
     assert "Lý do từ chối: Sai ngày tháng." in editor.get("/").text
     editor.post(f"/bulletins/{theirs}/submit", data={"csrf_token": editor_csrf})
-    reply = approver.post(f"/bulletins/{theirs}/approve", data={"csrf_token": csrf, "comment": "được"})
+    reply = approve_on_page(approver, csrf, theirs, runtime, "được")
     assert "Đã duyệt bản tin" in reply.text
     reply = editor.post(f"/bulletins/{theirs}/edit", data={"csrf_token": editor_csrf, "title": "Thông báo (sửa)",
                                                             "text": TEXT + " Bổ sung.", "priority": "normal"})
@@ -225,12 +237,12 @@ def test_recording_bulletin(web_client, world: World, runtime, tmp_path) -> None
         bulletin = session.exec(select(Bulletin)).one()
     assert bulletin.source == "recording" and bulletin.status == BulletinStatus.submitted
     approver, approver_csrf = web_client("approver")
-    approver.post(f"/bulletins/{bulletin.id}/approve", data={"csrf_token": approver_csrf})
+    approve_on_page(approver, approver_csrf, bulletin.id, runtime)
     page = approver.get(f"/bulletins/{bulletin.id}")
     assert "Sẵn sàng phát" in page.text and "/api/v1/media/" in page.text
 
 
-def test_preview_and_quick_lexicon_fix(web_client, world: World) -> None:
+def test_preview_and_quick_lexicon_fix(web_client, world: World, runtime) -> None:
     client, csrf = web_client("editor")
     headers = {"X-CSRF-Token": csrf, "X-Requested-With": "fetch"}
     reply = client.post("/bulletins/preview", data={"text": "HTX Nà Pàn họp lúc 7h30."}, headers=headers)
@@ -240,7 +252,11 @@ def test_preview_and_quick_lexicon_fix(web_client, world: World) -> None:
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg" and len(audio.content) > 1000
     saved = client.post("/lexicon/quick", data={"written": "Pàn", "spoken": "pàn thôn"}, headers=headers)
     assert saved.status_code == 200 and "Đã lưu" in saved.json()["message"]
-    again = client.post("/bulletins/preview", data={"text": "HTX Nà Pàn họp lúc 7h30."}, headers=headers)
+    # A bulletin being written carries its own readings; the province-wide lexicon is untouched.
+    assert _count(runtime, LexiconEntry) == 0
+    readings = saved.json()["overrides"]
+    again = client.post("/bulletins/preview", data={"text": "HTX Nà Pàn họp lúc 7h30.", "overrides": readings},
+                        headers=headers)
     assert 'data-written="Pàn" data-spoken="pàn thôn"' in again.text
     refused = client.post("/lexicon/quick", data={"written": "7h", "spoken": "7 giờ"}, headers=headers)
     assert refused.status_code == 422 and "viết số bằng chữ" in refused.json()["error"]
@@ -254,7 +270,7 @@ def test_schedule_quiet_hours_and_clash_messages(web_client, world: World, runti
     editor, editor_csrf = web_client("editor")
     approver, csrf = web_client("approver")
     first = _create(editor, editor_csrf, action="submit", stations=["xa-a", "xa-b"])
-    approver.post(f"/bulletins/{first}/approve", data={"csrf_token": csrf})
+    approve_on_page(approver, csrf, first, runtime)
     tomorrow = (utcnow().astimezone(runtime.settings.tz) + timedelta(days=1)).date().isoformat()
     quiet = approver.post(f"/bulletins/{first}/schedule", data={
         "csrf_token": csrf, "stations": ["xa-a"], "mode": "at", "at_date": tomorrow, "at_time": "23:00"})
@@ -267,7 +283,7 @@ def test_schedule_quiet_hours_and_clash_messages(web_client, world: World, runti
         items = session.exec(select(PlaylistItem)).all()
         assert {session.get(Station, i.station_id).code for i in items} == {"xa-a", "xa-b"}  # type: ignore[union-attr]
     second = _create(editor, editor_csrf, action="submit", title="Tin thứ hai")
-    approver.post(f"/bulletins/{second}/approve", data={"csrf_token": csrf})
+    approve_on_page(approver, csrf, second, runtime)
     clash = approver.post(f"/bulletins/{second}/schedule", data={
         "csrf_token": csrf, "stations": ["xa-a"], "mode": "at", "at_date": tomorrow, "at_time": "09:00"})
     assert clash.status_code == 409 and "Trùng với nội dung đã xếp lịch" in clash.text
@@ -354,7 +370,7 @@ def test_receivers_and_reports(web_client, world: World, runtime) -> None:
     approver, csrf = web_client("approver")
     editor, editor_csrf = web_client("editor")
     bulletin_id = _create(editor, editor_csrf, action="submit", stations=["xa-a", "xa-b"])
-    approver.post(f"/bulletins/{bulletin_id}/approve", data={"csrf_token": csrf})
+    approve_on_page(approver, csrf, bulletin_id, runtime)
     approver.post(f"/bulletins/{bulletin_id}/schedule", data={"csrf_token": csrf, "stations": ["xa-a"],
                                                               "mode": "now"})
     now = utcnow()
@@ -376,7 +392,8 @@ def test_receivers_and_reports(web_client, world: World, runtime) -> None:
     assert "Thông báo" in page.split('data-station="xa-a"', 1)[1]  # last played item's title
     csv_text = approver.get("/reports.csv").content.decode("utf-8-sig")
     rows = {line.split(",")[0]: line.split(",") for line in csv_text.strip().splitlines()[1:]}
-    assert rows["xa-a"][5:8] == ["1", "1", rows["xa-a"][7]] and float(rows["xa-a"][7]) == 0.0  # no audio yet
+    # approval needs the audio, so the aired occurrence has its real length
+    assert rows["xa-a"][5:8] == ["1", "1", rows["xa-a"][7]] and float(rows["xa-a"][7]) > 0.0
     assert rows["xa-b"][5:7] == ["0", "0"]
     report = approver.get("/reports").text
     assert 'id="fig-online">1 / 2' in report

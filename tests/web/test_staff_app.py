@@ -3,14 +3,25 @@ notifications, safe defaults), on both databases."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import imageio_ffmpeg
 from sqlmodel import Session, select
 
-from broadcast.models import Bulletin, BulletinStatus, ItemStatus, PlaylistItem, Receiver, Station, utcnow
+from broadcast.models import (
+    Bulletin,
+    BulletinStatus,
+    ItemStatus,
+    PlaylistItem,
+    Priority,
+    Receiver,
+    Station,
+    utcnow,
+)
 from tests.conftest import World
 from tests.distribute.support import ready_bulletin
 
@@ -133,3 +144,64 @@ def test_editor_cannot_see_another_stations_delivery(web_client, world: World, r
     other, _ = web_client("editor-c")
     assert other.get(placed.url.path).status_code == 404
     assert other.get(placed.url.path + "/live").status_code == 404
+
+
+def test_as_run_log_filters_and_exports(web_client, app_client, world: World, runtime) -> None:
+    from openpyxl import load_workbook
+
+    _no_quiet_hours(runtime)
+    first = ready_bulletin(runtime.engine, runtime.media, "Tin tiêm phòng", ["xa-a", "xa-b"], seconds=90)
+    second = ready_bulletin(runtime.engine, runtime.media, "Tin khẩn lũ", ["xa-a"], seconds=30, frequency=500,
+                            priority=Priority.emergency)
+    approver, csrf = web_client("approver")
+    for bulletin_id, stations in ((first, ["xa-a", "xa-b"]), (second, ["xa-a"])):
+        placed = approver.post(f"/bulletins/{bulletin_id}/schedule",
+                               data={"csrf_token": csrf, "stations": stations, "mode": "now"})
+        assert placed.status_code == 200, placed.text[:300]
+    with Session(runtime.engine) as session:
+        items = {(i.bulletin_id, code): i.id for i, code in
+                 session.exec(select(PlaylistItem, Station.code).join(Station)).all()}
+    _report(app_client, world.receiver_tokens["xa-a"], _event("a1", items[(first, "xa-a")], "played"),
+            _event("a2", items[(second, "xa-a")], "played"))
+    _report(app_client, world.receiver_tokens["xa-b"],
+            _event("b1", items[(first, "xa-b")], "failed", "the player could not start: [Errno 2] mpg123"))
+
+    page = approver.get("/asrun").text
+    rows = re.findall(r'<tr data-kind="(\w+)">', page)
+    assert sorted(rows) == ["failed", "played", "played"]
+    assert "Cụm loa Xã A" in page and "Cụm loa Xã B" in page and "Tin khẩn lũ" in page
+    assert "Cụm loa không khởi động được máy phát âm thanh." in page and "mpg123" not in page
+    only_b = approver.get("/asrun?station=xa-b").text
+    assert re.findall(r'<tr data-kind="(\w+)">', only_b) == ["failed"]
+    only_second = approver.get(f"/asrun?bulletin={second}").text
+    assert re.findall(r'<tr data-kind="(\w+)">', only_second) == ["played"]
+    with Session(runtime.engine) as session:
+        receiver_b = session.exec(select(Receiver).join(Station).where(Station.code == "xa-b")).one()
+    assert "Tin tiêm phòng" in approver.get(f"/asrun?receiver={receiver_b.id}").text
+    tomorrow = (utcnow() + timedelta(days=2)).strftime("%d/%m/%Y")
+    assert "Chưa có cụm loa nào báo cáo" in approver.get(f"/asrun?since={tomorrow}&until={tomorrow}").text
+    assert approver.get("/asrun?since=31/02/2025").status_code == 422
+
+    csv_reply = approver.get("/asrun.csv")
+    assert csv_reply.content.startswith(b"\xef\xbb\xbf") and ".csv" in csv_reply.headers["content-disposition"]
+    lines = csv_reply.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Đài,Huyện,Cụm loa,Bản tin,Mức ưu tiên,Giờ dự kiến,Giờ báo cáo,Kết quả,Thời lượng")
+    assert len(lines) == 4 and any("Tin tiêm phòng" in line and "1,5" in line for line in lines)
+
+    xlsx = approver.get("/asrun.xlsx")
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxml")
+    book = load_workbook(io.BytesIO(xlsx.content))
+    summary = book["Tổng hợp"]
+    header = [c.value for c in summary[2]]
+    assert header[:3] == ["Đài", "Huyện", "Tháng"] and "Số phút – Khẩn cấp" in header
+    month = [c.value for c in summary[3]]
+    assert month[0] == "Xã A" and month[3:6] == [1, 0, 1] and month[6:10] == [1.5, 0, 0.5, 2.0], month
+    assert len(summary._charts) == 1  # the minutes-by-priority chart
+    log = book["Nhật ký phát"]
+    assert log.max_row == 4 and {row[7] for row in log.iter_rows(min_row=2, values_only=True)} == {
+        "Đã phát", "Phát lỗi"}
+
+    other, _ = web_client("editor-c")  # another district's editor sees none of it
+    assert "<tr data-kind" not in other.get("/asrun").text
+    assert other.get("/asrun?station=xa-a").status_code == 404
+    assert other.get(f"/asrun.csv?bulletin={first}").status_code == 404

@@ -68,6 +68,9 @@ def test_form_shows_labels_and_the_sample_speaks(app_client: TestClient, world: 
     for profile in load_profiles().values():
         assert profile.label in text
     assert "Nghe thử" in text and "Tốc độ đọc" in text and "Không cần Internet" in text
+    # no FPT.AI key in this service: the voice says it will be read by the fallback voice
+    assert "Giọng nữ miền Bắc (FPT.AI, trực tuyến) Miền Bắc · Nữ · Trực tuyến, cần Internet Chưa sẵn sàng, sẽ đọc " \
+           "bằng giọng dự phòng espeak-ng" in text
     assert_no_voice_code(page.text)
 
     slow = client.get("/voices/sample.mp3", params={"voice": "mien-nam", "speed": -2})

@@ -27,6 +27,8 @@
     var body = new FormData();
     body.append("text", text.value);
     if (voice) body.append("voice", voice.value);
+    var readings = el("overrides");
+    if (readings) body.append("overrides", readings.value);
     var speed = el("speed");
     if (speed) body.append("speed", speed.value);
     button.disabled = true;
@@ -70,9 +72,16 @@
     var body = new FormData();
     body.append("written", fix.querySelector("[name=written]").value);
     body.append("spoken", fix.querySelector("[name=spoken]").value);
+    // A fix is for this bulletin only: a saved bulletin gets a new version, a new one carries it when saved.
+    var readings = el("overrides");
+    if (readings) {
+      body.append("overrides", readings.value);
+      if (readings.dataset.bulletinId) body.append("bulletin_id", readings.dataset.bulletinId);
+    }
     post("/lexicon/quick", body).then(function (reply) {
       return reply.json().then(function (data) {
         if (!reply.ok) { setMessage(message, data.error || "Không lưu được.", true); return; }
+        if (readings && data.overrides) readings.value = data.overrides;
         setMessage(message, data.message, false);
         runPreview();
       });

@@ -1,7 +1,7 @@
 """object storage mirror: what the service keeps in the S3 bucket
 
-Revision ID: 0006_object_mirror
-Revises: 0005_played_start
+Revision ID: 0007_object_mirror
+Revises: 0006_approval_versions
 Create Date: 2026-11-28 05:30:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import broadcast.models.types
 
-revision: str = '0006_object_mirror'
-down_revision: str | None = '0005_played_start'
+revision: str = '0007_object_mirror'
+down_revision: str | None = '0006_approval_versions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
