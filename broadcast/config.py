@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     cloud_tts_cooldown_s: float = Field(30.0, ge=0, le=3600, description="Pause after a failure (doubles).")
     fpt_ready_timeout_s: float = Field(20.0, gt=0, le=120, description="How long FPT.AI's audio may take to appear.")
 
+    # Notification e-mail (issue 14): off while smtp_host is empty; the password only from the environment.
+    smtp_host: str = Field("", description="SMTP server for notification e-mail; empty: no e-mail.")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_tls: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls | ssl | none")
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field("truyen-thanh@localhost", description="The From: address of notification e-mail.")
+    smtp_timeout_s: float = Field(10.0, gt=0, le=120)
+
     @field_validator("s3_bucket")
     @classmethod
     def _s3_client_installed(cls, value: str) -> str:

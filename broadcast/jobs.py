@@ -59,6 +59,7 @@ SYNTHESIS_JOB, PUBLISH_JOB, EXPIRY_JOB, PUSH_JOB, HOUSEKEEPING_JOB = (
 BOUNDARY_JOB = "publish-boundary"
 PUSH_RETRY_JOB = "push-retry"
 MIRROR_JOB = "mirror"
+NOTIFY_JOB = "notify"
 LEDGER_KEEP = timedelta(days=2)
 ORPHAN_AGE = timedelta(hours=1)
 SYNTHESIS_BUDGET_S = 50.0
@@ -266,6 +267,16 @@ def run_mirror(db_key: str) -> None:
                  len(result.failed))
 
 
+def run_notify(db_key: str) -> None:
+    """Staff notifications: write the inbox entries due, then send pending e-mail (issue 14)."""
+    from broadcast.services.notifications import run
+
+    jobs = _context(db_key)
+    added, sent = run(jobs.deps.engine, jobs.deps.settings, jobs.clock.now())
+    if added or sent:
+        log.info("notifications: %d new, %d e-mailed", added, sent)
+
+
 def run_housekeeping(db_key: str) -> None:
     """Forget old ledger rows (the unique key only matters around a run's own time); remove orphan media."""
     jobs = _context(db_key)
@@ -308,6 +319,7 @@ JOB_SPECS = (
     JobSpec(PUSH_JOB, run_push, 10),
     JobSpec(MIRROR_JOB, run_mirror, 60),
     JobSpec(HOUSEKEEPING_JOB, run_housekeeping, 3600),
+    JobSpec(NOTIFY_JOB, run_notify, 15),
 )
 
 
@@ -454,6 +466,10 @@ class Jobs:
     def wake_synthesis(self) -> None:
         """Run the synthesis queue now instead of at the next tick (after an approval)."""
         self.wake(SYNTHESIS_JOB)
+
+    def wake_notifications(self) -> None:
+        """Send notification e-mail now (after a submission or a rejection), not at the next tick."""
+        self.wake(NOTIFY_JOB)
 
     def wake_publication(self) -> None:
         """Publish now (after a placement or cancellation), so push stations hear of it at once."""

@@ -14,6 +14,7 @@ from .core import (
 )
 from .distribute import ManifestState, MirrorObject, StationFeed
 from .events import EventKind, ReceiverEvent, StationHealth
+from .notify import Notification
 from .push import DeliveryStatus, PushAttempt, PushDelivery
 from .schedule import ItemStatus, Placement, PlacementMode, PlaylistItem, StationSlot
 from .scheduler import JobRun, SchedulerLease
@@ -23,6 +24,7 @@ __all__ = [
     "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "BulletinVersion",
     "DeliveryStatus",
     "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "MirrorObject",
+    "Notification",
     "Placement",
     "PlacementMode", "PlaylistItem", "Priority", "PushAttempt", "PushDelivery", "Receiver", "ReceiverEvent", "Role",
     "SchedulerLease", "Station", "StationFeed", "StationHealth", "StationSlot", "UTCDateTime", "User", "UserStation",

@@ -1,7 +1,7 @@
 """object storage mirror: what the service keeps in the S3 bucket
 
-Revision ID: 0007_object_mirror
-Revises: 0006_approval_versions
+Revision ID: 0008_object_mirror
+Revises: 0007_notifications
 Create Date: 2026-11-28 05:30:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import broadcast.models.types
 
-revision: str = '0007_object_mirror'
-down_revision: str | None = '0006_approval_versions'
+revision: str = '0008_object_mirror'
+down_revision: str | None = '0007_notifications'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
