@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from broadcast import __version__
 from broadcast.api import auth, bulletins, health, lexicon, media, placements, receiver, stations, voices
@@ -47,7 +48,9 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
                 seen.flush(runtime.engine)
             runtime.close()
 
-    app = FastAPI(title="broadcast", version=__version__, lifespan=lifespan,
+    # /docs and /redoc with Swagger UI and ReDoc served from the installed fastapi-offline package (under
+    # /static-offline-docs): the API docs work on a commune office network without internet.
+    app = FastAPIOffline(title="broadcast", version=__version__, lifespan=lifespan,
                   description="Text-to-speech bulletins for commune loudspeaker systems (truyền thanh cơ sở).")
 
     @app.exception_handler(ServiceError)
