@@ -25,7 +25,7 @@ from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
 from broadcast.distribute.manifests import PollState, current_manifest
 from broadcast.distribute.reports import ingest
 from broadcast.models import Receiver
-from broadcast.protocol import ReportsReply, ReportsRequest, SigningKeyInfo
+from broadcast.protocol import Enrolment, ReportsReply, ReportsRequest, SigningKeyInfo
 from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.security import DeviceToken, secrets_match
@@ -55,11 +55,23 @@ def signing_key(runtime: RuntimeDep) -> SigningKeyInfo:
     return SigningKeyInfo(key_id=key.key_id, public_key=key.public_b64)
 
 
+@router.get("/enrolment", response_model=Enrolment)
+def enrolment(request: Request, receiver: CurrentReceiver, session: SessionDep, runtime: RuntimeDep) -> Enrolment:
+    """Where this receiver polls: its feed on object storage (when published there) and this API."""
+    from broadcast.distribute.mirror import feed_url
+    from broadcast.models import Station
+
+    station = session.get(Station, receiver.station_id)
+    api_url = (runtime.settings.public_url or str(request.base_url)).rstrip("/")
+    return Enrolment(receiver_id=receiver.id or 0, station=station.code if station else "", api_url=api_url,
+                     feed_url=feed_url(runtime.settings, receiver))
+
+
 def _rebuild(runtime: Runtime, receiver_id: int, now: datetime) -> tuple[bytes, str]:
     with Session(runtime.engine, expire_on_commit=False) as session:
         receiver = session.get(Receiver, receiver_id)
         assert receiver is not None
-        published = current_manifest(session, receiver, runtime.signing_key, runtime.settings.public_url, now)
+        published = current_manifest(session, receiver, runtime.signing_key, runtime.settings.media_base_url, now)
         session.commit()
     return published.body, published.etag
 
