@@ -12,7 +12,7 @@ from .core import (
     User,
     UserStation,
 )
-from .distribute import ManifestState, StationFeed
+from .distribute import ManifestState, MirrorObject, StationFeed
 from .events import EventKind, ReceiverEvent, StationHealth
 from .notify import Notification
 from .push import DeliveryStatus, PushAttempt, PushDelivery
@@ -23,7 +23,9 @@ from .types import UTCDateTime, utcnow
 __all__ = [
     "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "BulletinVersion",
     "DeliveryStatus",
-    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "Notification", "Placement",
+    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "MirrorObject",
+    "Notification",
+    "Placement",
     "PlacementMode", "PlaylistItem", "Priority", "PushAttempt", "PushDelivery", "Receiver", "ReceiverEvent", "Role",
     "SchedulerLease", "Station", "StationFeed", "StationHealth", "StationSlot", "UTCDateTime", "User", "UserStation",
     "VersionState", "utcnow",

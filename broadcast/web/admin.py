@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
+from broadcast.distribute import mirror
 from broadcast.errors import InvalidInput, NotFound, ServiceError
 from broadcast.models import LexiconEntry, Receiver, Role, User
 from broadcast.schedule import service as schedules
@@ -170,7 +171,8 @@ def _stations_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: 
     return render(ctx, "admin/stations.html", status_code=status_code, stations=all_stations, error=error,
                   receivers={s.id: directory.station_receivers(ctx.session, s) for s in all_stations},
                   templates_=sorted(slot_templates.load_templates(ctx.settings.schedules_dir).items()),
-                  token=token, key_id=key.key_id, public_key=key.public_b64)
+                  token=token, key_id=key.key_id, public_key=key.public_b64,
+                  publishing={s.id: mirror.station_problems(ctx.session, s.id or 0) for s in all_stations})
 
 
 @router.get("/stations", response_class=HTMLResponse)
