@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from broadcast import __version__
-from broadcast.api import auth, bulletins, health, lexicon, media, placements, receiver, stations
+from broadcast.api import auth, bulletins, health, lexicon, media, placements, receiver, stations, voices
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
 from broadcast.runtime import Runtime
@@ -41,12 +42,15 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
             yield
         finally:
             flusher.cancel()
+            await receiver.close_poll_reader(app)
             seen = getattr(app.state, "receiver_last_seen", None)
             if seen is not None and seen.pending:
                 seen.flush(runtime.engine)
             runtime.close()
 
-    app = FastAPI(title="broadcast", version=__version__, lifespan=lifespan,
+    # /docs and /redoc with Swagger UI and ReDoc served from the installed fastapi-offline package (under
+    # /static-offline-docs): the API docs work on a commune office network without internet.
+    app = FastAPIOffline(title="broadcast", version=__version__, lifespan=lifespan,
                   description="Text-to-speech bulletins for commune loudspeaker systems (truyền thanh cơ sở).")
 
     @app.exception_handler(ServiceError)
@@ -54,7 +58,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
         return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status_code)
 
     app.include_router(health.router)
-    for module in (receiver, media, auth, bulletins, placements, stations, lexicon):  # hot paths first
+    for module in (receiver, media, auth, bulletins, placements, stations, lexicon, voices):  # hot paths first
         app.include_router(module.router, prefix="/api/v1")
     from broadcast.web import install as install_web
 

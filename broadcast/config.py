@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(False, description="Always mark web cookies Secure (behind a TLS proxy); "
                                  "they are Secure anyway when the request itself is HTTPS.")
 
+    # Object storage (issue 17): signed feeds and media mirrored to an S3-compatible bucket behind a CDN.
+    # Off unless s3_bucket is set; credentials come from the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+    s3_bucket: str = Field("", description="Bucket to publish feeds and media to; empty: local disk only.")
+    s3_endpoint: str = Field("", description="S3 API endpoint (MinIO, SeaweedFS, Ceph …); empty: AWS.")
+    s3_region: str = Field("us-east-1", description="Signing region.")
+    s3_prefix: str = Field("", description="Key prefix inside the bucket, e.g. 'lang-son/'.")
+    s3_public_url: str = Field("", description="Public base URL of the bucket (the CDN in front), "
+                               "without the prefix; receivers fetch feeds and media from here.")
+    s3_media_grace_s: int = Field(2 * 24 * 3600, ge=0, description="Unreferenced media stay this long.")
+
     # Cloud voices (issue 12): keys only from the environment, kept as secrets, never printed or stored.
     fpt_api_key: SecretStr | None = None
     fpt_url: str = "https://api.fpt.ai/hmi/tts/v5"
@@ -62,6 +72,24 @@ class Settings(BaseSettings):
     cloud_tts_retries: int = Field(1, ge=0, le=5)
     cloud_tts_cooldown_s: float = Field(30.0, ge=0, le=3600, description="Pause after a failure (doubles).")
     fpt_ready_timeout_s: float = Field(20.0, gt=0, le=120, description="How long FPT.AI's audio may take to appear.")
+
+    # Notification e-mail (issue 14): off while smtp_host is empty; the password only from the environment.
+    smtp_host: str = Field("", description="SMTP server for notification e-mail; empty: no e-mail.")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_tls: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls | ssl | none")
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field("truyen-thanh@localhost", description="The From: address of notification e-mail.")
+    smtp_timeout_s: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _s3_client_installed(cls, value: str) -> str:
+        import importlib.util
+
+        if value and importlib.util.find_spec("boto3") is None:
+            raise ValueError("publishing to S3 needs boto3: pip install 'broadcast[s3]'")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -88,6 +116,19 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             return url
         return f"sqlite:///{(self.data_dir / 'broadcast.db').resolve()}"
+
+    @property
+    def object_base_url(self) -> str:
+        """Where the bucket's objects are public (CDN + prefix), or '' when publishing to S3 is off."""
+        if not self.s3_bucket:
+            return ""
+        base = self.s3_public_url or f"{self.s3_endpoint.rstrip('/')}/{self.s3_bucket}"  # path-style
+        return f"{base.rstrip('/')}/{self.s3_prefix.strip('/')}".rstrip("/")
+
+    @property
+    def media_base_url(self) -> str:
+        """Base of receivers' media links: the bucket when publishing to S3 (same paths as the API)."""
+        return self.object_base_url or self.public_url
 
     @property
     def media_dir(self) -> Path:

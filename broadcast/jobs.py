@@ -58,6 +58,8 @@ SYNTHESIS_JOB, PUBLISH_JOB, EXPIRY_JOB, PUSH_JOB, HOUSEKEEPING_JOB = (
     "synthesis-queue", "publish", "expiry", "push", "housekeeping")
 BOUNDARY_JOB = "publish-boundary"
 PUSH_RETRY_JOB = "push-retry"
+MIRROR_JOB = "mirror"
+NOTIFY_JOB = "notify"
 LEDGER_KEEP = timedelta(days=2)
 ORPHAN_AGE = timedelta(hours=1)
 SYNTHESIS_BUDGET_S = 50.0
@@ -217,9 +219,11 @@ def run_publish(db_key: str) -> None:
     with session_scope(deps.engine) as session:
         now = jobs.clock.now()
         reconcile_durations(session, deps.settings.play_grace_s, now)
-        result = publish(session, deps.signing_key(), deps.settings.public_url, now)
+        result = publish(session, deps.signing_key(), deps.settings.media_base_url, now)
     if result.pushes_queued:
         jobs.wake(PUSH_JOB)
+    if deps.settings.s3_bucket:
+        jobs.wake(MIRROR_JOB)
     jobs.publish_at(jobs.clock.to_real(result.next_change_at))
 
 
@@ -242,6 +246,35 @@ def run_push(db_key: str) -> None:
     retry = next_attempt_at(jobs.deps.engine)
     if retry is not None:  # a retry due before the next tick runs on time (5 s after a first failure)
         jobs.run_at(PUSH_RETRY_JOB, run_push, PUSH_JOB, jobs.clock.to_real(retry))
+
+
+_object_stores: dict[str, Any] = {}
+
+
+def run_mirror(db_key: str) -> None:
+    """Copy changed feeds and media to the S3 bucket (when configured); failures are recorded, not raised."""
+    from broadcast.distribute.mirror import ObjectStore, mirror
+
+    jobs = _context(db_key)
+    settings = jobs.deps.settings
+    if not settings.s3_bucket:
+        return
+    store = _object_stores.get(db_key) or _object_stores.setdefault(db_key, ObjectStore(settings))
+    result = mirror(jobs.deps.engine, store, jobs.deps.media.root, jobs.clock.now(),
+                    timedelta(seconds=settings.s3_media_grace_s))
+    if result.put or result.deleted or result.failed:
+        log.info("object storage: %d put, %d deleted, %d failed", len(result.put), len(result.deleted),
+                 len(result.failed))
+
+
+def run_notify(db_key: str) -> None:
+    """Staff notifications: write the inbox entries due, then send pending e-mail (issue 14)."""
+    from broadcast.services.notifications import run
+
+    jobs = _context(db_key)
+    added, sent = run(jobs.deps.engine, jobs.deps.settings, jobs.clock.now())
+    if added or sent:
+        log.info("notifications: %d new, %d e-mailed", added, sent)
 
 
 def run_housekeeping(db_key: str) -> None:
@@ -284,7 +317,9 @@ JOB_SPECS = (
     JobSpec(PUBLISH_JOB, run_publish, 60),
     JobSpec(EXPIRY_JOB, run_expiry, 60),
     JobSpec(PUSH_JOB, run_push, 10),
+    JobSpec(MIRROR_JOB, run_mirror, 60),
     JobSpec(HOUSEKEEPING_JOB, run_housekeeping, 3600),
+    JobSpec(NOTIFY_JOB, run_notify, 15),
 )
 
 
@@ -431,6 +466,10 @@ class Jobs:
     def wake_synthesis(self) -> None:
         """Run the synthesis queue now instead of at the next tick (after an approval)."""
         self.wake(SYNTHESIS_JOB)
+
+    def wake_notifications(self) -> None:
+        """Send notification e-mail now (after a submission or a rejection), not at the next tick."""
+        self.wake(NOTIFY_JOB)
 
     def wake_publication(self) -> None:
         """Publish now (after a placement or cancellation), so push stations hear of it at once."""

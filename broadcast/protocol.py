@@ -81,6 +81,16 @@ class SigningKeyInfo(BaseModel):
     public_key: str = Field(description="Base64 of the raw 32-byte Ed25519 public key")
 
 
+class Enrolment(BaseModel):
+    """``GET /api/v1/receiver/enrolment``: where this receiver fetches its manifests and sends reports."""
+
+    receiver_id: int
+    station: str
+    api_url: str = Field(description="The service's base URL: the playlist fallback and reports go here")
+    feed_url: str | None = Field(None, description="The receiver's signed manifest on object storage / a CDN, "
+                                 "polled with If-None-Match; null when the service publishes no feeds")
+
+
 EVENT_KINDS = ("downloaded", "played", "failed", "skipped", "rejected")
 MAX_EVENTS_PER_REPORT = 500
 
@@ -139,7 +149,8 @@ def json_schema() -> dict[str, Any]:
 
     _, defs = models_json_schema(
         [(SignedManifestDocument, "serialization"), (ReportsRequest, "validation"),
-         (ReportsReply, "serialization"), (SigningKeyInfo, "serialization")],
+         (ReportsReply, "serialization"), (SigningKeyInfo, "serialization"),
+         (Enrolment, "serialization")],
         ref_template="#/$defs/{model}")
     defs["$defs"]["SignedManifest"] = defs["$defs"].pop("SignedManifestDocument")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -22,16 +22,19 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
-from broadcast.distribute.manifests import PollState, current_manifest, poll_state, stored_body
+from broadcast.distribute.manifests import PollState, current_manifest
 from broadcast.distribute.reports import ingest
 from broadcast.models import Receiver
-from broadcast.protocol import ReportsReply, ReportsRequest, SigningKeyInfo
+from broadcast.protocol import Enrolment, ReportsReply, ReportsRequest, SigningKeyInfo
 from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.security import DeviceToken, secrets_match
 
 if TYPE_CHECKING:  # PostgreSQL only: psycopg is the `postgres` extra, imported when such a URL is configured
     from broadcast.distribute.pgpoll import AsyncPollReader
+    from broadcast.distribute.sqlitepoll import SqlitePollReader
+
+    PollReader = AsyncPollReader | SqlitePollReader
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -52,11 +55,23 @@ def signing_key(runtime: RuntimeDep) -> SigningKeyInfo:
     return SigningKeyInfo(key_id=key.key_id, public_key=key.public_b64)
 
 
+@router.get("/enrolment", response_model=Enrolment)
+def enrolment(request: Request, receiver: CurrentReceiver, session: SessionDep, runtime: RuntimeDep) -> Enrolment:
+    """Where this receiver polls: its feed on object storage (when published there) and this API."""
+    from broadcast.distribute.mirror import feed_url
+    from broadcast.models import Station
+
+    station = session.get(Station, receiver.station_id)
+    api_url = (runtime.settings.public_url or str(request.base_url)).rstrip("/")
+    return Enrolment(receiver_id=receiver.id or 0, station=station.code if station else "", api_url=api_url,
+                     feed_url=feed_url(runtime.settings, receiver))
+
+
 def _rebuild(runtime: Runtime, receiver_id: int, now: datetime) -> tuple[bytes, str]:
     with Session(runtime.engine, expire_on_commit=False) as session:
         receiver = session.get(Receiver, receiver_id)
         assert receiver is not None
-        published = current_manifest(session, receiver, runtime.signing_key, runtime.settings.public_url, now)
+        published = current_manifest(session, receiver, runtime.signing_key, runtime.settings.media_base_url, now)
         session.commit()
     return published.body, published.etag
 
@@ -117,17 +132,34 @@ def _last_seen(request: Request) -> LastSeen:
     return seen
 
 
-def _pg_reader(request: Request, runtime: Runtime) -> AsyncPollReader:
-    reader = getattr(request.app.state, "receiver_poll_reader", None)
+def poll_reader(app: Any, runtime: Runtime) -> PollReader:
+    """The poll's own reader (made on first use): psycopg async connections on PostgreSQL, a couple of
+    threads with their own connections on SQLite. Never SQLAlchemy's pool, never a blocking call on the
+    event loop: a poll (and /healthz) answers while slow requests hold every pooled connection."""
+    reader = getattr(app.state, "receiver_poll_reader", None)
     if reader is None:
-        from broadcast.distribute.pgpoll import AsyncPollReader
+        if runtime.engine.dialect.name == "sqlite":
+            from broadcast.distribute.sqlitepoll import SqlitePollReader
 
-        reader = request.app.state.receiver_poll_reader = AsyncPollReader(runtime.settings.db_url)
+            reader = SqlitePollReader(runtime.engine.url.database or "")
+        else:
+            from broadcast.distribute.pgpoll import AsyncPollReader
+
+            reader = AsyncPollReader(runtime.settings.db_url)
+        app.state.receiver_poll_reader = reader
     return reader
 
 
-async def _read_pg(reader: AsyncPollReader, runtime: Runtime, token: DeviceToken, if_none_match: str | None,
-                   now: datetime) -> tuple[PollState | None, bool, bytes | None]:
+async def close_poll_reader(app: Any) -> None:
+    reader = getattr(app.state, "receiver_poll_reader", None)
+    if reader is not None:
+        app.state.receiver_poll_reader = None
+        await reader.close()
+
+
+async def _read(reader: PollReader, runtime: Runtime, token: DeviceToken, if_none_match: str | None,
+                now: datetime) -> tuple[PollState | None, bool, bytes | None]:
+    """The poll's one read (and the stored body when it must be sent): (state, current, body)."""
     state = await reader.state(token.token_id)
     if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
         return None, False, None
@@ -136,20 +168,6 @@ async def _read_pg(reader: AsyncPollReader, runtime: Runtime, token: DeviceToken
     if current and not _etag_matches(if_none_match, state.etag or ""):
         body = await reader.body(state.receiver_id)
     return state, current, body
-
-
-def _read(engine: Engine, runtime: Runtime, token: DeviceToken, if_none_match: str | None, now: datetime
-          ) -> tuple[PollState | None, bool, bytes | None]:
-    """The poll's one read on SQLite (and the stored body when it must be sent): (state, current, body)."""
-    with engine.connect() as connection:
-        state = poll_state(connection, token.token_id)
-        if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
-            return None, False, None
-        current = state.is_current(now, runtime.signing_key.key_id)
-        body = None
-        if current and not _etag_matches(if_none_match, state.etag or ""):
-            body = stored_body(connection, state.receiver_id)
-        return state, current, body
 
 
 def _unauthorised_reply(message: str) -> Response:
@@ -165,12 +183,7 @@ async def serve_playlist(request: Request) -> Response:
         return _unauthorised_reply("send the device token: Authorization: Bearer rcv_…")
     now = clock_for(runtime.settings).now()
     if_none_match = request.headers.get("if-none-match")
-    # SQLite reads are local and quick: done on the event loop. PostgreSQL round trips are awaited on
-    # psycopg's async connections, so a slow database never stalls the other requests.
-    if runtime.engine.dialect.name == "sqlite":
-        state, current, body = _read(runtime.engine, runtime, token, if_none_match, now)
-    else:
-        state, current, body = await _read_pg(_pg_reader(request, runtime), runtime, token, if_none_match, now)
+    state, current, body = await _read(poll_reader(request.app, runtime), runtime, token, if_none_match, now)
     if state is None:
         return _unauthorised_reply("unknown or revoked device token")
     etag = state.etag or ""

@@ -217,11 +217,14 @@ class StationStatus(BaseModel):
     station: str
     status: str = Field(description="ok | warning | error | offline | unknown: the worst receiver's")
     receivers: list[ReceiverStatus]
+    publishing: list[str] = Field(default_factory=list, description="Feeds or media that could not be "
+                                  "published to object storage (retried at every run)")
 
 
 @router.get("/{code}/status", response_model=StationStatus)
 def station_status(code: str, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> StationStatus:
     """The station's health from its receivers' heartbeats and reports."""
+    from broadcast.distribute.mirror import station_problems
     from broadcast.distribute.reports import station_health
     from broadcast.models import ManifestState
     from broadcast.schedule.clock import clock_for
@@ -239,7 +242,8 @@ def station_status(code: str, user: CurrentUser, session: SessionDep, runtime: R
             free_disk_mb=receiver.free_disk_mb, volume=receiver.volume, clock_offset_s=receiver.clock_offset_s,
             manifest_sequence=state.receiver_sequence if state else None,
             current_sequence=state.sequence if state else None))
-    return StationStatus(station=station.code, status=overall, receivers=rows)
+    return StationStatus(station=station.code, status=overall, receivers=rows,
+                         publishing=station_problems(session, station.id or 0))
 
 
 class PushIn(BaseModel):

@@ -3,7 +3,8 @@
 A receiver's manifest is its station's feed (see :mod:`broadcast.distribute.feeds`) wrapped with the
 receiver's id, a ``sequence`` and a validity window, and signed. It is re-signed (and the sequence moves
 on) only when the feed's content changed, the signing key changed or the manifest is half-way to
-expiry. An unchanged poll reads one row (:func:`poll_state`) and compares ETags; nothing is rebuilt.
+expiry. An unchanged poll reads one row (:func:`poll_sql`, run by the poll's own reader) and compares
+ETags; nothing is rebuilt.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from broadcast.db import insert_ignore
@@ -98,17 +99,6 @@ def state_from_row(row: Any) -> PollState | None:
 def poll_sql(dialect: str) -> tuple[str, str]:
     """The poll's two statements (state by token id, stored body by receiver id) in the driver's style."""
     return _POLL_SQL.format(**_MARKERS[dialect]), _BODY_SQL.format(**_MARKERS[dialect])
-
-
-def poll_state(connection: Connection, token_id: str) -> PollState | None:
-    sql = _POLL_SQL.format(**_MARKERS[connection.dialect.name])
-    return state_from_row(connection.exec_driver_sql(sql, {"token_id": token_id}).first())
-
-
-def stored_body(connection: Connection, receiver_id: int) -> bytes:
-    sql = _BODY_SQL.format(**_MARKERS[connection.dialect.name])
-    body = connection.exec_driver_sql(sql, {"receiver_id": receiver_id}).scalar_one()
-    return body.encode()
 
 
 def _etag(receiver_id: int, sequence: int, body: bytes) -> str:

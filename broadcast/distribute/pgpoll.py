@@ -65,6 +65,9 @@ class AsyncPollReader:
         row = await self._fetchone(self.body_sql, {"receiver_id": receiver_id})
         return row[0].encode()
 
+    async def ping(self) -> None:
+        await self._fetchone("SELECT 1", {})
+
     async def close(self) -> None:
         while not self.idle.empty():
             await self.idle.get_nowait().close()

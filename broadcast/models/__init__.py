@@ -12,8 +12,9 @@ from .core import (
     User,
     UserStation,
 )
-from .distribute import ManifestState, StationFeed
+from .distribute import ManifestState, MirrorObject, StationFeed
 from .events import EventKind, ReceiverEvent, StationHealth
+from .notify import Notification
 from .push import DeliveryStatus, PushAttempt, PushDelivery
 from .schedule import ItemStatus, Placement, PlacementMode, PlaylistItem, StationSlot
 from .scheduler import JobRun, SchedulerLease
@@ -22,7 +23,9 @@ from .types import UTCDateTime, utcnow
 __all__ = [
     "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "BulletinVersion",
     "DeliveryStatus",
-    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "Placement",
+    "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "MirrorObject",
+    "Notification",
+    "Placement",
     "PlacementMode", "PlaylistItem", "Priority", "PushAttempt", "PushDelivery", "Receiver", "ReceiverEvent", "Role",
     "SchedulerLease", "Station", "StationFeed", "StationHealth", "StationSlot", "UTCDateTime", "User", "UserStation",
     "VersionState", "utcnow",

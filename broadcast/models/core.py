@@ -60,6 +60,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True, max_length=64)
     full_name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=254, description="Where notifications are e-mailed")
     password_hash: str = Field(max_length=255)
     role: Role = Field(default=Role.editor, sa_type=enum_type(Role))
     active: bool = True

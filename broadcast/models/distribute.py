@@ -41,3 +41,17 @@ class ManifestState(SQLModel, table=True):
     valid_until: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     receiver_sequence: int | None = Field(default=None, description="Sequence the receiver last said it runs")
     receiver_reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MirrorObject(SQLModel, table=True):
+    """One object the service keeps in the S3 bucket (a receiver's feed or a media file), for idempotent
+    re-publishing, deleting media nothing refers to any more, and showing failures to staff."""
+
+    key: str = Field(primary_key=True, max_length=512)
+    kind: str = Field(max_length=8, description="feed | media")
+    station_id: int | None = Field(default=None, index=True, description="feeds: the receiver's station")
+    version: str = Field(default="", max_length=64, description="feeds: manifest sequence; media: sha256")
+    uploaded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unreferenced_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=1000)
+    error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -13,6 +13,7 @@ _SIMPLE = {
     "@": ("a còng", "symbol"),
 }
 _NEGATIVE_AFTER = frozenset("([:;,=")
+_RANGE_WORDS = frozenset({"thứ", "ngày", "tháng", "năm", "quý", "tuần"})
 # Words after "/" that make it "per" even with no number nearby ("nước sạch/ngày").
 PER_WORDS = frozenset(
     {
@@ -29,6 +30,10 @@ def _dash(s: Sentence, i: int) -> int:
         return s.say(i, i + 1, ",", "slash", OTHER)  # "0205.3870.211 - 0986 123 456": two numbers, not a range
     if s.last_kind == NUMERIC and nxt > 0 and s.kinds[nxt] == NUM:
         return s.say(i, i + 1, "đến", "range", OTHER)
+    if s.last_kind == NUMERIC and nxt > 0 and s.texts[nxt].lower() in _RANGE_WORDS:
+        after = s.next_solid(nxt)
+        if after > 0 and s.kinds[after] == NUM:
+            return s.say(i, i + 1, "đến", "range", OTHER)  # "thứ 2 - thứ 6", "tháng 3 - tháng 5"
     starts_value = i == 0 or s.kinds[i - 1] == WS or s.texts[i - 1] in _NEGATIVE_AFTER
     if starts_value and s.last_kind != NUMERIC and s.glued(i + 1, NUM) is not None:
         return s.say(i, i + 1, "âm", "negative", OTHER)
@@ -136,7 +141,7 @@ def _recent_output(s: Sentence, chars: int) -> str:
 
 def _amount_written_out(s: Sentence, i: int, close: int) -> bool:
     """ "500.000 đồng (năm trăm nghìn đồng)": the figure was just read; the words would say it again."""
-    if s.last_kind != NUMERIC and s.prev_word(i) not in ("đồng", "usd", "vnđ"):
+    if s.last_kind != NUMERIC and s.prev_word(i) not in ("đồng", "usd", "vnđ") and not s.number_before(i, 12):
         return False
     words = [s.texts[k].lower() for k in range(i + 1, close) if s.kinds[k] == WORD]
     others = [s.texts[k] for k in range(i + 1, close) if s.kinds[k] not in (WORD, WS) and s.texts[k] not in ":,./"]

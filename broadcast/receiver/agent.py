@@ -46,6 +46,7 @@ log = logging.getLogger("broadcast.receiver")
 DEFAULT_PLAYER = "mpg123 -q {file}"
 MAX_BATCH = 500
 LEDGER_KEEP = timedelta(days=2)
+FEED_STALE_BELOW = timedelta(hours=11)  # the service re-signs at 12 h left (half of the 24 h validity)
 ERROR_MEMORY = timedelta(hours=1)  # a heartbeat carries an error this long; the server flags the station meanwhile
 
 
@@ -241,40 +242,82 @@ class Agent:
                 self.store.state.last_error_transient = False
 
     def poll_once(self) -> None:
+        """The feed first (object storage / CDN) when enrolled with one; the API when it fails or is stale."""
+        if self.config.feed_url:
+            try:
+                if self.poll_feed(self.config.feed_url):
+                    return
+            except ServerError as exc:
+                log.info("feed unreachable (%s); asking the service", exc)
         reply = self.client.playlist(self.store.state.etag)
         if reply.status == 304:
             self.decide("sync", "unchanged")
             return
-        digest = hashlib.sha256(reply.body).hexdigest()
+        self.take(reply.body, reply.etag, "api")
+
+    def poll_feed(self, url: str) -> bool:
+        """True when the feed answered with something current; False: ask the API (stale or replayed copy)."""
+        reply = self.client.feed(url, self.store.state.feed_etag)
+        if reply.status == 200 and hashlib.sha256(reply.body).hexdigest() != self.manifest_digest:
+            outcome = self.take(reply.body, reply.etag, "feed")
+            if outcome != "accepted":
+                return False  # an older copy (a lagging cache) or a bad one: the service has the truth
+        elif reply.status == 200:
+            with self.update() as state:
+                state.feed_etag = reply.etag
+            self.decide("sync", "same", detail="feed")
+        else:
+            self.decide("sync", "unchanged", detail="feed")
+        held = self.manifest
+        # The service re-signs every manifest half-way to its expiry and mirrors it at once, so a copy with
+        # less than that left means the mirror stopped: check with the service.
+        return held is not None and held.valid_until - self.clock.now() > FEED_STALE_BELOW
+
+    def take(self, body: bytes, etag: str | None, source: str) -> str:
+        """Check and adopt a manifest body; returns accepted | same | replayed | rejected."""
+        digest = hashlib.sha256(body).hexdigest()
         if digest == self.manifest_digest:  # the same manifest again (our ETag was lost): nothing new
             with self.update() as state:
-                state.etag = reply.etag
-            self.decide("sync", "same")
-            return
+                if source == "feed":
+                    state.feed_etag = etag
+                else:
+                    state.etag = etag
+            self.decide("sync", "same", detail=source)
+            return "same"
         try:
-            manifest = accept(reply.body, self.public_key, self.config.key_id, self.config.receiver_id,
+            manifest = accept(body, self.public_key, self.config.key_id, self.config.receiver_id,
                               self.store.state.sequence, self.clock.now())
         except Rejected as exc:
+            if source == "feed" and exc.reason == "replayed":
+                log.info("the feed still holds an older manifest (%s); asking the service", exc.message)
+                self.decide("sync", "feed-behind", detail=exc.message)
+                return "replayed"
             first = digest != self.rejected_digest
             if first:  # report each bad manifest once, not at every poll
                 self.rejected_digest = digest
-                self.record("rejected", None, f"{exc.reason}: {exc.message}", event_id=f"rej-{digest[:48]}")
+                self.record("rejected", None, f"{exc.reason}: {exc.message}" + (" (from the feed)" if source ==
+                            "feed" else ""), event_id=f"rej-{digest[:48]}")
             self.decide("sync", "rejected", detail=f"{exc.reason}; {'reported' if first else 'already reported'}")
-            return
-        self.store.write_manifest(reply.body)
+            return "rejected"
+        self.store.write_manifest(body)
         now = self.clock.now()
         with self.update() as state:
-            state.sequence, state.etag = manifest.sequence, reply.etag
+            state.sequence = manifest.sequence
+            if source == "feed":
+                state.feed_etag = etag
+            else:
+                state.etag = etag
             current = {i.id for i in manifest.items}
             state.ledger = {k: v for k, v in state.ledger.items() if k in current or now - v.play_at < LEDGER_KEEP}
         with self.store.lock:
             self.manifest, self.manifest_digest = manifest, digest
             self.manifest_version += 1
         self.decide("sync", "accepted", detail=f"sequence {manifest.sequence}, {len(manifest.items)} items")
-        log.info("accepted manifest %s: %d items%s", manifest.sequence, len(manifest.items),
+        log.info("accepted manifest %s from the %s: %d items%s", manifest.sequence, source, len(manifest.items),
                  " (emergency pending)" if manifest.emergency else "")
         self.wake_download.set()
         self.wake_playout.set()
+        return "accepted"
 
     def heartbeat(self) -> dict[str, Any]:
         offset = self.clock.measured_offset_s

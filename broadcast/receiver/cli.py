@@ -13,7 +13,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from broadcast.protocol import VerificationError, key_id, load_public_key_b64, verify
+from broadcast.protocol import Enrolment, VerificationError, key_id, load_public_key_b64, verify
 from broadcast.receiver.agent import DEFAULT_PLAYER, Agent, Options
 from broadcast.receiver.store import (
     MANIFEST_FILE,
@@ -61,6 +61,7 @@ def enrol(
                 raise _fail(f"{server} did not give its signing key (HTTP {offered.status_code})")
             key_info = offered.json()
             playlist = http.get("/api/v1/receiver/playlist", headers={"Authorization": f"Bearer {token}"})
+            where = http.get("/api/v1/receiver/enrolment", headers={"Authorization": f"Bearer {token}"})
     except (httpx.HTTPError, ValueError) as exc:
         raise _fail(f"cannot reach {server}: {exc}") from None
     if key_info.get("alg") != "Ed25519":
@@ -79,12 +80,21 @@ def enrol(
         manifest = verify(playlist.content, key)
     except VerificationError as exc:
         raise _fail(f"the server's manifest does not verify with its own key ({exc.reason}): refusing") from None
+    feed_url = None
+    if where.status_code == 200:  # an older server has no enrolment reply: API polling only
+        try:
+            feed_url = Enrolment.model_validate_json(where.content).feed_url
+        except ValueError:
+            feed_url = None
     config = ReceiverConfig(server_url=server, token=token, public_key=key_info["public_key"], key_id=key_id(key),
                             receiver_id=manifest.receiver_id, station=manifest.station, enrolled_at=datetime.now(UTC),
-                            player=player, poll_interval_s=poll_interval)
+                            player=player, poll_interval_s=poll_interval, feed_url=feed_url)
     _replace_config(state, config, force)
     typer.echo(f"enrolled receiver {config.receiver_id} of station {config.station} at {server}")
     typer.echo(f"pinned signing key {config.key_id}")
+    typer.echo(f"API URL: {server}")
+    typer.echo(f"feed URL: {feed_url}" if feed_url else "feed URL: none (the service publishes no feeds; "
+               "polling the API)")
 
 
 def _replace_config(state: Path, config: ReceiverConfig, force: bool) -> None:

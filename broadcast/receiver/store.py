@@ -52,6 +52,7 @@ class ReceiverConfig(BaseModel):
     enrolled_at: datetime
     player: str | None = None
     poll_interval_s: float | None = None
+    feed_url: str | None = None  # the signed manifest on object storage / a CDN, polled before the API
 
 
 class Event(BaseModel):
@@ -82,6 +83,7 @@ class LedgerEntry(BaseModel):
 class AgentState(BaseModel):
     sequence: int = 0
     etag: str | None = None
+    feed_etag: str | None = None
     ledger: dict[int, LedgerEntry] = Field(default_factory=dict)
     outbox: list[Event] = Field(default_factory=list)
     dropped_events: int = 0

@@ -116,6 +116,19 @@ class ServerClient:
             raise ServerError(f"playlist: HTTP {reply.status_code}: {reply.text[:200]}")
         return Playlist(200, reply.content, reply.headers.get("etag"))
 
+    def feed(self, url: str, etag: str | None) -> Playlist:
+        """The manifest from object storage / a CDN: no device token, its own ETag."""
+        headers = {"If-None-Match": etag} if etag else {}
+        try:
+            reply = self.anonymous.get(url, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServerError(f"feed {url}: {exc.__class__.__name__}: {exc}".strip()) from exc
+        if reply.status_code == 304:
+            return Playlist(304, b"", etag)
+        if reply.status_code != 200:
+            raise ServerError(f"feed: HTTP {reply.status_code}")
+        return Playlist(200, reply.content, reply.headers.get("etag"))
+
     def post_reports(self, payload: dict[str, Any]) -> httpx.Response:
         return self.request("POST", "/api/v1/receiver/reports", json=payload)
 

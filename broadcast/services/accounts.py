@@ -62,7 +62,12 @@ def authenticate(session: Session, username: str, password: str, client: str = "
     """Check a password and log the attempt (successful or not)."""
     username = username.strip().lower()
     user = session.exec(select(User).where(User.username == username)).first()
-    ok = bool(user and user.active and verify_password(user.password_hash, password))
+    stored = user.password_hash if user is not None and user.active else None
+    if not (session.new or session.dirty or session.deleted):
+        # Only reads so far: end the transaction so the pooled connection is free while argon2 works
+        # (tens of milliseconds of CPU per attempt; a burst of logins must not hold the whole pool).
+        session.commit()
+    ok = stored is not None and verify_password(stored, password)
     session.add(LoginAttempt(username=username[:64], client=client[:64], success=ok))
     return user if ok else None
 

@@ -141,9 +141,7 @@ class PiperEngine:
             return loaded
 
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
-        respell = getattr(profile, "respell", None)  # issue 11's loanword respelling, as espeak-ng gets it
-        text = respell(sentence) if respell else sentence
-        return speak_with(self.voice(profile), text, profile.rate, profile.piper_speaker)
+        return speak_with(self.voice(profile), sentence, profile.rate, profile.piper_speaker)
 
     def settings_key(self, profile: VoiceProfile) -> dict[str, Any]:
         return {
@@ -153,7 +151,6 @@ class PiperEngine:
             "speaker": profile.piper_speaker,
             "volume": ENGINE_VOLUME,
             "piper": _piper_version(),
-            "respelling": getattr(profile, "respelling_digest", None),
         }
 
     def unavailable_reason(self, profile: VoiceProfile) -> str | None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
-from broadcast.errors import NotFound, ServiceError
-from broadcast.models import LexiconEntry, Receiver, Role
+from broadcast.distribute import mirror
+from broadcast.errors import InvalidInput, NotFound, ServiceError
+from broadcast.models import LexiconEntry, Receiver, Role, User
 from broadcast.schedule import service as schedules
 from broadcast.schedule import templates as slot_templates
 from broadcast.services import accounts, audit, directory, lexicon_changes, receivers, stations
@@ -17,6 +19,7 @@ from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
 
 router = APIRouter(route_class=WebRoute, prefix="/admin")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PAGE = 100
 
 
@@ -92,7 +95,7 @@ def _users_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: int
                 created: tuple[str, str] | None = None) -> HTMLResponse:
     return render(ctx, "admin/users.html", status_code=status_code, rows=directory.list_users(ctx.session),
                   stations=directory.visible_stations(ctx.session, ctx.user), error=error, created=created,
-                  roles=list(Role))
+                  roles=[Role.editor, Role.approver, Role.admin])  # least privilege first (and preselected)
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -105,21 +108,46 @@ def users_page(ctx: Web) -> HTMLResponse:
 def user_create(ctx: WebPost, username: Annotated[str, Form(max_length=100)] = "",
                 full_name: Annotated[str, Form(max_length=200)] = "", role: Annotated[str, Form()] = "editor",
                 password: Annotated[str, Form(max_length=1000)] = "",
-                stations: Annotated[list[str] | None, Form()] = None) -> Response:
+                stations: Annotated[list[str] | None, Form()] = None,
+                email: Annotated[str, Form(max_length=254)] = "") -> Response:
     """Create an account; an empty password field makes a random one, shown on the page only this once."""
     ctx.require(Role.admin)
     from broadcast.security import random_password
 
     secret = password or random_password()
     try:
+        address = _email(email)
         user = accounts.create_user(ctx.session, username, secret, Role(role) if role in i18n.ROLE else Role.editor,
                                     full_name.strip(), stations or [])
+        user.email = address
         audit.record(ctx.session, ctx.user, "user.create", "user", user.id, f"{user.username} ({user.role.value})")
     except ServiceError as exc:
         ctx.session.rollback()
         return _users_page(ctx, i18n.translate(exc.message), exc.status_code)
     ctx.session.flush()
     return _users_page(ctx, created=(user.username, "" if password else secret))
+
+
+def _email(value: str) -> str | None:
+    """An e-mail address for notifications, or None; refuses what cannot be one."""
+    value = value.strip()
+    if not value:
+        return None
+    if not EMAIL_RE.fullmatch(value):
+        raise InvalidInput(f"Địa chỉ thư điện tử “{value}” không hợp lệ.")
+    return value
+
+
+@router.post("/users/{username}/email")
+def user_email(username: str, ctx: WebPost, email: Annotated[str, Form(max_length=254)] = "") -> Response:
+    ctx.require(Role.admin)
+    user = ctx.session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    user.email = _email(email)
+    ctx.session.add(user)
+    audit.record(ctx.session, ctx.user, "user.email", "user", user.id, user.username)
+    return redirect("/admin/users", "user")
 
 
 @router.post("/users/{username}/active")
@@ -143,7 +171,8 @@ def _stations_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: 
     return render(ctx, "admin/stations.html", status_code=status_code, stations=all_stations, error=error,
                   receivers={s.id: directory.station_receivers(ctx.session, s) for s in all_stations},
                   templates_=sorted(slot_templates.load_templates(ctx.settings.schedules_dir).items()),
-                  token=token, key_id=key.key_id, public_key=key.public_b64)
+                  token=token, key_id=key.key_id, public_key=key.public_b64,
+                  publishing={s.id: mirror.station_problems(ctx.session, s.id or 0) for s in all_stations})
 
 
 @router.get("/stations", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from broadcast.services.voices import default_voice
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render, render_fragment
 from broadcast.web.highlight import expansion_list, highlighted
+from broadcast.web.notifications import notify_now
 from broadcast.web.voices import engines_vi
 
 router = APIRouter(route_class=WebRoute)
@@ -104,6 +105,8 @@ def create(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
     except ServiceError as exc:
         ctx.session.rollback()
         return _form_page(ctx, values, i18n.translate(exc.message), status_code=exc.status_code)
+    if action == "submit":
+        notify_now(ctx)
     _wake_synthesis(ctx)
     return redirect(f"/bulletins/{bulletin.id}", "submitted" if action == "submit" else "created")
 
@@ -262,6 +265,7 @@ def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1
 @router.post("/bulletins/{bulletin_id}/submit")
 def submit(bulletin_id: int, ctx: WebPost) -> Response:
     svc.submit(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id))
+    notify_now(ctx)
     _wake_synthesis(ctx)
     return redirect(f"/bulletins/{bulletin_id}", "submitted")
 
@@ -283,6 +287,7 @@ def approve(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_len
 @router.post("/bulletins/{bulletin_id}/reject")
 def reject(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
     svc.reject(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id), comment)
+    notify_now(ctx)
     return redirect(f"/bulletins/{bulletin_id}", "rejected")
 
 

@@ -175,7 +175,7 @@ FLASH = {
     "rejected": "Đã từ chối bản tin và gửi lại cho tác giả.", "saved": "Đã lưu thay đổi.",
     "resubmit": "Đã lưu. Bản tin đã duyệt khi sửa phải được duyệt lại.", "placed": "Đã xếp lịch phát.",
     "placement_cancelled": "Đã hủy lịch phát.", "emergency": "Đã gửi lệnh phát khẩn cấp tới các cụm loa.",
-    "placed_now": "Đã gửi lệnh phát ngay tới các cụm loa.",
+    "placed_now": "Đã gửi lệnh phát ngay tới các cụm loa.", "notifications_read": "Đã đánh dấu đã đọc.",
     "emergency_cancelled": "Đã hủy phát khẩn cấp.", "lexicon": "Đã lưu cách đọc.",
     "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
     "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",
@@ -199,10 +199,16 @@ def _emergencies(ctx: WebCtx) -> list[tuple[Any, Any]]:
             for e in running]
 
 
+def _unread(ctx: WebCtx) -> int:
+    from broadcast.services.notifications import unread_count
+
+    return unread_count(ctx.session, ctx.user)
+
+
 def render(ctx: WebCtx, name: str, status_code: int = 200, **data: Any) -> HTMLResponse:
     """A full page for a logged-in user, with the emergency banner and the flash message."""
     context = {"user": ctx.user, "csrf": ctx.token.csrf_token, "tz": ctx.settings.tz, "ctx": ctx,
-               "emergencies": _emergencies(ctx),
+               "emergencies": _emergencies(ctx), "unread": _unread(ctx),
                "flash": FLASH.get(ctx.request.query_params.get("m", "")), "path": ctx.request.url.path, **data}
     return templates.TemplateResponse(ctx.request, name, context, status_code=status_code)
 

@@ -4,7 +4,7 @@ The staff pages load scripts and styles only from ``/static`` (no inline ``<scri
 ``on…=`` handlers in templates), so the policy can forbid inline code: an injected ``<script>`` in a
 bulletin title would not run even if escaping ever failed. The API docs (Swagger UI / ReDoc) are the one
 exception: FastAPI renders them with an inline bootstrap script, so they get a policy that allows it but
-still may not be framed.
+still may not be framed; their assets come from this server (fastapi-offline), never from a CDN.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
             "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-DOCS_CSP = ("default-src 'self' https://cdn.jsdelivr.net https://fastapi.tiangolo.com; "
-            "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            "img-src 'self' data: https:; font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; "
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self'; worker-src 'self' blob:; connect-src 'self'; "
             "object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
 COMMON = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),

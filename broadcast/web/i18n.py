@@ -38,7 +38,8 @@ ACTIONS = {
     "emergency.cancel": "Hủy phát khẩn cấp", "lexicon.set": "Sửa từ điển", "lexicon.delete": "Xóa mục từ điển",
     "user.login": "Đăng nhập", "user.logout": "Đăng xuất", "user.login_failed": "Đăng nhập sai",
     "user.create": "Tạo tài khoản", "user.lock": "Khóa tài khoản", "user.unlock": "Mở khóa tài khoản",
-    "user.stations": "Phân công đài", "station.create": "Tạo đài", "receiver.create": "Thêm cụm loa",
+    "user.stations": "Phân công đài", "user.email": "Sửa thư điện tử",
+    "station.create": "Tạo đài", "receiver.create": "Thêm cụm loa",
     "receiver.revoke": "Thu hồi cụm loa", "demo.seed": "Dữ liệu mẫu",
     "bulletin.override": "Sửa cách đọc riêng", "bulletin.reread": "Đọc lại theo từ điển mới",
 }

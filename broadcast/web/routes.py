@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from broadcast.web import admin, asrun, auth, batch, bulletins, delivery, emergency, monitor, schedule, voices
+from broadcast.web import (
+    admin,
+    asrun,
+    auth,
+    batch,
+    bulletins,
+    delivery,
+    emergency,
+    monitor,
+    notifications,
+    schedule,
+    voices,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, bulletins, schedule, emergency, monitor, admin, delivery, voices, batch, asrun):
+for module in (auth, bulletins, schedule, emergency, monitor, admin, delivery, voices, batch, asrun, notifications):
     router.include_router(module.router)

@@ -178,6 +178,12 @@ def test_changes_show_what_the_cleaner_dropped_with_offsets_into_the_text() -> N
     [
         ("TM. ỦY BAN NHÂN DÂN", "Thay mặt ỦY BAN NHÂN DÂN"),
         ("KT. CHỦ TỊCH", "Ký thay CHỦ TỊCH"),
+        ("Trực từ thứ 2 - thứ 6.", "Trực từ thứ hai đến thứ sáu."),
+        (
+            "Hỗ trợ 1.500.000đ/người/tháng (Một triệu năm trăm nghìn đồng).",
+            "Hỗ trợ một triệu năm trăm nghìn đồng trên người trên tháng.",
+        ),
+        ("Gửi ubndxa@langson.gov.vn", "Gửi u bê en dê xã a còng lạng sơn chấm gốp chấm vê en"),
         ("- Lưu: VT.", "Lưu: văn thư."),
         (
             "Hộ có trâu, bò (>= 2 con), trẻ < 5 tuổi, xe ≤ 10 tấn.",

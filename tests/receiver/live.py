@@ -74,11 +74,13 @@ class LiveWorld:
     engine: Engine | None = None
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     bank: dict[str, int] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # more settings for the server (object storage …)
 
     @classmethod
-    def start(cls, data_dir: Path, db_url: str, bank: list[str] | None = None) -> LiveWorld:
+    def start(cls, data_dir: Path, db_url: str, bank: list[str] | None = None,
+              env: dict[str, str] | None = None) -> LiveWorld:
         """Seed, serve, and submit the bulletins of ``bank`` (default: all) for synthesis."""
-        world = cls(data_dir, db_url, seed(data_dir, db_url))
+        world = cls(data_dir, db_url, seed(data_dir, db_url), env=env or {})
         world.start_server()
         world.engine = make_engine(db_url)
         world.bank = {key: world.submit(*BANK[key]) for key in (bank or BANK)}
@@ -90,8 +92,8 @@ class LiveWorld:
         return self.server.url
 
     def start_server(self) -> None:
-        self.server = start_server(self.data_dir, {"BROADCAST_DATABASE_URL": self.db_url, "BROADCAST_DEMO": "false"},
-                                   port=self.port, timeout=180)
+        self.server = start_server(self.data_dir, {"BROADCAST_DATABASE_URL": self.db_url, "BROADCAST_DEMO": "false",
+                                                   **self.env}, port=self.port, timeout=180)
         self.port = int(self.server.url.rsplit(":", 1)[1])
         self.http = httpx.Client(base_url=self.server.url, timeout=60)
         self.headers = {user: login(self.http, user) for user in ("admin", "admin2")}

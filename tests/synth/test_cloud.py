@@ -22,7 +22,6 @@ from broadcast.app import create_app
 from broadcast.audio import AudioSettings
 from broadcast.config import Settings
 from broadcast.render import render_speech
-from broadcast.services import synthesis
 from broadcast.synth import (
     CloudConfig,
     EngineError,
@@ -34,6 +33,7 @@ from broadcast.synth import (
 )
 from broadcast.synth.who_spoke import WhoSpoke, failover_note
 from tests.conftest import World, login
+from tests.synth.flow import make_and_approve
 from tests.synth.support import tone_mp3
 
 KEY = "sk-test-0123456789abcdef"
@@ -279,11 +279,8 @@ def test_bulletin_records_the_failover(cloud_client: TestClient, provider: Provi
         "voice": PROFILES[name], "submit": True})
     assert created.status_code == 201, created.text
     bulletin_id = created.json()["id"]
-    assert cloud_client.post(f"/api/v1/bulletins/{bulletin_id}/approve", json={}, headers=approver).status_code == 200
     with caplog.at_level("DEBUG"):
-        outcomes = synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
-    assert [o.status.value for o in outcomes] == ["ready"]
-    audio = cloud_client.get(f"/api/v1/bulletins/{bulletin_id}", headers=editor).json()["audio"]
+        audio = make_and_approve(cloud_client, runtime, bulletin_id, approver)["audio"]
     assert audio["engine"] == "espeak"
     assert audio["speakers"] == [{"engine": "espeak", "voice": audio["speakers"][0]["voice"]}] * 2
     assert EXPECTED[failure][0] in audio["fallbacks"][name]

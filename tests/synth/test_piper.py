@@ -18,12 +18,12 @@ from broadcast.audio.ffmpeg import decode
 from broadcast.audio.master import measure_mp3
 from broadcast.models import utcnow
 from broadcast.protocol import load_public_key_b64, verify
-from broadcast.services import synthesis
 from broadcast.synth import ChainState, EspeakEngine, PiperEngine, SentenceCache, speak_sentence
 from broadcast.synth.installed import install_piper_voice, load_installed_profiles
 from tests.conftest import World, login
 from tests.foundation.test_cli import run_cli
 from tests.synth import tiny_piper
+from tests.synth.flow import make_and_approve
 
 
 def tone_share(mp3: bytes, hz: float = tiny_piper.TONE_HZ) -> float:
@@ -178,12 +178,10 @@ def test_bulletin_in_a_piper_voice_reaches_the_receivers_playlist(
         "stations": ["xa-a"], "voice": "piper-bac", "submit": True})
     assert created.status_code == 201, created.text
     bulletin_id = created.json()["id"]
-    approved = app_client.post(f"/api/v1/bulletins/{bulletin_id}/approve", json={}, headers=approver)
-    assert approved.status_code == 200, approved.text
-    outcomes = synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
-    assert [o.status.value for o in outcomes] == ["ready"], outcomes
-    audio = app_client.get(f"/api/v1/bulletins/{bulletin_id}", headers=editor).json()["audio"]
+    audio = make_and_approve(app_client, runtime, bulletin_id, approver)["audio"]
     assert audio["engine"] == "piper"
+    assert {s["engine"] for s in audio["speakers"]} == {"piper"}
+    assert audio["speakers"][0]["model"] == hashlib.sha256(tiny_piper.model_bytes()).hexdigest()
 
     local_now = utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     at = (local_now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)

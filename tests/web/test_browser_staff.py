@@ -7,6 +7,7 @@ import io
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,10 +17,11 @@ from openpyxl import load_workbook
 
 from broadcast.api.receiver import LastSeen
 from broadcast.web.delivery import POLL_S
+from tests.conftest import start_server
 from tests.receiver.support import ReceiverProcess, enrol
-from tests.web.conftest import Site
+from tests.web.conftest import SCREENSHOTS, Site, make_province
 from tests.web.test_browser import Staff, _bulletin_id, people  # noqa: F401  (the fixture is used by name)
-from tests.web.test_staff_app import tone
+from tests.web.test_staff_app import Mailbox, tone
 
 pytestmark = pytest.mark.browser
 
@@ -165,3 +167,58 @@ def test_play_now_live_status_per_cluster_and_a_failure(people, site: Site, tmp_
         approver.check_console()
     finally:
         receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Mailbox]]:
+    """A second live server whose notification e-mail goes to a real local SMTP server."""
+    box = Mailbox()
+    data_dir = tmp_path_factory.mktemp("mail-site") / "var"
+    tokens = make_province(data_dir)
+    with sqlite3.connect(data_dir / "broadcast.db") as db:
+        db.execute("UPDATE user SET email = username || '@xa.example.vn'")
+    server = start_server(data_dir, env={"BROADCAST_DATABASE_URL": "", "BROADCAST_DEMO": "false",
+                                         "BROADCAST_SCHEDULER": "true", "BROADCAST_SMTP_HOST": "127.0.0.1",
+                                         "BROADCAST_SMTP_PORT": str(box.port), "BROADCAST_SMTP_TLS": "none"})
+    try:
+        yield Site(server, tokens, data_dir), box
+    finally:
+        server.stop()
+        box.stop()
+
+
+def test_approver_is_notified_in_the_app_and_by_email(browser, mail_site) -> None:  # type: ignore[no-untyped-def]
+    site, box = mail_site
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    editor, approver = Staff(browser, site, "editor"), Staff(browser, site, "approver")
+    try:
+        editor.login("editor")
+        editor.goto("/bulletins/new")
+        editor.page.fill("input[name=title]", "Họp dân thôn Nà Pàn")
+        editor.page.fill("textarea[name=text]", "Mời bà con dự họp tại nhà văn hóa thôn.")
+        editor.page.check("input[name=stations][value=xa-a]")
+        editor.page.click("button[name=action][value=submit]")
+        editor.page.wait_for_url(re.compile(r"/bulletins/\d+\?m=submitted"), timeout=60_000)
+        bulletin_id = _bulletin_id(editor)
+
+        approver.login("approver")
+        assert approver.text("#bell-count") == "1"
+        approver.goto("/notifications", "notifications")
+        assert "Chờ duyệt: Họp dân thôn Nà Pàn" in approver.text("#notifications")
+        approver.page.click("#notifications a")
+        approver.page.wait_for_url(re.compile(rf"/bulletins/{bulletin_id}$"))
+        assert approver.page.locator("#bell-count").count() == 0
+
+        deadline = time.monotonic() + 30  # sent by the scheduler's job, woken by the submission
+        while not box.messages:
+            assert time.monotonic() < deadline, site.server.output()[-2000:]
+            time.sleep(0.2)
+        (to, message), = box.messages
+        assert to == ["approver@xa.example.vn"]
+        assert message["Subject"] == "[Truyền thanh cơ sở] Chờ duyệt: Họp dân thôn Nà Pàn"
+        assert f"/bulletins/{bulletin_id}" in message.get_content()
+        editor.check_console()
+        approver.check_console()
+    finally:
+        editor.close()
+        approver.close()

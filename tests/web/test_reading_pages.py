@@ -24,7 +24,8 @@ def test_preview_lists_what_the_cleaner_dropped(web_client, world: World) -> Non
 
     saved = client.post("/lexicon/quick", data={"written": "TB", "spoken": "thông báo"}, headers=headers)
     assert saved.status_code == 200 and "Đã lưu" in saved.json()["message"]
-    again = client.post("/bulletins/preview", data={"text": PASTED}, headers=headers)
+    readings = saved.json()["overrides"]  # the bulletin's own readings, sent along with the preview
+    again = client.post("/bulletins/preview", data={"text": PASTED, "overrides": readings}, headers=headers)
     assert "một trăm hai mươi lăm thông báo u bê en dê" in again.text
     assert "tê bê u bê en dê" not in again.text
 

@@ -6,23 +6,32 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import time
+from collections.abc import Iterator
 from datetime import timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from pathlib import Path
 
 import imageio_ffmpeg
+import pytest
 from sqlmodel import Session, select
 
 from broadcast.models import (
     Bulletin,
     BulletinStatus,
     ItemStatus,
+    Notification,
     PlaylistItem,
     Priority,
     Receiver,
     Station,
+    User,
     utcnow,
 )
-from tests.conftest import World
+from broadcast.services import notifications
+from tests.conftest import World, free_port
 from tests.distribute.support import ready_bulletin
 
 
@@ -205,3 +214,130 @@ def test_as_run_log_filters_and_exports(web_client, app_client, world: World, ru
     assert "<tr data-kind" not in other.get("/asrun").text
     assert other.get("/asrun?station=xa-a").status_code == 404
     assert other.get(f"/asrun.csv?bulletin={first}").status_code == 404
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        mailbox = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+                parsed = BytesParser(policy=default_policy).parsebytes(envelope.original_content)
+                mailbox.messages.append((list(envelope.rcpt_tos), parsed))
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+        self.controller.start()
+        self.port = self.controller.port
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    yield box
+    box.stop()
+
+
+def _use_smtp(runtime, port: int) -> None:  # type: ignore[no-untyped-def]
+    runtime.settings.smtp_host, runtime.settings.smtp_port, runtime.settings.smtp_tls = "127.0.0.1", port, "none"
+    runtime.settings.public_url = "http://truyenthanh.example"
+    with Session(runtime.engine) as session:
+        for user in session.exec(select(User)).all():
+            user.email = f"{user.username}@xa.example.vn"
+            session.add(user)
+        session.commit()
+
+
+def test_notifications_inbox_and_email(web_client, world: World, runtime, mailbox: Mailbox) -> None:
+    _use_smtp(runtime, mailbox.port)
+    editor, csrf = web_client("editor")
+    approver, approver_csrf = web_client("approver")
+    other, _ = web_client("editor-c")
+    reply = editor.post("/bulletins", data={"title": "Lịch tiêm phòng dại", "text": "Tiêm phòng dại cho chó mèo.",
+                                            "stations": ["xa-a"], "csrf_token": csrf, "action": "submit"})
+    bulletin_id = int(reply.url.path.rsplit("/", 1)[1])
+    home = approver.get("/").text
+    assert re.search(r'id="bell-count">1<', home)
+    inbox = approver.get("/notifications").text
+    assert "Chờ duyệt: Lịch tiêm phòng dại" in inbox and 'data-kind="submitted"' in inbox
+    assert 'id="bell-count"' not in other.get("/").text  # another station's editor hears nothing
+    assert 'id="bell-count"' not in editor.get("/").text  # nor the author
+
+    assert notifications.send_pending(runtime.engine, runtime.settings) == 1
+    (to, message), = mailbox.messages
+    assert to == ["approver@xa.example.vn"]
+    assert message["Subject"] == "[Truyền thanh cơ sở] Chờ duyệt: Lịch tiêm phòng dại"
+    assert f"http://truyenthanh.example/bulletins/{bulletin_id}" in message.get_content()
+    assert notifications.send_pending(runtime.engine, runtime.settings) == 0  # each e-mail once
+
+    opened = approver.get(re.search(r'href="(/notifications/\d+)"', inbox).group(1))  # type: ignore[union-attr]
+    assert opened.url.path == f"/bulletins/{bulletin_id}" and 'id="bell-count"' not in opened.text
+
+    approver.post(f"/bulletins/{bulletin_id}/reject", data={"csrf_token": approver_csrf,
+                                                            "comment": "Thiếu giờ tiêm cụ thể."})
+    assert "Bị từ chối: Lịch tiêm phòng dại" in editor.get("/notifications").text
+    assert "Lý do: Thiếu giờ tiêm cụ thể." in editor.get("/notifications").text
+    assert notifications.send_pending(runtime.engine, runtime.settings) == 1
+    assert mailbox.messages[-1][0] == ["editor@xa.example.vn"]
+
+
+def test_failed_plays_and_silent_clusters_are_notified(web_client, app_client, world: World, runtime) -> None:
+    _no_quiet_hours(runtime)
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Tin mất điện", ["xa-a"], seconds=5)
+    approver, csrf = web_client("approver")
+    approver.post(f"/bulletins/{bulletin_id}/schedule", data={"csrf_token": csrf, "stations": ["xa-a"],
+                                                              "mode": "now"})
+    item = _items(runtime)["xa-a"]
+    _report(app_client, world.receiver_tokens["xa-a"],
+            _event("x", item.id or 0, "failed", "the player could not start: no such file"))
+    with Session(runtime.engine) as session:
+        receiver = session.exec(select(Receiver).join(Station).where(Station.code == "xa-b")).one()
+        receiver.last_seen_at = utcnow() - timedelta(hours=1)
+        session.add(receiver)
+        session.commit()
+    added, sent = notifications.run(runtime.engine, runtime.settings, utcnow())
+    assert added >= 3 and sent == 0  # SMTP not configured: inbox only
+    assert notifications.run(runtime.engine, runtime.settings, utcnow()) == (0, 0)  # once per event
+    inbox = approver.get("/notifications").text
+    assert "Không phát được: Tin mất điện" in inbox and "Xã A phát lỗi" in inbox
+    assert "Cụm loa mất tín hiệu: Cụm loa Xã B" in inbox
+    editor, _ = web_client("editor")  # the author hears of the failure too
+    assert "Không phát được: Tin mất điện" in editor.get("/notifications").text
+    other, _ = web_client("editor-c")
+    assert "Cụm loa Xã B" not in other.get("/notifications").text
+
+
+def test_email_never_blocks_and_waits_for_a_server(web_client, world: World, runtime) -> None:
+    _use_smtp(runtime, free_port())  # nothing listens there
+    editor, csrf = web_client("editor")
+    started = time.monotonic()
+    editor.post("/bulletins", data={"title": "Tin thử", "text": "Nội dung.", "stations": ["xa-a"],
+                                    "csrf_token": csrf, "action": "submit"})
+    assert time.monotonic() - started < 5
+    assert notifications.send_pending(runtime.engine, runtime.settings) == 0
+    with Session(runtime.engine) as session:
+        assert {n.email_status for n in session.exec(select(Notification)).all()} == {"pending"}
+
+
+def test_risky_defaults_are_safe(web_client, world: World, runtime) -> None:
+    admin, csrf = web_client(world.admin)
+    page = admin.get("/admin/users").text
+    role_select = page.split('name="role">', 1)[1].split("</select>", 1)[0]
+    assert re.match(r'<option value="editor" selected>', role_select)  # least privilege preselected
+    assert 'data-confirm="Khóa tài khoản' in page
+    created = admin.post("/admin/users", data={"csrf_token": csrf, "username": "mai.lt", "stations": ["xa-a"],
+                                               "email": "mai@xa.example.vn"})
+    assert created.status_code == 200 and "mai.lt" in created.text
+    bad = admin.post("/admin/users/editor/email", data={"csrf_token": csrf, "email": "không phải thư"})
+    assert bad.status_code == 422 and "không hợp lệ" in bad.text
+    with Session(runtime.engine) as session:
+        user = session.exec(select(User).where(User.username == "mai.lt")).one()
+    assert user.role.value == "editor" and user.email == "mai@xa.example.vn"

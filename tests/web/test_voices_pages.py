@@ -16,10 +16,10 @@ from broadcast.app import create_app
 from broadcast.audio import measure_mp3
 from broadcast.config import Settings
 from broadcast.db import session_scope
-from broadcast.services import synthesis
 from broadcast.services.voices import set_station_voice
 from broadcast.synth import load_profiles
 from tests.conftest import World, login
+from tests.synth.flow import make_and_approve
 from tests.synth.support import silent_server
 from tests.web.conftest import web_login
 
@@ -112,10 +112,7 @@ def test_speed_and_station_default_voice(app_client: TestClient, world: World, r
             "title": f"Tốc độ {speed}", "text": "Kính thưa toàn thể bà con nhân dân trong xã. Xin cảm ơn bà con.",
             "stations": ["xa-b"], "voice": "mien-bac", "speed": speed, "submit": True}).json()
         assert created["speed"] == speed
-        app_client.post(f"/api/v1/bulletins/{created['id']}/approve", json={}, headers=approver)
-        synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
-        durations[speed] = app_client.get(f"/api/v1/bulletins/{created['id']}", headers=editor).json()["audio"][
-            "duration_s"]
+        durations[speed] = make_and_approve(app_client, runtime, created["id"], approver)["audio"]["duration_s"]
     assert durations[2] < durations[-2] * 0.9, durations
 
 
@@ -145,8 +142,7 @@ def test_detail_page_says_who_spoke_and_why(unanswering_fpt: TestClient) -> None
     created = client.post("/api/v1/bulletins", headers=editor, json={
         "title": "Giọng FPT", "text": "Kính thưa bà con. Xin cảm ơn.", "stations": ["xa-a"],
         "voice": "fpt-banmai", "submit": True}).json()
-    client.post(f"/api/v1/bulletins/{created['id']}/approve", json={}, headers=approver)
-    assert [o.status.value for o in synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)] == ["ready"]
+    make_and_approve(client, runtime, created["id"], approver)
 
     web_login(client, "editor")
     page = client.get(f"/bulletins/{created['id']}")
@@ -179,3 +175,27 @@ def test_cli_sets_and_clears_a_station_default_voice(world: World, runtime, db_u
     assert cleared.returncode == 0
     with Session(runtime.engine) as session:
         assert session.exec(select(Station.default_voice).where(Station.code == "xa-b")).one() is None
+
+
+def test_voices_api_and_station_default_voice_by_admins_only(app_client: TestClient, world: World) -> None:
+    editor, admin = login(app_client, world.editor), login(app_client, world.admin)
+    assert app_client.get("/api/v1/voices").status_code == 401
+    voices = {v["name"]: v for v in app_client.get("/api/v1/voices", headers=editor).json()}
+    assert voices["mien-nam"]["label"] == "Giọng nữ miền Nam" and voices["mien-nam"]["region"] == "nam"
+    assert voices["mien-nam"]["usable"] and not voices["mien-nam"]["online"]
+    assert voices["fpt-banmai"]["online"] and not voices["fpt-banmai"]["usable"]
+    assert "BROADCAST_FPT_API_KEY" in voices["fpt-banmai"]["unavailable_reason"]
+    low, high = voices["mien-bac"]["rate_range"]
+    assert low < 1.0 < high
+
+    url = "/api/v1/stations/xa-a/default-voice"
+    assert app_client.put(url, json={"voice": "mien-nam"}, headers=editor).status_code == 403
+    assert app_client.put(url, json={"voice": "khong-co"}, headers=admin).status_code == 422
+    assert app_client.put("/api/v1/stations/xa-zz/default-voice", json={"voice": "mien-nam"},
+                          headers=admin).status_code == 404
+    done = app_client.put(url, json={"voice": "mien-nam"}, headers=admin)
+    assert done.status_code == 200 and done.json() == {"station": "xa-a", "default_voice": "mien-nam"}
+    made = app_client.post("/api/v1/bulletins", headers=editor, json={
+        "title": "Mặc định", "text": "Kính thưa bà con.", "stations": ["xa-a"]})
+    assert made.json()["voice"] == "mien-nam"
+    assert app_client.put(url, json={"voice": None}, headers=admin).json()["default_voice"] is None
