@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 ACCESS_KEY, SECRET_KEY = "broadcast-test", "broadcast-test-secret"
 
@@ -95,3 +96,14 @@ def start_seaweed(directory: Path, timeout: float = 60.0) -> SeaweedS3:
             time.sleep(0.3)
     server.stop()
     raise RuntimeError(f"weed did not answer in {timeout} s: {log.read_text(errors='replace')[-2000:]}")
+
+
+def seaweed_or_skip(directory: Path, bucket: str) -> SeaweedS3:
+    """A running SeaweedFS with ``bucket`` made, or a skip that prints why (the binary cannot start here)."""
+    try:
+        server = start_seaweed(directory)
+    except RuntimeError as exc:
+        print(f"SeaweedFS cannot start here: {exc}")
+        pytest.skip(f"SeaweedFS cannot start here: {exc}")
+    server.client().create_bucket(Bucket=bucket)
+    return server

@@ -39,7 +39,7 @@ ACTIONS = {
     "user.login": "Đăng nhập", "user.logout": "Đăng xuất", "user.login_failed": "Đăng nhập sai",
     "user.create": "Tạo tài khoản", "user.lock": "Khóa tài khoản", "user.unlock": "Mở khóa tài khoản",
     "user.stations": "Phân công đài", "user.email": "Sửa thư điện tử",
-    "station.create": "Tạo đài", "receiver.create": "Thêm cụm loa",
+    "station.create": "Tạo đài", "station.voice": "Đổi giọng đọc mặc định của đài", "receiver.create": "Thêm cụm loa",
     "receiver.revoke": "Thu hồi cụm loa", "demo.seed": "Dữ liệu mẫu",
     "bulletin.override": "Sửa cách đọc riêng", "bulletin.reread": "Đọc lại theo từ điển mới",
 }

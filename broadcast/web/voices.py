@@ -12,14 +12,17 @@ import threading
 from collections import OrderedDict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 from jinja2 import pass_context
 
 from broadcast.errors import InvalidInput
+from broadcast.models import Role
+from broadcast.services import audit
+from broadcast.services.voices import set_station_voice
 from broadcast.synth.profiles import ProfileError
 from broadcast.synth.who_spoke import WhoSpoke, failover_note, title
-from broadcast.web.core import Web, WebRoute, templates
+from broadcast.web.core import Web, WebPost, WebRoute, redirect, templates
 
 router = APIRouter(route_class=WebRoute)
 
@@ -89,6 +92,16 @@ def engines_vi(engines: list[str]) -> str:
 
 
 templates.env.globals.update(voice_cards=voice_cards, voice_label=voice_label, who_spoke=who_spoke, SPEEDS=SPEEDS)
+
+
+@router.post("/admin/stations/{code}/voice")
+def station_voice(code: str, ctx: WebPost, voice: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Set (or clear, for the province's) a station's default voice; admins only, recorded in the audit log."""
+    ctx.require(Role.admin)
+    chosen = ctx.runtime.speaker.profile(voice).name if voice else None
+    station = set_station_voice(ctx.session, code, chosen)
+    audit.record(ctx.session, ctx.user, "station.voice", "station", station.id, chosen or "province default")
+    return redirect("/admin/stations", "saved")
 
 
 @router.get("/voices/sample.mp3")

@@ -163,15 +163,17 @@ def test_tampered_or_truncated_audio_is_never_played_but_fetched_again(live: Liv
         bulletin = live.bulletin("spoiled")
         [item] = live.place(bulletin["id"], [station], at=_soon(8))
         wait_for(lambda: ("end", item["id"]) in receiver.words(), 40, what="the bulletin played")
+        # The reports travel through the proxy too: wait for them before it stops.
+        wait_for(lambda: len(live.events(receiver.id, "failed")) == 2, 10, what="both failures reported")
+        wait_for(lambda: [e.item_id for e in live.events(receiver.id, "played")] == [item["id"]], 10,
+                 what="the play reported")
     finally:
         proxy.stop()
     assert served[:3] == ["flipped", "truncated", "intact"]
     assert [(p.word, p.sha256) for p in receiver.process.plays()] == [
         ("start", bulletin["audio"]["sha256"]), ("end", bulletin["audio"]["sha256"])]
-    wait_for(lambda: len(live.events(receiver.id, "failed")) == 2, 10, what="both failures reported")
     details = [e.detail for e in live.events(receiver.id, "failed")]
     assert "sha256 mismatch" in details[0] and "truncated" in details[1], details
-    wait_for(lambda: [e.item_id for e in live.events(receiver.id, "played")] == [item["id"]], 10)
     assert _no_partials(receiver)
 
 

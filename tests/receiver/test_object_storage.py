@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from broadcast.protocol import load_public_key_b64, verify
-from tests.objectstore import ACCESS_KEY, SECRET_KEY, SeaweedS3, start_seaweed
+from tests.objectstore import ACCESS_KEY, SECRET_KEY, SeaweedS3, seaweed_or_skip
 from tests.receiver.live import LiveWorld, Receiver, parse_time
 from tests.receiver.support import wait_for
 
@@ -26,12 +26,7 @@ PREFIX = "lang-son"
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    try:
-        server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
-    except RuntimeError as exc:
-        print(f"SeaweedFS cannot start here: {exc}")
-        pytest.skip(f"SeaweedFS cannot start here: {exc}")
-    server.client().create_bucket(Bucket=BUCKET)
+    server = seaweed_or_skip(tmp_path_factory.mktemp("seaweed"), BUCKET)
     yield server
     server.stop()
 

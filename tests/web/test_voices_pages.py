@@ -199,3 +199,36 @@ def test_voices_api_and_station_default_voice_by_admins_only(app_client: TestCli
         "title": "Mặc định", "text": "Kính thưa bà con.", "stations": ["xa-a"]})
     assert made.json()["voice"] == "mien-nam"
     assert app_client.put(url, json={"voice": None}, headers=admin).json()["default_voice"] is None
+
+
+def test_admin_sets_a_station_default_voice_on_the_stations_page(app_client: TestClient, world: World,
+                                                                   web_client, runtime) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from broadcast.models import Station
+
+    admin, admin_csrf = web_client(world.admin)
+    page = admin.get("/admin/stations")
+    assert page.status_code == 200 and "Giọng đọc mặc định của đài" in page.text
+    assert "Theo giọng mặc định của tỉnh (Giọng nữ miền Bắc)" in visible_text(page.text)
+    assert_no_voice_code(page.text)
+    saved = admin.post("/admin/stations/xa-a/voice", data={"voice": "mien-trung", "csrf_token": admin_csrf},
+                       follow_redirects=False)
+    assert saved.status_code == 303
+    with Session(runtime.engine) as session:
+        assert session.exec(select(Station.default_voice).where(Station.code == "xa-a")).one() == "mien-trung"
+    editor, editor_csrf = web_client(world.editor)
+    refused = editor.post("/admin/stations/xa-a/voice", data={"voice": "mien-nam", "csrf_token": editor_csrf},
+                          follow_redirects=False)
+    assert refused.status_code == 403
+    no_csrf = admin.post("/admin/stations/xa-a/voice", data={"voice": "mien-nam"}, follow_redirects=False)
+    assert no_csrf.status_code in (400, 403)
+    unknown = admin.post("/admin/stations/xa-a/voice", data={"voice": "khong-co", "csrf_token": admin_csrf})
+    assert unknown.status_code == 422
+    cleared = admin.post("/admin/stations/xa-a/voice", data={"voice": "", "csrf_token": admin_csrf},
+                         follow_redirects=False)
+    assert cleared.status_code == 303
+    with Session(runtime.engine) as session:
+        assert session.exec(select(Station.default_voice).where(Station.code == "xa-a")).one() is None
+    editor_page = editor.get("/bulletins/new")  # the editor's stations differ: the province's voice is chosen
+    assert 'value="mien-bac" selected' in editor_page.text
