@@ -19,12 +19,13 @@ import numpy as np
 from broadcast.audio.dynamics import Analysed, analyse, join, silence_samples
 from broadcast.audio.ffmpeg import resample
 from broadcast.audio.horn import shape_for_horn
-from broadcast.audio.master import Programme, master
+from broadcast.audio.master import Programme, join_parts, master
 from broadcast.audio.settings import AudioSettings, RenderedAudio
 from broadcast.audio.silence import trim
+from broadcast.reading_time import estimate_seconds
 from broadcast.synth.base import Engine
 from broadcast.synth.cache import SentenceCache
-from broadcast.synth.chain import ChainState, Spoken, iter_spoken
+from broadcast.synth.chain import ChainState, iter_spoken
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
 
@@ -68,41 +69,101 @@ def assemble(
     return join(pieces, sample_rate)
 
 
+#: Long bulletins are rendered in parts of about this much audio, cut at paragraph (else sentence)
+#: boundaries: memory then stays bounded whatever the length (about 200 MB for a part), and the parts'
+#: MP3 frames are joined into one stream.
+PART_SECONDS = 180.0
+
+
+def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
+                     part_seconds: float = PART_SECONDS) -> list[list[list[str]]]:
+    """Consecutive groups of paragraphs of at most ``part_seconds`` estimated audio each (a paragraph longer
+    than that is cut between sentences)."""
+    def seconds(group: list[list[str]]) -> float:
+        return estimate_seconds(group, profile.syllables_per_minute, profile.sentence_pause_ms,
+                                profile.paragraph_pause_ms)
+
+    parts: list[list[list[str]]] = [[]]
+    for paragraph in paragraphs:
+        pieces = [paragraph]
+        if seconds([paragraph]) > part_seconds:  # one very long paragraph: cut it between sentences
+            pieces, current = [], []
+            for sentence in paragraph:
+                if current and seconds([[*current, sentence]]) > part_seconds:
+                    pieces.append(current)
+                    current = []
+                current.append(sentence)
+            pieces.append(current)
+        for piece in pieces:
+            if parts[-1] and seconds([*parts[-1], piece]) > part_seconds:
+                parts.append([])
+            parts[-1].append(piece)
+    return parts
+
+
+def _speak_part(texts: list[list[str]], profile: VoiceProfile, engines: Mapping[str, Engine],
+                cache: SentenceCache | None, state: ChainState, rate: int
+                ) -> tuple[list[list[Analysed | None]], list[str], list[dict[str, str]]]:
+    """Speak and analyse one part's sentences (the engine speaks sentence n+1 while n is analysed)."""
+    flat = [sentence for paragraph in texts for sentence in paragraph]
+    engine_names: list[str] = []
+    speakers: list[dict[str, str]] = []
+    with ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="analyse") as analyser:
+        futures: list[Future[Analysed | None]] = []
+        for item in iter_spoken(flat, profile, engines, cache, state):
+            engine_names.append(item.engine)
+            speakers.append(item.speaker())
+            futures.append(analyser.submit(prepare_sentence, item.pcm, rate, profile.horn))
+        prepared = iter([future.result() for future in futures])
+    return [[next(prepared) for _ in paragraph] for paragraph in texts], engine_names, speakers
+
+
 def render_speech(
     paragraphs: list[list[str]],
     profile: VoiceProfile,
     engines: Mapping[str, Engine],
     cache: SentenceCache | None,
     settings: AudioSettings,
+    part_seconds: float = PART_SECONDS,
 ) -> RenderedAudio:
     """Speak already-normalised sentences (grouped in paragraphs) and master them into an MP3.
+
+    A bulletin longer than ``part_seconds`` is spoken, levelled and encoded part by part (each part meets
+    the loudness target and the true-peak ceiling on its own, the intro before the first and the outro
+    after the last), and the MP3 streams are joined; the joined file is measured again as it decodes.
 
     Raises ValueError when there is nothing to speak and ``EngineError`` when no engine of the chain
     could speak a sentence.
     """
     texts = [[s.strip() for s in paragraph if s and s.strip()] for paragraph in paragraphs]
     texts = [paragraph for paragraph in texts if paragraph]
-    flat = [sentence for paragraph in texts for sentence in paragraph]
-    if not flat:
+    if not texts:
         raise ValueError("nothing to speak: no sentences")
     rate = settings.sample_rate
-    spoken: list[Spoken] = []
     state = ChainState()
-    with ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="analyse") as analyser:
-        futures: list[Future[Analysed | None]] = []
-        for item in iter_spoken(flat, profile, engines, cache, state):
-            spoken.append(item)
-            futures.append(analyser.submit(prepare_sentence, item.pcm, rate, profile.horn))
-        prepared = iter([future.result() for future in futures])
-    grouped = [[next(prepared) for _ in paragraph] for paragraph in texts]
-    speech = assemble(grouped, rate, profile.sentence_pause_ms, profile.paragraph_pause_ms)
-    if speech.size == 0:
+    parts = split_into_parts(texts, profile, part_seconds)
+    rendered: list[RenderedAudio] = []
+    speakers: list[dict[str, str]] = []
+    for index, part in enumerate(parts):
+        grouped, engine_names, part_speakers = _speak_part(part, profile, engines, cache, state, rate)
+        speakers += part_speakers
+        speech = assemble(grouped, rate, profile.sentence_pause_ms, profile.paragraph_pause_ms)
+        if speech.size == 0:
+            if len(parts) == 1:
+                raise ValueError("the engines produced no audible speech")
+            continue
+        last = index == len(parts) - 1
+        if not last:  # the paragraph pause that joins this part to the next
+            speech = join([speech, silence_samples(profile.paragraph_pause_ms / 1000, rate)], rate)
+        programme = Programme(
+            speech=speech,
+            intro=profile.sound_source("intro") if index == 0 else None,
+            outro=profile.sound_source("outro") if last else None,
+            gap_s=profile.gap_after_intro_ms / 1000,
+        )
+        rendered.append(master(programme, settings, engine_names))
+        del speech, grouped, programme
+    if not rendered:
         raise ValueError("the engines produced no audible speech")
-    programme = Programme(
-        speech=speech,
-        intro=profile.sound_source("intro"),
-        outro=profile.sound_source("outro"),
-        gap_s=profile.gap_after_intro_ms / 1000,
-    )
-    rendered = master(programme, settings, [item.engine for item in spoken])
-    return replace(rendered, speakers=[item.speaker() for item in spoken], fallbacks=dict(state.reasons))
+    whole = rendered[0] if len(rendered) == 1 else join_parts(rendered, settings)
+    return replace(whole, speakers=speakers, fallbacks=dict(state.reasons))

@@ -7,11 +7,13 @@ for uploads, whose containers (MP4 with the index at the end) may need seeking.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -98,6 +100,26 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return _as_frames(raw, 1)
 
 
+def decode_stream(data: bytes, on_decoded: Callable[[bytes], None], *, sample_rate: int, channels: int,
+                  input_format: str = "mp3") -> None:
+    """Decode ``data`` and hand the float32 output to ``on_decoded`` piece by piece (nothing is kept)."""
+    args = [ffmpeg_exe(), *_BASE, "-v", "error", "-f", input_format, "-i", "pipe:0", "-ar", str(sample_rate),
+            "-ac", str(channels), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    errors: dict[str, bytes] = {}
+    threading.Thread(target=_write_all, args=(proc.stdin, memoryview(data)), daemon=True).start()
+    drainer = _drain_stderr("decoder", proc, errors)
+    try:
+        _read_until_eof(proc, on_decoded)
+        returncode = proc.wait(FFMPEG_TIMEOUT_S)
+    finally:
+        _stop(proc)
+    drainer.join(FFMPEG_TIMEOUT_S)
+    if returncode != 0:
+        text = errors.get("decoder", b"").decode("utf-8", "replace")
+        raise FfmpegError(f"ffmpeg decoder failed: {text.strip()[-300:]}", text)
+
+
 def _encode_args(sample_rate: int, channels: int, bitrate_kbps: int, quality: int) -> list[str]:
     return [
         "-v", "error",
@@ -111,6 +133,68 @@ def _encode_args(sample_rate: int, channels: int, bitrate_kbps: int, quality: in
 
 def _interleaved_f32(samples: np.ndarray) -> bytes:
     return np.ascontiguousarray(samples, dtype="<f4").tobytes()
+
+
+def _write_all(pipe: IO[bytes], payload: memoryview) -> None:
+    """Write ``payload`` to a child's stdin and close it (a child that stopped reading is not an error here:
+    its exit status says what happened)."""
+    try:
+        pipe.write(payload)
+    except (BrokenPipeError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            pipe.close()
+
+
+def _relay(source: IO[bytes], sink: IO[bytes], keep: list[bytes]) -> None:
+    """Copy the encoder's MP3 into the decoder as it comes, keeping a copy."""
+    try:
+        while chunk := source.read1(_CHUNK):  # type: ignore[attr-defined]
+            keep.append(chunk)
+            sink.write(chunk)
+    except (BrokenPipeError, ValueError):
+        pass
+    finally:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            sink.close()
+
+
+def _read_until_eof(proc: subprocess.Popen[bytes], consume: Callable[[bytes], None]) -> None:
+    """Hand a child's stdout to ``consume`` until it ends. A watchdog kills the child if the whole read takes
+    longer than ``FFMPEG_TIMEOUT_S`` (a stalled pipe then ends in EOF and a non-zero exit, not a hang)."""
+    assert proc.stdout
+    watchdog = threading.Timer(FFMPEG_TIMEOUT_S, proc.kill)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        while chunk := proc.stdout.read1(_CHUNK * 4):  # type: ignore[attr-defined]
+            consume(chunk)
+    finally:
+        watchdog.cancel()
+
+
+def _stop(*procs: subprocess.Popen[bytes]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdout, proc.stdin):
+            if pipe is not None:
+                with contextlib.suppress(BrokenPipeError, ValueError):
+                    pipe.close()
+
+
+def _start(args: Sequence[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([ffmpeg_exe(), *_BASE, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def _drain_stderr(name: str, proc: subprocess.Popen[bytes], errors: dict[str, bytes]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: errors.__setitem__(name, proc.stderr.read()),  # type: ignore[union-attr]
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 def encode_and_decode(
@@ -127,73 +211,30 @@ def encode_and_decode(
     busy while the encoder works. Without ``on_decoded`` the decoded samples are returned.
     """
     channels = 1 if samples.ndim == 1 else samples.shape[1]
-    exe = ffmpeg_exe()
-    encoder = subprocess.Popen(
-        [exe, *_BASE, *_encode_args(sample_rate, channels, bitrate_kbps, quality)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    decoder = subprocess.Popen(
-        [exe, *_BASE, "-v", "error", "-f", "mp3", "-c:a", "mp3", "-i", "pipe:0",
-         "-ac", str(channels), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    assert encoder.stdin and encoder.stdout and decoder.stdin and decoder.stdout
+    encoder = _start(_encode_args(sample_rate, channels, bitrate_kbps, quality))
+    decoder = _start(["-v", "error", "-f", "mp3", "-c:a", "mp3", "-i", "pipe:0", "-ac", str(channels),
+                      "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"])
     mp3_parts: list[bytes] = []
     decoded_parts: list[bytes] = []
-    consume = on_decoded or decoded_parts.append
     errors: dict[str, bytes] = {}
     # written straight from the array's memory: a 30-minute upload is 150 MB of float32
     payload = memoryview(np.ascontiguousarray(samples, dtype="<f4")).cast("B")
-
-    def feed_encoder() -> None:
-        try:
-            encoder.stdin.write(payload)  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass
-        finally:
-            encoder.stdin.close()  # type: ignore[union-attr]
-
-    def relay() -> None:
-        try:
-            while chunk := encoder.stdout.read1(_CHUNK):  # type: ignore[union-attr]
-                mp3_parts.append(chunk)
-                decoder.stdin.write(chunk)  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass
-        finally:
-            decoder.stdin.close()  # type: ignore[union-attr]
-
-    def drain(name: str, proc: subprocess.Popen[bytes]) -> None:
-        errors[name] = proc.stderr.read()  # type: ignore[union-attr]
-
     threads = [
-        threading.Thread(target=feed_encoder, daemon=True),
-        threading.Thread(target=relay, daemon=True),
-        threading.Thread(target=drain, args=("encoder", encoder), daemon=True),
-        threading.Thread(target=drain, args=("decoder", decoder), daemon=True),
+        threading.Thread(target=_write_all, args=(encoder.stdin, payload), daemon=True),
+        threading.Thread(target=_relay, args=(encoder.stdout, decoder.stdin, mp3_parts), daemon=True),
     ]
     for thread in threads:
         thread.start()
+    threads += [_drain_stderr("encoder", encoder, errors), _drain_stderr("decoder", decoder, errors)]
     try:
-        while chunk := decoder.stdout.read1(_CHUNK * 4):
-            consume(chunk)
+        _read_until_eof(decoder, on_decoded or decoded_parts.append)
         for thread in threads:
             thread.join(FFMPEG_TIMEOUT_S)
-        encoder_rc = encoder.wait(FFMPEG_TIMEOUT_S)
-        decoder_rc = decoder.wait(FFMPEG_TIMEOUT_S)
+        codes = {"encoder": encoder.wait(FFMPEG_TIMEOUT_S), "decoder": decoder.wait(FFMPEG_TIMEOUT_S)}
     finally:
-        for proc in (encoder, decoder):
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        decoder.stdout.close()
-        encoder.stdout.close()
-    for name, rc in (("encoder", encoder_rc), ("decoder", decoder_rc)):
-        if rc != 0:
+        _stop(encoder, decoder)
+    for name, code in codes.items():
+        if code != 0:
             text = errors.get(name, b"").decode("utf-8", "replace")
             raise FfmpegError(f"ffmpeg {name} failed: {text.strip()[-300:]}", text)
     mp3 = b"".join(mp3_parts)

@@ -243,7 +243,11 @@ class StreamMeter:
 
     _CONTEXT = _TAPS - 1  # samples carried between chunks for the interpolation filter
 
-    def __init__(self, sample_rate: int, channels: int) -> None:
+    def __init__(self, sample_rate: int, channels: int, keep_samples: bool = True) -> None:
+        """``keep_samples=False`` keeps no decoded audio (memory stays small whatever the length): the true
+        peak is then the 4x-grid value, without the finer refinement."""
+        self.keep_samples = keep_samples
+        self.frame_count = 0
         self.rate = sample_rate
         self.channels = channels
         self.step = step_length(sample_rate)
@@ -270,7 +274,9 @@ class StreamMeter:
             return
         frames = np.frombuffer(bytes(self._buffer[:usable]), dtype="<f4").reshape(-1, self.channels)
         del self._buffer[:usable]
-        self._frames.append(frames)
+        self.frame_count += frames.shape[0]
+        if self.keep_samples:
+            self._frames.append(frames)
         self._loudness(frames)
         self._peaks(frames, final=False)
 
@@ -301,7 +307,8 @@ class StreamMeter:
         for channel in range(self.channels):
             column = np.ascontiguousarray(extended[:, channel], dtype=np.float32)
             coarse = np.maximum(np.abs(column), interpolated_max(column))
-            self._coarse[channel].append(coarse[first:last])
+            kept = coarse[first:last]
+            self._coarse[channel].append(kept if self.keep_samples else kept.max(keepdims=True))
         self._done += last - first
         self._carry = extended[last - 5 :]
 
@@ -318,6 +325,9 @@ class StreamMeter:
                 continue
             coarse = np.concatenate(self._coarse[channel])
             if float(coarse.max()) == 0.0:
+                continue
+            if not self.keep_samples:
+                peak = max(peak, float(coarse.max()))
                 continue
             column = np.ascontiguousarray(frames[:, channel], dtype=np.float32)
             peak = max(peak, float(coarse.max()), _fine_peak(column, _fine_candidates(coarse)))

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from broadcast.audio.dynamics import Analysed, Leveller
-from broadcast.audio.ffmpeg import decode, encode_and_decode
+from broadcast.audio.ffmpeg import decode, decode_stream, encode_and_decode
 from broadcast.audio.loudness import StreamMeter, gain_to_db, integrated_loudness, true_peak_dbtp
 from broadcast.audio.mp3info import first_header, scan
 from broadcast.audio.settings import AudioSettings, Measurement, RenderedAudio
@@ -130,4 +130,26 @@ def master(programme: Programme, settings: AudioSettings, engines: list[str]) ->
         channels=info.channels,
         bitrate_kbps=info.bitrate_kbps,
         engines=list(engines),
+    )
+
+
+def join_parts(parts: list[RenderedAudio], settings: AudioSettings) -> RenderedAudio:
+    """One MP3 from parts mastered separately (same format, no tags: their frames simply follow each
+    other), measured again while it decodes: duration and integrated loudness of the whole; the true peak
+    is the largest of the parts' (each refined finely when it was mastered)."""
+    mp3 = b"".join(part.mp3 for part in parts)
+    meter = StreamMeter(settings.sample_rate, settings.channels, keep_samples=False)
+    decode_stream(mp3, meter.feed, sample_rate=settings.sample_rate, channels=settings.channels)
+    _, lufs, _ = meter.finish()
+    first = parts[0]
+    return RenderedAudio(
+        mp3=mp3,
+        sha256=hashlib.sha256(mp3).hexdigest(),
+        duration_s=meter.frame_count / settings.sample_rate,
+        lufs=lufs,
+        true_peak_dbtp=max(part.true_peak_dbtp for part in parts),
+        sample_rate=first.sample_rate,
+        channels=first.channels,
+        bitrate_kbps=first.bitrate_kbps,
+        engines=[engine for part in parts for engine in part.engines],
     )
