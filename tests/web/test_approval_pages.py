@@ -94,4 +94,6 @@ def test_admin_sees_which_bulletins_a_lexicon_change_re_reads(web_client, world:
     # The admin who changed the lexicon made version 2 and cannot approve it.
     synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
     assert 'id="approve-button"' not in admin.get(f"/bulletins/{bulletin_id}").text
+    # The re-read (still airing) bulletin waits on the approver's dashboard, not on the admin's.
+    assert "Chờ bạn duyệt (0)" in admin.get("/").text and "Chờ bạn duyệt (1)" in approver.get("/").text
     assert "Đã duyệt bản tin" in approve_on_page(approver, approver_csrf, bulletin_id, runtime).text
