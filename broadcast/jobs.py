@@ -46,6 +46,7 @@ from broadcast.db import session_scope
 from broadcast.media import MediaStore
 from broadcast.models import AudioAsset, JobRun, SchedulerLease, utcnow
 from broadcast.schedule.clock import Clock, clock_for
+from broadcast.wakeups import PgWakeups
 
 if TYPE_CHECKING:
     from broadcast.keys import SigningKey
@@ -341,6 +342,9 @@ class Jobs:
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
         self.lease_checks = 0  # how many times the keeper has tried for (or renewed) the lease
+        self.wakeups: PgWakeups | None = None
+        if deps.engine.dialect.name == "postgresql":  # other processes' wake-ups reach the lease holder
+            self.wakeups = PgWakeups(deps.engine, self._wake_here, frozenset(spec.id for spec in JOB_SPECS))
 
     @property
     def stopping(self) -> bool:
@@ -354,9 +358,13 @@ class Jobs:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._keep_lease, name="scheduler-lease", daemon=True)
         self._thread.start()
+        if self.wakeups is not None:
+            self.wakeups.start()
 
     def shutdown(self) -> None:
         self._stop.set()
+        if self.wakeups is not None:
+            self.wakeups.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._stop_scheduler(wait=True)
@@ -436,7 +444,14 @@ class Jobs:
                             .values(status=status, finished_at=utcnow(), error=error))
 
     def wake(self, job_id: str) -> None:
-        """Run a job now instead of at its next tick; a no-op on a standby (its holder's tick will do)."""
+        """Run a job now instead of at its next tick; on a standby, tell the lease holder (PostgreSQL)."""
+        if not self.leader and self.wakeups is not None:
+            self.wakeups.notify(job_id)
+            return
+        self._wake_here(job_id)
+
+    def _wake_here(self, job_id: str) -> None:
+        """Wake the job in this process's scheduler; a no-op unless this process holds the lease."""
         with self._lock:
             scheduler = self.scheduler
             if scheduler is None or not scheduler.running:

@@ -353,6 +353,15 @@ def retry(session: Session, user: User, bulletin: Bulletin) -> Bulletin:
     return bulletin
 
 
+def awaiting_review(session: Session, user: User, limit: int = 50) -> list[Bulletin]:
+    """Visible bulletins whose newest version waits for a reviewer this user may be (not one they wrote or
+    changed), including approved bulletins re-read by a lexicon change."""
+    pending = select(BulletinVersion.bulletin_id).where(BulletinVersion.state == VersionState.pending)
+    query = visible_bulletins(session, user).where(col(Bulletin.id).in_(pending))
+    rows = session.exec(query.order_by(col(Bulletin.id).desc()).limit(limit * 2)).all()
+    return [b for b in rows if user.id not in editors_of_pending(session, b)][:limit]
+
+
 def filter_bulletins(session: Session, user: User, *, status: BulletinStatus | None = None,
                      station_code: str | None = None, priority: Priority | None = None,
                      since: datetime | None = None, until: datetime | None = None,

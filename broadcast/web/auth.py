@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from broadcast.api.deps import RuntimeDep
 from broadcast.db import session_scope
-from broadcast.models import BulletinStatus, Role
+from broadcast.models import Role
 from broadcast.runtime import Runtime
 from broadcast.security import new_secret
 from broadcast.services import accounts, audit, bulletins
@@ -124,8 +124,7 @@ def home(ctx: Web) -> HTMLResponse:
     user, session = ctx.user, ctx.session
     waiting = []
     if ctx.can_review:
-        waiting = [b for b in bulletins.filter_bulletins(session, user, status=BulletinStatus.submitted, limit=50)
-                   if b.created_by != user.id]
+        waiting = bulletins.awaiting_review(session, user)  # not written or changed by them
     mine = [b for b in bulletins.filter_bulletins(session, user, limit=200) if b.created_by == user.id][:10]
     statuses = station_statuses(session, user, timedelta(seconds=ctx.settings.receiver_offline_after_s), ctx.now())
     return render(ctx, "home.html", waiting=waiting, mine=mine, silent=[s for s in statuses if s.silent],

@@ -66,6 +66,7 @@ class WebCtx:
     user: User
     token: AuthToken
     _allowed: set[int] | None = field(default=None, init=False)
+    _station_names: dict[str, str] | None = field(default=None, init=False)
 
     @property
     def settings(self):  # type: ignore[no-untyped-def]
@@ -134,6 +135,39 @@ def _local(context: Any, value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") ->
     return value.astimezone(context["tz"]).strftime(fmt)
 
 
+def _names(context: Any) -> dict[str, str]:
+    """Station code → name, looked up once per page."""
+    ctx = context.get("ctx")
+    if ctx is None:
+        return {}
+    if ctx._station_names is None:
+        from sqlmodel import select as _select
+
+        from broadcast.models import Station
+
+        ctx._station_names = {code: name for code, name in ctx.session.exec(_select(Station.code, Station.name)).all()}
+    return ctx._station_names
+
+
+@pass_context
+def _audit_vi(context: Any, detail: str | None) -> str:
+    """An audit detail in Vietnamese with station names instead of codes."""
+    return i18n.audit_sentence(detail, _names(context))
+
+
+@pass_context
+def _station_vi(context: Any, code: str) -> str:
+    return _names(context).get(code, code)
+
+
+def _zone_name(zone: Any) -> str:
+    """The footer's time zone in words: 'giờ Việt Nam (GMT+7)', or the offset elsewhere."""
+    offset = datetime.now(zone).utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    gmt = f"GMT{hours:+d}" if hours else "GMT"
+    return f"giờ Việt Nam ({gmt})" if getattr(zone, "key", "") in ("Asia/Ho_Chi_Minh", "Asia/Saigon") else gmt
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
@@ -143,7 +177,7 @@ def _duration(seconds: float | None) -> str:
 
 def _ago(value: datetime | None, now: datetime) -> str:
     if value is None:
-        return "chưa bao giờ"
+        return "chưa từng nhận tín hiệu"
     seconds = max(0, int((now - value).total_seconds()))
     if seconds < 60:
         return f"{seconds} giây trước"
@@ -156,7 +190,9 @@ def _ago(value: datetime | None, now: datetime) -> str:
 
 templates.env.filters.update(
     local=_local, duration=_duration, decimal=i18n.decimal, receiver_vi=i18n.receiver_sentence,
-    day_vi=i18n.day_vi,
+    day_vi=i18n.day_vi, audit_vi=_audit_vi, zone_name=_zone_name, station_vi=_station_vi,
+    health_vi=i18n.health_sentence,
+    group_vi=lambda v: i18n.AUDIT_GROUPS.get(v, v), object_vi=lambda v: i18n.OBJECTS.get(v, v),
     status_vi=lambda v: i18n.STATUS.get(getattr(v, "value", v), v),
     priority_vi=lambda v: i18n.PRIORITY.get(getattr(v, "value", v), v),
     role_vi=lambda v: i18n.ROLE.get(getattr(v, "value", v), v),

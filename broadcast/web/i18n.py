@@ -44,6 +44,9 @@ ACTIONS = {
     "bulletin.override": "Sửa cách đọc riêng", "bulletin.reread": "Đọc lại theo từ điển mới",
 }
 
+ACTIONS.update({"station.quiet_hours": "Sửa giờ yên tĩnh", "station.schedule": "Sửa khung giờ phát",
+                "station.push": "Cài đặt đẩy lịch phát"})
+
 
 def _status(value: str) -> str:
     value = value.strip().removeprefix("BulletinStatus.")
@@ -219,7 +222,10 @@ def receiver_sentence(detail: str | None) -> str:
     """A receiver's report or error (the receiver speaks English) as a Vietnamese sentence."""
     if not detail:
         return "—"
-    detail = detail.strip()
+    detail = re.sub(r"^\d{4}-\d\d-\d\dT[\d:.]+Z?\s+", "", detail.strip())  # the heartbeat's UTC stamp
+    if detail.startswith("rejected: "):
+        return "Cụm loa từ chối một lịch phát không hợp lệ (chữ ký hoặc nội dung sai)."
+    detail = detail.removeprefix("failed: ")
     for pattern, template in _RECEIVER:
         found = pattern.match(detail)
         if found:
@@ -251,3 +257,76 @@ class InvalidDay(ValueError):
 def day_vi(value: date | None) -> str:
     """A day as Vietnamese write it: 15/03/2025."""
     return value.strftime("%d/%m/%Y") if value else ""
+
+
+AUDIT_GROUPS = {"bulletin": "Bản tin", "placement": "Lịch phát", "emergency": "Khẩn cấp", "lexicon": "Từ điển",
+                "user": "Tài khoản", "station": "Đài", "receiver": "Cụm loa", "demo": "Dữ liệu mẫu"}
+OBJECTS = {"bulletin": "bản tin", "user": "tài khoản", "station": "đài", "receiver": "cụm loa",
+           "lexicon": "mục từ điển", "placement": "lịch phát"}
+
+
+def _occurrences_vi(rest: str) -> str:
+    rest = re.sub(r"; replaced (.+?)(?=;|$)", lambda m: f"; thay thế {len(m.group(1).split(','))} lượt phát", rest)
+    return rest.replace("; queued after clashing content", "; xếp sau nội dung trùng giờ")
+
+
+_AUDIT: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.S), t) for p, t in [
+    (r"^version (?P<a>\d+), audio \w+(?:: (?P<b>.*))?$",
+     lambda g: f"phiên bản {g['a']}" + (f": {g['b']}" if g["b"] else "")),
+    (r"^version (?P<a>\d+): the province lexicon changed its spoken text$",
+     lambda g: f"phiên bản {g['a']}: từ điển của tỉnh đổi cách đọc"),
+    (r"^version (?P<a>\d+)(?:: (?P<b>.*))?$", lambda g: f"phiên bản {g['a']}" + (f": {g['b']}" if g["b"] else "")),
+    (r"^emergency self-approval.*$",
+     lambda g: "tự duyệt khi phát khẩn cấp: vừa là tác giả vừa là người duyệt, đã xác nhận bằng mật khẩu"),
+    (r"^placement \d+ on (?P<a>.+)$", lambda g: f"trên {g['a']}"),
+    (r"^placement \d+: (?P<a>\d+) occurrence\(s\) stopped$", lambda g: f"dừng {g['a']} lượt phát"),
+    (r"^placement \d+: (?P<a>\d+) occurrence\(s\) cancelled\.?\s*(?P<b>.*)$",
+     lambda g: f"hủy {g['a']} lượt phát" + ("" if not g["b"] else ": hủy phát khẩn cấp"
+                                             if g["b"] == "emergency cancelled" else f": {g['b']}")),
+    (r"^(?P<m>slot|at|now) on (?P<a>.+?): (?P<n>\d+) occurrence\(s\)(?P<r>.*)$",
+     lambda g: f"{MODE[g['m']].lower()} trên {g['a']}: {g['n']} lượt phát{_occurrences_vi(g['r'])}"),
+    (r"^demo bulletin, approved by the seed$", lambda g: "bản tin mẫu, được duyệt sẵn khi tạo dữ liệu mẫu"),
+    (r"^web, from (?P<a>.+)$", lambda g: f"trên trang web, từ máy {g['a']}"),
+    (r"^web$", lambda g: "trên trang web"),
+    (r"^(?P<a>.+) from (?P<b>\S+) \((?P<c>\d+) failure\(s\) in a row\)$",
+     lambda g: f"{g['a']} từ máy {g['b']} (sai {g['c']} lần liên tiếp)"),
+    (r"^(?P<a>\S+) \((?P<r>admin|editor|approver)\)$", lambda g: f"{g['a']} ({ROLE[g['r']]})"),
+    (r"^templates (?P<a>.*), (?P<b>\d+) explicit slot\(s\)$",
+     lambda g: f"mẫu khung giờ {g['a']}, {g['b']} khung giờ riêng"),
+    (r"^off$", lambda g: "tắt"),
+]]
+
+
+def audit_sentence(detail: str | None, names: dict[str, str] | None = None) -> str:
+    """An audit entry's detail (the services write English) in Vietnamese, station codes as names."""
+    if not detail:
+        return ""
+    text = detail.strip()
+    for pattern, make in _AUDIT:
+        found = pattern.match(text)
+        if found:
+            text = make(found.groupdict())  # type: ignore[operator]
+            break
+    for code, name in (names or {}).items():
+        text = re.sub(rf"(?<![\w-]){re.escape(code)}(?![\w-])", name, text)
+    return text
+
+
+_HEALTH = [
+    (re.compile(r"last error: (?P<a>[^;]*)"), lambda m: "lỗi gần nhất: " + receiver_sentence(m["a"]).rstrip(".")),
+    (re.compile(r"never seen"), lambda m: "chưa từng nhận tín hiệu"),
+    (re.compile(r"not seen since [\dT:+\-.]+"), lambda m: "mất tín hiệu"),
+    (re.compile(r"rejected a manifest: [^;,]*"), lambda m: "từ chối lịch phát không hợp lệ"),
+    (re.compile(r"low disk: (?P<a>\d+) MB free"), lambda m: f"ổ đĩa sắp đầy (còn {m['a']} MB)"),
+    (re.compile(r"clock off by (?P<a>[+-]?\d+) s"), lambda m: f"đồng hồ lệch {m['a']} giây"),
+    (re.compile(r"runs manifest (?P<a>\d+), current is (?P<b>\d+)"),
+     lambda m: f"đang chạy lịch phát cũ (số {m['a']}, mới nhất {m['b']})"),
+]
+
+
+def health_sentence(detail: str | None) -> str:
+    """The station's health summary (receivers' problems, in English in the database) in Vietnamese."""
+    text = detail or ""
+    for pattern, make in _HEALTH:
+        text = pattern.sub(make, text)
+    return text

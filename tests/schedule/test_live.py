@@ -27,6 +27,7 @@ from broadcast.models import (
     BulletinStatus,
     ItemStatus,
     JobRun,
+    ManifestState,
     PlacementMode,
     PlaylistItem,
     ReceiverEvent,
@@ -221,3 +222,44 @@ def test_sigkill_during_synthesis_and_playout_loses_and_duplicates_nothing(tmp_p
     assert on_disk == sorted(a.path for a in assets), "orphan or missing media files"
     runtime.close()
 
+
+
+def test_a_placement_on_the_standby_is_published_by_the_lease_holder_at_once(tmp_path: Path,
+                                                                            live_db_url: str) -> None:
+    """Two processes on one PostgreSQL: the standby's wake-up reaches the holder by LISTEN/NOTIFY (< 2 s)."""
+    if not live_db_url.startswith("postgresql"):
+        print("LISTEN/NOTIFY needs PostgreSQL: set BROADCAST_TEST_DATABASE_URL")
+        pytest.skip("LISTEN/NOTIFY needs PostgreSQL (BROADCAST_TEST_DATABASE_URL is not set)")
+    runtime, _ = prepare(tmp_path, live_db_url)
+    bid = ready_bulletin(runtime.engine, runtime.media, "Qua tiến trình khác", ["xa-a"], seconds=5)
+    env = {"BROADCAST_SCHEDULER": "true", "BROADCAST_SCHEDULER_LEASE_S": "30"}  # no takeover during the test
+    noon = datetime(2026, 11, 23, 12, 0, tzinfo=HCM)
+    first, second = serve(runtime, noon, **env), serve(runtime, noon, **env)
+    try:
+        wait_for(lambda: any(r.job_id == "publish" for r in _runs(runtime)), 30, "the first publication")
+        (holder,) = {r.holder for r in _runs(runtime)}
+        standby = second if holder.endswith(f"pid{first.process.pid}") else first
+
+        def sequence() -> int:
+            with Session(runtime.engine) as session:
+                return max(session.exec(select(ManifestState.sequence)).all() or [0])
+
+        wait_for(lambda: sequence() >= 1, 30, "the receiver's first manifest")
+        before = sequence()
+        reply = httpx.post(f"{standby.url}/api/v1/bulletins/{bid}/placements", headers=login(standby.url, "editor"),
+                           json={"stations": ["xa-a"], "mode": "at", "at": "2026-11-23T13:00:00+07:00"})
+        assert reply.status_code == 201, reply.text
+        placed = time.monotonic()
+        wait_for(lambda: sequence() > before, 10, "the new manifest")
+        took = time.monotonic() - placed
+        assert took < 2.0, f"published {took:.2f} s after a placement on the standby"
+        publishes = [r for r in _runs(runtime) if r.job_id == "publish"]
+        assert {r.holder for r in publishes} == {holder}  # only the lease holder ran it
+        with Session(runtime.engine) as session:
+            duplicates = session.exec(select(JobRun.job_id, JobRun.run_time, func.count())
+                                      .group_by(JobRun.job_id, JobRun.run_time).having(func.count() > 1)).all()
+        assert duplicates == []
+    finally:
+        first.stop()
+        second.stop()
+        runtime.close()

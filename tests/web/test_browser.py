@@ -172,16 +172,21 @@ def test_write_preview_approve_schedule_report(people, site: Site) -> None:
     assert page.locator("#review-form").count() == 0  # an editor never reviews
     editor.shoot("bulletin-submitted")
 
-    # Another person approves; the audio is then made by the scheduler's synthesis job.
+    # Another person listens to the audio made on submit (with the reading fix in it) and approves that.
     approver = people("approver")
     approver.shoot("home-approver")
     assert "Hỗ trợ hộ dân thôn Nà Pàn" in approver.text()
-    approver.goto(f"/bulletins/{bulletin_id}", "bulletin-review")
+    _wait_for_text(approver, f"/bulletins/{bulletin_id}", "Bạn duyệt phiên bản")
+    approver.shoot("bulletin-review")
+    assert "nà thôn" in approver.text("#spoken-text").lower()
+    offered = approver.page.get_attribute("#bulletin-audio", "data-sha256")
+    assert offered and approver.page.input_value("#review-form input[name=audio_sha256]") == offered
+    approver.page.wait_for_function("() => document.querySelector('#bulletin-audio').readyState >= 1")
     approver.page.fill("#review-form textarea[name=comment]", "Đồng ý phát.")
     approver.page.click("#approve-button")
     approver.page.wait_for_url(re.compile(rf"/bulletins/{bulletin_id}\?m=approved"))
-    _wait_for_text(approver, f"/bulletins/{bulletin_id}", "Sẵn sàng phát")
-    approver.page.wait_for_function("() => document.querySelector('#bulletin-audio').readyState >= 1")
+    assert "Sẵn sàng phát" in approver.text("#status")
+    assert approver.page.get_attribute("#bulletin-audio", "src") == f"/api/v1/media/{offered}.mp3"
     approver.shoot("bulletin-ready")
 
     # Schedule on two stations into tomorrow's slots, then see it in each station's week.
@@ -214,7 +219,7 @@ def test_write_preview_approve_schedule_report(people, site: Site) -> None:
     path = Path(download.path())
     content = path.read_text(encoding="utf-8-sig")
     lines = content.strip().splitlines()
-    assert lines[0].startswith("ma_dai,ten_dai,huyen,tu_ngay,den_ngay,so_ban_tin_da_phat,so_luot_phat,so_phut_phat")
+    assert lines[0].startswith("Mã đài,Tên đài,Huyện,Từ ngày,Đến ngày,Số bản tin đã phát,Số lượt phát,Số phút phát")
     rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
     assert set(rows) == {"xa-a", "xa-b"}  # the approver's own stations only
     assert all(len(r) == 10 for r in rows.values())
@@ -271,9 +276,9 @@ def test_emergency_is_confirmed_plays_and_can_be_cancelled(people, site: Site) -
     admin = people("admin")
     admin.goto("/admin/audit", "audit")
     log = admin.text("#audit-table")
-    for action in ("emergency.start", "emergency.cancel", "bulletin.approve", "placement.cancel"):
+    for action in ("Phát khẩn cấp", "Hủy phát khẩn cấp", "Duyệt", "Hủy lịch phát"):
         assert action in log, action
-    assert "emergency self-approval" in log
+    assert "tự duyệt khi phát khẩn cấp" in log and "emergency" not in log
     for person in (approver, editor, admin):
         person.check_console()
 

@@ -20,7 +20,7 @@ from broadcast.web.delivery import POLL_S
 from tests.conftest import start_server
 from tests.receiver.support import ReceiverProcess, enrol
 from tests.web.conftest import SCREENSHOTS, Site, make_province
-from tests.web.test_browser import Staff, _bulletin_id, people  # noqa: F401  (the fixture is used by name)
+from tests.web.test_browser import DESKTOP, PHONE, Staff, _bulletin_id, people  # noqa: F401  (the fixture is used by name)
 from tests.web.test_staff_app import Mailbox, tone
 
 pytestmark = pytest.mark.browser
@@ -222,3 +222,52 @@ def test_approver_is_notified_in_the_app_and_by_email(browser, mail_site) -> Non
     finally:
         editor.close()
         approver.close()
+
+
+# English words a Vietnamese official should never meet, and codes that must appear as names.
+DENY = ["slot", "occurrence", "occurrences", "placement", "approved", "failed", "played", "missed", "scheduled",
+        "version", "seed", "receiver", "player", "status", "espeak", "gtts", "LUFS", "UTC", "bulletin", "queued",
+        "clash", "emergency", "draft", "submitted", "rejected", "ready", "error", "None", "null", "True",
+        "False", "self-approval", "exited", "login", "logout", "lock", "unlock", "create", "Asia/Ho_Chi_Minh"]
+CODES = ["xa-a", "xa-b", "xa-c"] + sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "voices").glob(
+    "*.toml"))
+SCAN = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(w) for w in DENY + CODES) + r")(?![\w/-])")
+
+
+def _pages_for(staff: Staff) -> list[str]:
+    """Every page this person can open, with the ids found on their lists."""
+    staff.goto("/bulletins")
+    links = staff.page.locator("main a[href^='/bulletins/']").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    details = sorted({h for h in links if re.fullmatch(r"/bulletins/\d+", h)})[:6]
+    pages = ["/", "/bulletins", "/bulletins/new", "/week", "/emergency", "/receivers", "/reports", "/asrun",
+             "/notifications", "/batch", *details, *(d + "/edit" for d in details[:2]),
+             *(d + "/schedule" for d in details[:2])]
+    staff.goto("/asrun")
+    pages += sorted(set(staff.page.locator("a[href^='/placements/']").evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))")))[:2]
+    if staff.name == "admin":
+        pages += ["/admin/lexicon", "/admin/audit", "/admin/users", "/admin/stations"]
+    return pages
+
+
+def test_every_page_speaks_vietnamese_for_every_role(people, site: Site, tmp_path: Path) -> None:  # noqa: F811
+    _approved_recording(people, "Tin ghi âm để kiểm tra chữ", ["xa-a"], tmp_path)
+    found: dict[str, set[str]] = {}
+    for role in ("editor", "approver", "admin"):
+        staff: Staff = people(role)
+        for path in _pages_for(staff):
+            reply = staff.page.goto(site.url + path)
+            assert reply is not None and reply.status == 200, (role, path)
+            for viewport in (PHONE, DESKTOP):
+                staff.page.set_viewport_size(viewport)
+                text = staff.page.evaluate("document.body.innerText")
+                if viewport is DESKTOP:  # the header shows the whole name and role on a desktop
+                    assert staff.page.evaluate("document.querySelector('header .who span').scrollWidth <= "
+                                               "document.querySelector('header .who span').clientWidth"), path
+                words = SCAN.findall(text)
+                if path == "/admin/stations":  # the admin types station codes there: they are shown as typed
+                    words = [w for w in words if w not in CODES[:3]]
+                for word in words:
+                    found.setdefault(f"{role} {path} @{viewport['width']}", set()).add(word)
+        staff.check_console()
+    assert not found, "\n".join(f"{where}: {sorted(words)}" for where, words in sorted(found.items()))

@@ -341,3 +341,65 @@ def test_risky_defaults_are_safe(web_client, world: World, runtime) -> None:
     with Session(runtime.engine) as session:
         user = session.exec(select(User).where(User.username == "mai.lt")).one()
     assert user.role.value == "editor" and user.email == "mai@xa.example.vn"
+
+
+def test_audit_details_and_formats_in_vietnamese() -> None:
+    from broadcast.web import i18n
+
+    names = {"xa-hoang-dong": "Xã Hoàng Đồng", "xa-b": "Xã B"}
+    cases = {
+        "slot on xa-hoang-dong: 1 occurrence(s); queued after clashing content":
+            "theo khung giờ trên Xã Hoàng Đồng: 1 lượt phát; xếp sau nội dung trùng giờ",
+        "now on xa-hoang-dong, xa-b: 2 occurrence(s); replaced #4, #5":
+            "phát ngay trên Xã Hoàng Đồng, Xã B: 2 lượt phát; thay thế 2 lượt phát",
+        "demo bulletin, approved by the seed": "bản tin mẫu, được duyệt sẵn khi tạo dữ liệu mẫu",
+        "web, from 127.0.0.1": "trên trang web, từ máy 127.0.0.1",
+        "version 2": "phiên bản 2",
+        "version 3, audio 0123456789ab: Đồng ý": "phiên bản 3: Đồng ý",
+        "emergency self-approval: author and approver, confirmed with password":
+            "tự duyệt khi phát khẩn cấp: vừa là tác giả vừa là người duyệt, đã xác nhận bằng mật khẩu",
+        "placement 7 on xa-b": "trên Xã B",
+        "placement 7: 1 occurrence(s) cancelled. emergency cancelled": "hủy 1 lượt phát: hủy phát khẩn cấp",
+        "lan.vh (editor)": "lan.vh (Biên tập)",
+    }
+    for english, vietnamese in cases.items():
+        assert i18n.audit_sentence(english, names) == vietnamese
+    assert i18n.receiver_sentence("the player exited with status 1 after 0.3 s: x") == \
+        "Máy phát âm thanh của cụm loa dừng bất thường (mã 1) sau 0,3 giây."
+    assert i18n.receiver_sentence("too late: 1200 s after its time, beyond the grace") == \
+        "Quá muộn: đã trễ 1200 giây so với giờ phát."
+    assert i18n.decimal(0.3) == "0,3" and i18n.decimal(-16.25, 1) == "-16,2" and i18n.decimal(1234.5) == "1.234,5"
+    assert i18n.parse_day("5/3/2025").isoformat() == "2025-03-05" and i18n.day_vi(i18n.parse_day("2025-03-05")) \
+        == "05/03/2025"
+    with pytest.raises(i18n.InvalidDay):
+        i18n.parse_day("31/02/2025")
+    assert i18n.receiver_sentence("2026-11-28T04:51:31Z failed: the player could not start: [Errno 2]") == \
+        "Cụm loa không khởi động được máy phát âm thanh."
+    assert i18n.health_sentence("Cụm loa A: not seen since 2026-11-28T04:51:31+00:00, last error: 2026-11-28T04:51:"
+                                "31Z failed: the player exited with status 1 after 0.3 s: x") == \
+        "Cụm loa A: mất tín hiệu, lỗi gần nhất: Máy phát âm thanh của cụm loa dừng bất thường (mã 1) sau 0,3 giây"
+
+
+def test_reports_use_vietnamese_formats(web_client, world: World, runtime) -> None:
+    approver, _ = web_client("approver")
+    page = approver.get("/reports").text
+    assert 'id="fig-minutes">0,0<' in page and "quá 20 phút sau giờ phát" in page  # 15 min grace + 5 to report
+    assert "Giờ hiển thị theo giờ Việt Nam (GMT+7)." in page and "Asia/Ho_Chi_Minh" not in page
+    header = approver.get("/reports.csv").content.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Mã đài,Tên đài,Huyện,Từ ngày,Đến ngày,Số bản tin đã phát")
+    assert "chưa từng nhận tín hiệu" in approver.get("/receivers").text
+
+
+def test_rejecting_without_a_reason_is_said_on_the_form(web_client, world: World, runtime, tmp_path) -> None:
+    editor, csrf = web_client("editor")
+    reply = editor.post("/bulletins", data={"title": "Tin cần lý do", "stations": ["xa-a"], "csrf_token": csrf,
+                                            "action": "submit"},
+                        files={"file": ("ghi-am.wav", tone(tmp_path / "t.wav"), "audio/wav")})
+    bulletin_id = int(reply.url.path.rsplit("/", 1)[1])
+    approver, approver_csrf = web_client("approver")
+    refused = approver.post(f"/bulletins/{bulletin_id}/reject", data={"csrf_token": approver_csrf, "comment": " "})
+    assert refused.status_code == 422
+    assert 'id="review-error"' in refused.text and "Hãy ghi lý do từ chối" in refused.text
+    assert 'id="review-form"' in refused.text and "<h1>Tin cần lý do</h1>" in refused.text  # the same page
+    with Session(runtime.engine) as session:
+        assert session.get(Bulletin, bulletin_id).status == BulletinStatus.submitted  # type: ignore[union-attr]

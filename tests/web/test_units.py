@@ -20,8 +20,9 @@ from broadcast.web.i18n import translate
 def test_classify_uploads() -> None:
     assert documents.classify("Thông báo.DOCX") == documents.UploadKind.document
     assert documents.classify("a.txt") == documents.UploadKind.document
+    assert documents.classify("van-ban.pdf") == documents.UploadKind.document
     assert documents.classify("chu-tich.m4a") == documents.UploadKind.audio
-    for bad in ("a.doc", "a.pdf", "a", "", "a.docx.exe"):
+    for bad in ("a.doc", "a.odt", "a", "", "a.docx.exe"):
         with pytest.raises(InvalidInput, match="chỉ nhận tệp"):
             documents.classify(bad)
 
@@ -56,7 +57,7 @@ def test_docx_paragraphs_and_tables() -> None:
     buffer = io.BytesIO()
     document.save(buffer)
     text = documents.extract_text(buffer.getvalue(), "x.docx")
-    assert text == "UBND XÃ HOÀNG ĐỒNG\n\nThông báo lịch tiêm chủng.\nThôn Giờ\nNà Pàn 7h30"
+    assert text == "UBND XÃ HOÀNG ĐỒNG\n\nThông báo lịch tiêm chủng.\nThôn\tGiờ\nNà Pàn\t7h30"  # cells: comma pauses
 
 
 def test_docx_refuses_damaged_and_bombs() -> None:
