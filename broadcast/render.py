@@ -70,9 +70,9 @@ def assemble(
 
 
 #: Long bulletins are rendered in parts of about this much audio, cut at paragraph (else sentence)
-#: boundaries: memory then stays bounded whatever the length (about 200 MB for a part), and the parts'
+#: boundaries: memory then stays bounded whatever the length (peak RSS ~330 MB for a whole `broadcast say`), and the parts'
 #: MP3 frames are joined into one stream.
-PART_SECONDS = 150.0
+PART_SECONDS = 120.0
 
 
 def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,

@@ -65,7 +65,7 @@ def _as_frames(raw: bytes, channels: int) -> np.ndarray:
 
 
 def decode(
-    source: bytes | Path,
+    source: bytes | bytearray | Path,
     *,
     sample_rate: int,
     channels: int = 1,
@@ -83,12 +83,12 @@ def decode(
         args += ["-f", input_format]
     # only local input: a crafted file must not make ffmpeg open URLs or other files (HLS, concat)
     args += ["-protocol_whitelist", "file,pipe"]
-    args += ["-i", "pipe:0" if isinstance(source, bytes) else str(source)]
+    args += ["-i", "pipe:0" if isinstance(source, bytes | bytearray) else str(source)]
     args += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
     if max_seconds is not None:
         args += ["-t", f"{max_seconds:.3f}"]
     args += ["-ar", str(sample_rate), "-ac", str(channels), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
-    raw, stderr = _run(args, source if isinstance(source, bytes) else None)
+    raw, stderr = _run(args, bytes(source) if isinstance(source, bytes | bytearray) else None)
     return _as_frames(raw, channels), stderr
 
 
