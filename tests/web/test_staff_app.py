@@ -419,3 +419,12 @@ def test_first_run_checklist_until_done(web_client, app_client, world: World, ru
     _report(app_client, world.receiver_tokens["xa-a"], _event("t", _items(runtime)["xa-a"].id or 0, "played"))
     assert 'id="first-run"' not in admin.get("/").text  # everything done: the checklist goes away
     assert 'id="first-run"' not in approver.get("/").text  # only admins ever see it
+
+
+def test_slot_checkboxes_show_their_times(web_client, world: World, runtime) -> None:
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Tin khung giờ", ["xa-a"], seconds=5)
+    approver, _ = web_client("approver")
+    page = approver.get(f"/bulletins/{bulletin_id}/schedule").text
+    labels = re.findall(r'name="slots" value="([^"]+)"[^>]*> [^<]+<span class="muted small">\((\d\d:\d\d–\d\d:\d\d)',
+                        page)
+    assert len(labels) >= 2, page[:2000]
