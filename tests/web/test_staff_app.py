@@ -428,3 +428,15 @@ def test_slot_checkboxes_show_their_times(web_client, world: World, runtime) -> 
     labels = re.findall(r'name="slots" value="([^"]+)"[^>]*> [^<]+<span class="muted small">\((\d\d:\d\d–\d\d:\d\d)',
                         page)
     assert len(labels) >= 2, page[:2000]
+
+
+def test_placing_the_same_bulletin_twice_in_a_slot_warns(web_client, world: World, runtime) -> None:
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Tin đặt hai lần", ["xa-a"], seconds=5)
+    approver, csrf = web_client("approver")
+    day = (utcnow().astimezone(runtime.settings.tz) + timedelta(days=1)).date().isoformat()
+    form = {"csrf_token": csrf, "stations": ["xa-a"], "mode": "slot", "date_from": day, "date_to": day,
+            "slots": ["sáng"], "on_clash": "queue"}
+    first = approver.post(f"/bulletins/{bulletin_id}/schedule", data=form)
+    assert first.status_code == 200 and "m=placed" in str(first.url) and "hai lần liền nhau" not in first.text
+    second = approver.post(f"/bulletins/{bulletin_id}/schedule", data=form)
+    assert second.status_code == 200 and "hai lần liền nhau" in second.text, second.text[:1500]
