@@ -72,7 +72,7 @@ def assemble(
 #: Long bulletins are rendered in parts of about this much audio, cut at paragraph (else sentence)
 #: boundaries: memory then stays bounded whatever the length (about 200 MB for a part), and the parts'
 #: MP3 frames are joined into one stream.
-PART_SECONDS = 180.0
+PART_SECONDS = 150.0
 
 
 def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
@@ -83,6 +83,8 @@ def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
         return estimate_seconds(group, profile.syllables_per_minute, profile.sentence_pause_ms,
                                 profile.paragraph_pause_ms)
 
+    # equal-sized parts (no short tail part): n parts of total / n each
+    part_seconds = seconds(paragraphs) / max(1, -(-seconds(paragraphs) // part_seconds)) * 1.02
     parts: list[list[list[str]]] = [[]]
     for paragraph in paragraphs:
         pieces = [paragraph]
@@ -98,6 +100,8 @@ def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
             if parts[-1] and seconds([*parts[-1], piece]) > part_seconds:
                 parts.append([])
             parts[-1].append(piece)
+    if len(parts) > 1 and seconds(parts[-1]) < part_seconds / 4:  # no short tail part: it joins the one before
+        parts[-2] += parts.pop()
     return parts
 
 
@@ -143,6 +147,7 @@ def render_speech(
     state = ChainState()
     parts = split_into_parts(texts, profile, part_seconds)
     rendered: list[RenderedAudio] = []
+    mp3 = bytearray()
     speakers: list[dict[str, str]] = []
     for index, part in enumerate(parts):
         grouped, engine_names, part_speakers = _speak_part(part, profile, engines, cache, state, rate)
@@ -161,9 +166,11 @@ def render_speech(
             outro=profile.sound_source("outro") if last else None,
             gap_s=profile.gap_after_intro_ms / 1000,
         )
-        rendered.append(master(programme, settings, engine_names))
-        del speech, grouped, programme
+        part_audio = master(programme, settings, engine_names)
+        mp3 += part_audio.mp3  # keep the bytes once, the figures without them
+        rendered.append(replace(part_audio, mp3=b""))
+        del speech, grouped, programme, part_audio
     if not rendered:
         raise ValueError("the engines produced no audible speech")
-    whole = rendered[0] if len(rendered) == 1 else join_parts(rendered, settings)
+    whole = replace(rendered[0], mp3=bytes(mp3)) if len(rendered) == 1 else join_parts(mp3, rendered, settings)
     return replace(whole, speakers=speakers, fallbacks=dict(state.reasons))

@@ -133,11 +133,15 @@ def master(programme: Programme, settings: AudioSettings, engines: list[str]) ->
     )
 
 
-def join_parts(parts: list[RenderedAudio], settings: AudioSettings) -> RenderedAudio:
-    """One MP3 from parts mastered separately (same format, no tags: their frames simply follow each
-    other), measured again while it decodes: duration and integrated loudness of the whole; the true peak
-    is the largest of the parts' (each refined finely when it was mastered)."""
-    mp3 = b"".join(part.mp3 for part in parts)
+def join_parts(joined: bytearray, parts: list[RenderedAudio], settings: AudioSettings) -> RenderedAudio:
+    """One MP3 from parts mastered separately, measured again while it decodes.
+
+    ``joined`` holds the parts' MP3s one after the other (same format, no tags: their frames simply follow
+    each other) and ``parts`` their figures. Duration and integrated loudness are of the whole; the true
+    peak is the largest of the parts' (each refined finely when it was mastered).
+    """
+    mp3 = bytes(joined)
+    joined.clear()  # one copy of a long bulletin's MP3 at a time
     meter = StreamMeter(settings.sample_rate, settings.channels, keep_samples=False)
     decode_stream(mp3, meter.feed, sample_rate=settings.sample_rate, channels=settings.channels)
     _, lufs, _ = meter.finish()

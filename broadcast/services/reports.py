@@ -101,8 +101,8 @@ def province_figures(session: Session, user: User, start: datetime, end: datetim
                            missed=sum(r.missed for r in rows), receivers_online=online, receivers_total=total)
 
 
-CSV_HEADER = ["ma_dai", "ten_dai", "huyen", "tu_ngay", "den_ngay", "so_ban_tin_da_phat", "so_luot_phat",
-              "so_phut_phat", "so_luot_bo_lo", "so_luot_da_xep"]
+CSV_HEADER = ["Mã đài", "Tên đài", "Huyện", "Từ ngày", "Đến ngày", "Số bản tin đã phát", "Số lượt phát",
+              "Số phút phát", "Số lượt bỏ lỡ", "Số lượt đã xếp lịch"]
 
 
 def to_csv(reports: list[StationReport], first_day: str, last_day: str) -> str:

@@ -210,6 +210,11 @@ def quick_lexicon(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = 
 
 @router.get("/bulletins/{bulletin_id}", response_class=HTMLResponse)
 def detail(bulletin_id: int, ctx: Web) -> HTMLResponse:
+    return _detail_page(ctx, bulletin_id)
+
+
+def _detail_page(ctx: WebCtx, bulletin_id: int, review_error: str | None = None,
+                 status_code: int = 200) -> HTMLResponse:
     session, user = ctx.session, ctx.user
     bulletin = svc.get_bulletin(session, user, bulletin_id)
     asset = session.get(AudioAsset, bulletin.asset_id) if bulletin.asset_id else None  # what airs
@@ -217,7 +222,8 @@ def detail(bulletin_id: int, ctx: Web) -> HTMLResponse:
     review = review_context(session, user, bulletin)
     names = directory.user_names(session, [bulletin.created_by, bulletin.approved_by,
                                            *(v.created_by for v in review["versions"])])
-    return render(ctx, "bulletins/detail.html", b=bulletin, asset=asset, history=history, names=names, **review,
+    return render(ctx, "bulletins/detail.html", status_code=status_code, b=bulletin, asset=asset, history=history,
+                  names=names, review_error=review_error, **review,
                   codes=svc.bulletin_station_codes(session, bulletin),
                   placements=bulletin_placements(session, bulletin),
                   is_author=bulletin.created_by == user.id,
@@ -286,7 +292,12 @@ def approve(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_len
 
 @router.post("/bulletins/{bulletin_id}/reject")
 def reject(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    svc.reject(ctx.session, ctx.user, svc.get_bulletin(ctx.session, ctx.user, bulletin_id), comment)
+    bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
+    if not comment.strip() and bulletin.status == BulletinStatus.submitted and ctx.can_review \
+            and bulletin.created_by != ctx.user.id:  # said on the form itself, not on an error page
+        return _detail_page(ctx, bulletin_id, "Hãy ghi lý do từ chối vào ô “Ý kiến” để tác giả biết cần sửa gì.",
+                            status_code=422)
+    svc.reject(ctx.session, ctx.user, bulletin, comment)
     notify_now(ctx)
     return redirect(f"/bulletins/{bulletin_id}", "rejected")
 

@@ -177,7 +177,7 @@ def _duration(seconds: float | None) -> str:
 
 def _ago(value: datetime | None, now: datetime) -> str:
     if value is None:
-        return "chưa bao giờ"
+        return "chưa từng nhận tín hiệu"
     seconds = max(0, int((now - value).total_seconds()))
     if seconds < 60:
         return f"{seconds} giây trước"

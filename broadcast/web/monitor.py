@@ -55,7 +55,11 @@ def _report_rows(ctx: Web, since: str, until: str, station: str):  # type: ignor
 def reports_page(ctx: Web, since: str = "", until: str = "", station: str = "") -> HTMLResponse:
     first, last, start, end, rows = _report_rows(ctx, since, until, station)
     figures = reports.province_figures(ctx.session, ctx.user, start, end, _offline_after(ctx), now=ctx.now())
+    from broadcast.distribute.expiry import REPORT_DELAY
+
+    missed_after = (ctx.settings.play_grace_s + int(REPORT_DELAY.total_seconds())) // 60
     return render(ctx, "reports.html", rows=rows, figures=figures, since=first, until=last, station=station,
+                  missed_after=missed_after,
                   stations=directory.visible_stations(ctx.session, ctx.user))
 
 

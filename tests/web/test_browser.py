@@ -219,7 +219,7 @@ def test_write_preview_approve_schedule_report(people, site: Site) -> None:
     path = Path(download.path())
     content = path.read_text(encoding="utf-8-sig")
     lines = content.strip().splitlines()
-    assert lines[0].startswith("ma_dai,ten_dai,huyen,tu_ngay,den_ngay,so_ban_tin_da_phat,so_luot_phat,so_phut_phat")
+    assert lines[0].startswith("Mã đài,Tên đài,Huyện,Từ ngày,Đến ngày,Số bản tin đã phát,Số lượt phát,Số phút phát")
     rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
     assert set(rows) == {"xa-a", "xa-b"}  # the approver's own stations only
     assert all(len(r) == 10 for r in rows.values())

@@ -261,6 +261,9 @@ def test_every_page_speaks_vietnamese_for_every_role(people, site: Site, tmp_pat
             for viewport in (PHONE, DESKTOP):
                 staff.page.set_viewport_size(viewport)
                 text = staff.page.evaluate("document.body.innerText")
+                if viewport is DESKTOP:  # the header shows the whole name and role on a desktop
+                    assert staff.page.evaluate("document.querySelector('header .who span').scrollWidth <= "
+                                               "document.querySelector('header .who span').clientWidth"), path
                 words = SCAN.findall(text)
                 if path == "/admin/stations":  # the admin types station codes there: they are shown as typed
                     words = [w for w in words if w not in CODES[:3]]

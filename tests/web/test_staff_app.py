@@ -378,3 +378,28 @@ def test_audit_details_and_formats_in_vietnamese() -> None:
     assert i18n.health_sentence("Cụm loa A: not seen since 2026-11-28T04:51:31+00:00, last error: 2026-11-28T04:51:"
                                 "31Z failed: the player exited with status 1 after 0.3 s: x") == \
         "Cụm loa A: mất tín hiệu, lỗi gần nhất: Máy phát âm thanh của cụm loa dừng bất thường (mã 1) sau 0,3 giây"
+
+
+def test_reports_use_vietnamese_formats(web_client, world: World, runtime) -> None:
+    approver, _ = web_client("approver")
+    page = approver.get("/reports").text
+    assert 'id="fig-minutes">0,0<' in page and "quá 20 phút sau giờ phát" in page  # 15 min grace + 5 to report
+    assert "Giờ hiển thị theo giờ Việt Nam (GMT+7)." in page and "Asia/Ho_Chi_Minh" not in page
+    header = approver.get("/reports.csv").content.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Mã đài,Tên đài,Huyện,Từ ngày,Đến ngày,Số bản tin đã phát")
+    assert "chưa từng nhận tín hiệu" in approver.get("/receivers").text
+
+
+def test_rejecting_without_a_reason_is_said_on_the_form(web_client, world: World, runtime, tmp_path) -> None:
+    editor, csrf = web_client("editor")
+    reply = editor.post("/bulletins", data={"title": "Tin cần lý do", "stations": ["xa-a"], "csrf_token": csrf,
+                                            "action": "submit"},
+                        files={"file": ("ghi-am.wav", tone(tmp_path / "t.wav"), "audio/wav")})
+    bulletin_id = int(reply.url.path.rsplit("/", 1)[1])
+    approver, approver_csrf = web_client("approver")
+    refused = approver.post(f"/bulletins/{bulletin_id}/reject", data={"csrf_token": approver_csrf, "comment": " "})
+    assert refused.status_code == 422
+    assert 'id="review-error"' in refused.text and "Hãy ghi lý do từ chối" in refused.text
+    assert 'id="review-form"' in refused.text and "<h1>Tin cần lý do</h1>" in refused.text  # the same page
+    with Session(runtime.engine) as session:
+        assert session.get(Bulletin, bulletin_id).status == BulletinStatus.submitted  # type: ignore[union-attr]
