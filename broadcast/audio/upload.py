@@ -167,8 +167,8 @@ def _declared_duration(log: str) -> float | None:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def decode_upload(data: bytes, filename: str, settings: AudioSettings) -> np.ndarray:
-    """Check and decode an upload to mono float32 at the output rate; raises AudioRejected."""
+def _check_container(data: bytes, filename: str, settings: AudioSettings) -> str:
+    """Size, format by magic bytes and completeness, before anything is decoded: the container kind."""
     if not data:
         raise AudioRejected("The file is empty.", "Tệp rỗng.", status_code=400, code="empty")
     if len(data) > settings.max_upload_bytes:
@@ -191,26 +191,29 @@ def decode_upload(data: bytes, filename: str, settings: AudioSettings) -> np.nda
         _check_wav(data, settings)
     elif (kind == "ogg" and not _ogg_complete(data)) or (kind == "mp3" and not _mp3_complete(data)):
         raise _truncated(kind)
+    return kind
 
-    limit_s = settings.max_upload_seconds
+
+def _decode_file(data: bytes, kind: str, settings: AudioSettings) -> tuple[np.ndarray, str]:
+    """Decode through a temporary file (MP4 keeps its index at the end, so ffmpeg must seek), stopping just
+    past the duration limit: (samples, ffmpeg's log)."""
     with tempfile.TemporaryDirectory(prefix="broadcast-upload-") as workdir:
         source = Path(workdir) / f"upload.{kind}"
         source.write_bytes(data)
         try:
-            samples, log = decode(
-                source,
-                sample_rate=settings.sample_rate,
-                channels=1,
-                input_format=_DEMUXER[kind],
-                max_seconds=limit_s + 1.0,
-                loglevel="info",
-            )
+            return decode(source, sample_rate=settings.sample_rate, channels=1, input_format=_DEMUXER[kind],
+                          max_seconds=settings.max_upload_seconds + 1.0, loglevel="info")
         except FfmpegError as exc:
             raise AudioRejected(
                 f"The {_FORMATS[kind]} file could not be decoded: it is damaged or not really {_FORMATS[kind]}.",
                 f"Không giải mã được tệp {_FORMATS[kind]}: tệp bị hỏng hoặc sai định dạng.",
                 code="undecodable",
             ) from exc
+
+
+def _check_decoded(samples: np.ndarray, log: str, kind: str, settings: AudioSettings) -> None:
+    """What decoding showed: over the duration limit, cut short, or no audio at all."""
+    limit_s = settings.max_upload_seconds
     decoded_s = samples.shape[0] / settings.sample_rate
     declared = _declared_duration(log)
     if decoded_s > limit_s or (declared is not None and declared > limit_s + 1.0 and decoded_s >= limit_s):
@@ -228,6 +231,13 @@ def decode_upload(data: bytes, filename: str, settings: AudioSettings) -> np.nda
             f"Tệp {_FORMATS[kind]} không có âm thanh.",
             code="undecodable",
         )
+
+
+def decode_upload(data: bytes, filename: str, settings: AudioSettings) -> np.ndarray:
+    """Check and decode an upload to mono float32 at the output rate; raises AudioRejected."""
+    kind = _check_container(data, filename, settings)
+    samples, log = _decode_file(data, kind, settings)
+    _check_decoded(samples, log, kind, settings)
     return samples
 
 
