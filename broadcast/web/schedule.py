@@ -30,7 +30,24 @@ def _form(ctx: WebCtx, bulletin: Bulletin, values: dict[str, Any], error: i18n.M
     return render(ctx, "schedule/form.html", status_code=status_code, b=bulletin, values=values, error=error,
                   conflicts=conflicts or [],
                   groups=directory.by_district(stations),
-                  slot_names=directory.slot_names(ctx.session, [s.id for s in stations if s.id]))
+                  slot_names=directory.slot_names(ctx.session, [s.id for s in stations if s.id]),
+                  slot_times=_slot_times(ctx, [s.id for s in stations if s.id]))
+
+
+def _slot_times(ctx: WebCtx, station_ids: list[int]) -> dict[str, str]:
+    """Each slot name with its times ("06:00–06:30"; several when stations differ), for the checkboxes."""
+    from sqlmodel import col, select
+
+    from broadcast.models import StationSlot
+
+    times: dict[str, list[str]] = {}
+    for name, start, end in ctx.session.exec(select(StationSlot.name, StationSlot.start_local, StationSlot.end_local)
+                                             .where(col(StationSlot.station_id).in_(station_ids or [-1]))
+                                             .order_by(StationSlot.start_local)).all():
+        span = f"{start}–{end}"
+        if name and span not in times.setdefault(name, []):
+            times[name].append(span)
+    return {name: ", ".join(spans) for name, spans in times.items()}
 
 
 @router.get("/bulletins/{bulletin_id}/schedule", response_class=HTMLResponse)
