@@ -23,7 +23,7 @@ from broadcast.db import session_scope
 from broadcast.models import Role
 from broadcast.runtime import Runtime
 from broadcast.security import new_secret
-from broadcast.services import accounts, audit, bulletins
+from broadcast.services import accounts, audit, bulletins, firstrun
 from broadcast.services.dashboard import station_statuses
 from broadcast.web.core import (
     FLASH,
@@ -127,8 +127,10 @@ def home(ctx: Web) -> HTMLResponse:
         waiting = bulletins.awaiting_review(session, user)  # not written or changed by them
     mine = [b for b in bulletins.filter_bulletins(session, user, limit=200) if b.created_by == user.id][:10]
     statuses = station_statuses(session, user, timedelta(seconds=ctx.settings.receiver_offline_after_s), ctx.now())
+    steps = firstrun.checklist(session) if user.role == Role.admin else []
     return render(ctx, "home.html", waiting=waiting, mine=mine, silent=[s for s in statuses if s.silent],
-                  station_count=len(statuses), is_editor=user.role == Role.editor)
+                  station_count=len(statuses), is_editor=user.role == Role.editor,
+                  first_run=steps if not all(s.done for s in steps) else [])
 
 
 @router.get("/favicon.ico", include_in_schema=False)

@@ -212,6 +212,8 @@ FLASH = {
     "resubmit": "Đã lưu. Bản tin đã duyệt khi sửa phải được duyệt lại.", "placed": "Đã xếp lịch phát.",
     "placement_cancelled": "Đã hủy lịch phát.", "emergency": "Đã gửi lệnh phát khẩn cấp tới các cụm loa.",
     "placed_now": "Đã gửi lệnh phát ngay tới các cụm loa.", "notifications_read": "Đã đánh dấu đã đọc.",
+    "placed_twice": "Đã xếp lịch phát. Lưu ý: bản tin này đã có sẵn trong cùng khung giờ đó, nên sẽ được đọc hai "
+                    "lần liền nhau; nếu không muốn, hãy hủy một lịch phát bên dưới.",
     "emergency_cancelled": "Đã hủy phát khẩn cấp.", "lexicon": "Đã lưu cách đọc.",
     "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
     "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",

@@ -90,8 +90,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for p, t i
     (r"^station (?P<a>\S+) has no slot named (?P<b>.+) \(it has: (?P<c>.*)\)$",
      "Đài {a} không có khung giờ {b} (các khung của đài: {c})."),
     (r"^this clashes with content already placed \((?P<a>.+)\)\. Choose .*$",
-     "Trùng với nội dung đã xếp lịch: {a}. Hãy chọn phát sau các nội dung đó, thay thế chúng, "
-     "hoặc chọn khung giờ khác."),
+     "Trùng giờ với nội dung đã xếp lịch (xem danh sách bên dưới). Hãy chọn phát sau các nội dung đó, "
+     "thay thế chúng, hoặc chọn khung giờ khác."),
     (r"^every occurrence would be after valid_until$", "Mọi lượt phát đều sau thời hạn phát."),
     (r"^this placement is already cancelled$", "Lịch phát này đã được hủy rồi."),
     (r"^the written form must be one word.*$", "Cách viết phải là một từ hoặc chữ viết tắt (không có dấu cách)."),
@@ -178,7 +178,7 @@ def translate(message: str) -> Message:
 
 
 _FRAGMENTS = [(re.compile(r"\(quiet hours "), "(giờ yên tĩnh "), (re.compile(r" at (?=\d)"), " lúc "),
-              (re.compile(r"\bslot "), "khung ")]
+              (re.compile(r"\bslot "), "khung giờ "), (re.compile(r"#\d+ "), "")]
 
 
 def _fragments(text: str) -> str:

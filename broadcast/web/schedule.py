@@ -30,7 +30,43 @@ def _form(ctx: WebCtx, bulletin: Bulletin, values: dict[str, Any], error: i18n.M
     return render(ctx, "schedule/form.html", status_code=status_code, b=bulletin, values=values, error=error,
                   conflicts=conflicts or [],
                   groups=directory.by_district(stations),
-                  slot_names=directory.slot_names(ctx.session, [s.id for s in stations if s.id]))
+                  slot_names=directory.slot_names(ctx.session, [s.id for s in stations if s.id]),
+                  slot_times=_slot_times(ctx, [s.id for s in stations if s.id]))
+
+
+def _placed_twice(ctx: WebCtx, items: list[Any]) -> bool:
+    """Whether the same bulletin already plays in one of these slots (same station, same anchor) from an
+    earlier placement: allowed, but worth a warning (it would be read twice in a row)."""
+    from sqlmodel import col, select
+
+    from broadcast.models import ItemStatus, PlaylistItem
+
+    for item in items:
+        if item.slot_id is None:
+            continue
+        twin = ctx.session.exec(select(PlaylistItem.id).where(
+            PlaylistItem.bulletin_id == item.bulletin_id, PlaylistItem.station_id == item.station_id,
+            PlaylistItem.play_at == item.play_at, PlaylistItem.placement_id != item.placement_id,
+            col(PlaylistItem.status).in_((ItemStatus.scheduled, ItemStatus.played)))).first()
+        if twin is not None:
+            return True
+    return False
+
+
+def _slot_times(ctx: WebCtx, station_ids: list[int]) -> dict[str, str]:
+    """Each slot name with its times ("06:00–06:30"; several when stations differ), for the checkboxes."""
+    from sqlmodel import col, select
+
+    from broadcast.models import StationSlot
+
+    times: dict[str, list[str]] = {}
+    for name, start, end in ctx.session.exec(select(StationSlot.name, StationSlot.start_local, StationSlot.end_local)
+                                             .where(col(StationSlot.station_id).in_(station_ids or [-1]))
+                                             .order_by(StationSlot.start_local)).all():
+        span = f"{start}–{end}"
+        if name and span not in times.setdefault(name, []):
+            times[name].append(span)
+    return {name: ", ".join(spans) for name, spans in times.items()}
 
 
 @router.get("/bulletins/{bulletin_id}/schedule", response_class=HTMLResponse)
@@ -100,7 +136,7 @@ def schedule(bulletin_id: int, ctx: WebPost, stations: Annotated[list[str] | Non
         ctx.runtime.jobs.wake_synthesis()
     if placement_mode == PlacementMode.now:
         return redirect(f"/placements/{placement.id}/delivery", "placed_now")
-    return redirect(f"/bulletins/{bulletin.id}", "placed")
+    return redirect(f"/bulletins/{bulletin.id}", "placed_twice" if _placed_twice(ctx, items) else "placed")
 
 
 @router.post("/placements/{placement_id}/cancel")

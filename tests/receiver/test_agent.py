@@ -5,6 +5,7 @@ another receiver. The real server is used in test_end_to_end.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from broadcast.keys import SigningKey
 from broadcast.receiver.store import AgentState, Event
-from tests.receiver.support import ContractServer, ReceiverProcess, enrol, tamper, wait_for
+from tests.receiver.support import ContractServer, HTTPService, ReceiverProcess, enrol, tamper, wait_for
 
 RID = 7
 
@@ -309,3 +310,56 @@ def test_the_first_heartbeat_after_an_outage_carries_no_stale_error(contract: Co
     wait_for(lambda: len(contract.heartbeats) > before, 15, what="a heartbeat after the outage")
     first = contract.heartbeats[before]
     assert first["last_error"] is None, first["last_error"]
+
+
+class StaticFeed(HTTPService):
+    """A bucket/CDN stand-in: serves one body at /feed.json with an ETag (no token needed)."""
+
+    def __init__(self) -> None:
+        self.body: bytes | None = None
+        self.gets = 0
+        super().__init__()
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes):  # type: ignore[no-untyped-def]
+        self.gets += 1
+        if self.body is None:
+            return 404, {}, b"no such key"
+        etag = f'"{hashlib.sha256(self.body).hexdigest()[:12]}"'
+        if {k.lower(): v for k, v in headers.items()}.get("if-none-match") == etag:
+            return 304, {"ETag": etag}, b""
+        return 200, {"Content-Type": "application/json", "ETag": etag}, self.body
+
+
+def test_the_feed_is_used_and_the_api_asked_when_it_is_unreachable_or_stale(contract: ContractServer, receiver,
+                                                                            tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    feed = StaticFeed()
+    try:
+        r1 = receiver(poll_interval=0.3, start=False)
+        config = json.loads((r1.state / "config.json").read_text())
+        (r1.state / "config.json").write_text(json.dumps({**config, "feed_url": f"{feed.url}/feed.json"}))
+        sha = contract.add_media(os.urandom(3000))
+        # 1. the feed has nothing yet (404): the API's manifest is taken
+        contract.publish(RID, [contract.item(1, sha, _now() + timedelta(hours=2))])
+        r1.start()
+        wait_for(lambda: r1.state_json()["sequence"] == contract.sequences[RID], 15, what="the API's manifest")
+        assert "asking the service" in r1.output()
+        # 2. a newer manifest on the feed, fresh: taken from the feed, the API is not asked for it
+        fresh = contract.publish(RID, [contract.item(2, sha, _now() + timedelta(hours=2))])
+        feed.body = fresh
+        wait_for(lambda: "from the feed" in r1.output(), 15, what="the manifest accepted from the feed")
+        polls_before = sum(1 for _m, p, _h in contract.requests if p == "/api/v1/receiver/playlist")
+        gets = feed.gets
+        wait_for(lambda: feed.gets >= gets + 3, 10, what="three more feed polls")
+        polls_after = sum(1 for _m, p, _h in contract.requests if p == "/api/v1/receiver/playlist")
+        assert polls_after == polls_before, "a fresh feed must spare the API"
+        # 3. the feed goes stale (its manifest has < 11 h left): the API is asked and its newer manifest taken
+        stale = contract.publish(RID, [contract.item(3, sha, _now() + timedelta(hours=2))],
+                                 valid_for=timedelta(hours=10))
+        feed.body = stale
+        newest = contract.publish(RID, [contract.item(4, sha, _now() + timedelta(hours=2))])
+        assert newest
+        wait_for(lambda: r1.state_json()["sequence"] == contract.sequences[RID], 15,
+                 what="the API's newer manifest after the stale feed")
+        assert not [e for e in contract.events.values() if e["kind"] == "rejected"]
+    finally:
+        feed.stop()

@@ -286,7 +286,9 @@ def test_schedule_quiet_hours_and_clash_messages(web_client, world: World, runti
     approve_on_page(approver, csrf, second, runtime)
     clash = approver.post(f"/bulletins/{second}/schedule", data={
         "csrf_token": csrf, "stations": ["xa-a"], "mode": "at", "at_date": tomorrow, "at_time": "09:00"})
-    assert clash.status_code == 409 and "Trùng với nội dung đã xếp lịch" in clash.text
+    assert clash.status_code == 409 and "Trùng giờ với nội dung đã xếp lịch" in clash.text
+    alert = clash.text.split('class="alert error"', 1)[1].split("</div>", 1)[0]
+    assert not re.search(r"#\d|\bslot\b|xa-a", alert) and "Xã A —" in clash.text  # no ids, codes or English
     queued = approver.post(f"/bulletins/{second}/schedule", data={
         "csrf_token": csrf, "stations": ["xa-a"], "mode": "at", "at_date": tomorrow, "at_time": "09:00",
         "on_clash": "queue"})

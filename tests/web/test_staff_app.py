@@ -403,3 +403,40 @@ def test_rejecting_without_a_reason_is_said_on_the_form(web_client, world: World
     assert 'id="review-form"' in refused.text and "<h1>Tin cần lý do</h1>" in refused.text  # the same page
     with Session(runtime.engine) as session:
         assert session.get(Bulletin, bulletin_id).status == BulletinStatus.submitted  # type: ignore[union-attr]
+
+
+def test_first_run_checklist_until_done(web_client, app_client, world: World, runtime) -> None:
+    admin, _ = web_client(world.admin)
+    home = admin.get("/").text
+    assert 'id="first-run"' in home
+    done = dict(re.findall(r'<li data-step="(\w+)" class="(done|)"', home))
+    assert done == {"users": "done", "stations": "done", "receivers": "", "test": ""}
+    assert "chưa từng nhận tín hiệu" in home  # silent stations never heard
+    _no_quiet_hours(runtime)
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Phát thử", ["xa-a"], seconds=5)
+    approver, csrf = web_client("approver")
+    approver.post(f"/bulletins/{bulletin_id}/schedule", data={"csrf_token": csrf, "stations": ["xa-a"], "mode": "now"})
+    _report(app_client, world.receiver_tokens["xa-a"], _event("t", _items(runtime)["xa-a"].id or 0, "played"))
+    assert 'id="first-run"' not in admin.get("/").text  # everything done: the checklist goes away
+    assert 'id="first-run"' not in approver.get("/").text  # only admins ever see it
+
+
+def test_slot_checkboxes_show_their_times(web_client, world: World, runtime) -> None:
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Tin khung giờ", ["xa-a"], seconds=5)
+    approver, _ = web_client("approver")
+    page = approver.get(f"/bulletins/{bulletin_id}/schedule").text
+    labels = re.findall(r'name="slots" value="([^"]+)"[^>]*> [^<]+<span class="muted small">\((\d\d:\d\d–\d\d:\d\d)',
+                        page)
+    assert len(labels) >= 2, page[:2000]
+
+
+def test_placing_the_same_bulletin_twice_in_a_slot_warns(web_client, world: World, runtime) -> None:
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Tin đặt hai lần", ["xa-a"], seconds=5)
+    approver, csrf = web_client("approver")
+    day = (utcnow().astimezone(runtime.settings.tz) + timedelta(days=1)).date().isoformat()
+    form = {"csrf_token": csrf, "stations": ["xa-a"], "mode": "slot", "date_from": day, "date_to": day,
+            "slots": ["sáng"], "on_clash": "queue"}
+    first = approver.post(f"/bulletins/{bulletin_id}/schedule", data=form)
+    assert first.status_code == 200 and "m=placed" in str(first.url) and "hai lần liền nhau" not in first.text
+    second = approver.post(f"/bulletins/{bulletin_id}/schedule", data=form)
+    assert second.status_code == 200 and "hai lần liền nhau" in second.text, second.text[:1500]

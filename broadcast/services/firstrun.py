@@ -1,0 +1,37 @@
+"""The first-run checklist an admin sees on the home page until the province is set up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from broadcast.models import EventKind, Receiver, ReceiverEvent, Role, Station, User
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    link: str
+    done: bool
+
+
+def checklist(session: Session) -> list[Step]:
+    """Staff accounts, stations, a cluster that has been heard, and a broadcast a cluster reported playing."""
+
+    def count(query) -> int:  # type: ignore[no-untyped-def]
+        return int(session.exec(query).one())
+
+    staff = count(select(func.count()).select_from(User).where(User.role != Role.admin, col(User.active).is_(True)))
+    stations = count(select(func.count()).select_from(Station))
+    heard = count(select(func.count()).select_from(Receiver).where(col(Receiver.last_seen_at).is_not(None),
+                                                                   col(Receiver.revoked_at).is_(None)))
+    played = count(select(func.count()).select_from(ReceiverEvent).where(ReceiverEvent.kind == EventKind.played))
+    return [
+        Step("users", "Tạo tài khoản cho biên tập viên và người duyệt tin, phân công đài", "/admin/users", staff > 0),
+        Step("stations", "Tạo các đài (xã) với khung giờ phát", "/admin/stations", stations > 0),
+        Step("receivers", "Thêm cụm loa và cài mã thiết bị: cụm loa gửi tín hiệu về", "/receivers", heard > 0),
+        Step("test", "Phát thử một bản tin và xem cụm loa báo đã phát", "/bulletins", played > 0),
+    ]
