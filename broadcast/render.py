@@ -70,8 +70,8 @@ def assemble(
 
 
 #: Long bulletins are rendered in parts of about this much audio, cut at paragraph (else sentence)
-#: boundaries: memory then stays bounded whatever the length (peak RSS ~330 MB for a whole `broadcast say`), and the parts'
-#: MP3 frames are joined into one stream.
+#: boundaries: memory then stays bounded whatever the length (peak RSS ~330 MB for a whole `broadcast
+#: say`), and the parts' MP3 frames are joined into one stream.
 PART_SECONDS = 120.0
 
 
