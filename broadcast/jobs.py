@@ -155,7 +155,9 @@ class GuardedExecutor(ThreadPoolExecutor):
                 self._run_job_error(job.id, exc, exc.__traceback__)
             else:
                 self._run_job_success(job.id, future.result())
+            self.jobs.ended(job.id)  # after APScheduler counted the instance finished, so a re-run may start
 
+        self.jobs.started(job.id)
         self._pool.submit(self._run, job, run_times).add_done_callback(callback)
 
     def _run(self, job: Any, run_times: list[datetime]) -> list[JobExecutionEvent]:
@@ -341,6 +343,8 @@ class Jobs:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
+        self._running: set[str] = set()  # jobs executing now in this process
+        self._rewake: set[str] = set()  # woken while running: run once more as soon as they finish
         self.lease_checks = 0  # how many times the keeper has tried for (or renewed) the lease
         self.wakeups: PgWakeups | None = None
         if deps.engine.dialect.name == "postgresql":  # other processes' wake-ups reach the lease holder
@@ -450,9 +454,26 @@ class Jobs:
             return
         self._wake_here(job_id)
 
+    def started(self, job_id: str) -> None:
+        with self._lock:
+            self._running.add(job_id)
+
+    def ended(self, job_id: str) -> None:
+        """A run finished: if it was woken meanwhile, run it again now (what woke it may have come too late
+        for the run that was under way, and a second instance is never started beside the first)."""
+        with self._lock:
+            self._running.discard(job_id)
+            again = job_id in self._rewake
+            self._rewake.discard(job_id)
+        if again:
+            self._wake_here(job_id)
+
     def _wake_here(self, job_id: str) -> None:
         """Wake the job in this process's scheduler; a no-op unless this process holds the lease."""
         with self._lock:
+            if job_id in self._running:
+                self._rewake.add(job_id)  # a wake-up during a run is never lost: see ended()
+                return
             scheduler = self.scheduler
             if scheduler is None or not scheduler.running:
                 return

@@ -17,6 +17,7 @@ from tests.protocol.test_receiver_api import place_at, poll, public_key
 def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: World, runtime,
                                                monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from broadcast.distribute.pgpoll import AsyncPollReader
+    from broadcast.distribute.sqlitepoll import SqlitePollReader
 
     token = world.receiver_tokens["xa-a"]
     bid = ready_bulletin(runtime.engine, runtime.media, "Tin", ["xa-a"], seconds=10)
@@ -34,7 +35,14 @@ def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: Wo
         statements.append(sql.split()[0].upper())
         return await original(self, sql, params)
 
+    original_sqlite = SqlitePollReader._fetchone
+
+    def counted_sqlite(self, sql, params):  # type: ignore[no-untyped-def]
+        statements.append(sql.split()[0].upper())
+        return original_sqlite(self, sql, params)
+
     monkeypatch.setattr(AsyncPollReader, "_fetchone", counted)  # PostgreSQL polls read through psycopg
+    monkeypatch.setattr(SqlitePollReader, "_fetchone", counted_sqlite)  # SQLite polls on their own connections
     event.listen(runtime.engine, "before_cursor_execute", record)
     try:
         assert poll(app_client, token, etag).status_code == 304

@@ -122,3 +122,39 @@ def test_orphan_media_older_than_the_guard_is_removed(runtime, world) -> None:  
 
         for asset in session.exec(select(AudioAsset)).all():
             assert (runtime.media.root / asset.path).is_file()
+
+
+def test_a_wake_up_during_a_run_is_not_lost(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Woken while it runs (a placement lands mid-publication), a job runs once more right after, instead of
+    the wake-up being dropped by the one-instance rule until its next tick."""
+    import threading
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from broadcast.jobs import GuardedExecutor
+
+    runtime.settings.scheduler_lease_s = 30
+    jobs = Jobs(runtime.job_deps(), holder="solo")
+    assert jobs.lease.acquire()
+    entered, release = threading.Event(), threading.Event()
+    runs: list[float] = []
+
+    def work() -> None:
+        runs.append(time.monotonic())
+        if len(runs) == 1:
+            entered.set()
+            release.wait(10)
+
+    scheduler = BackgroundScheduler(executors={"default": GuardedExecutor(jobs)},
+                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120})
+    scheduler.add_job(work, "interval", seconds=3600, id="probe", next_run_time=datetime.now(UTC))
+    jobs.scheduler = scheduler
+    scheduler.start()
+    try:
+        assert entered.wait(10), "the first run never started"
+        jobs.wake("probe")
+        release.set()
+        wait_for(lambda: len(runs) == 2, 10, "the run the wake-up asked for")
+    finally:
+        scheduler.shutdown(wait=True)
+    assert len(runs) == 2
