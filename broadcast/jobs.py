@@ -343,7 +343,10 @@ class Jobs:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
-        self._running: set[str] = set()  # jobs executing now in this process
+        # Which jobs run now, and which were woken meanwhile. Own lock, never held while calling the
+        # scheduler: APScheduler calls started() while holding its own locks.
+        self._runs_lock = threading.Lock()
+        self._running: set[str] = set()
         self._rewake: set[str] = set()  # woken while running: run once more as soon as they finish
         self.lease_checks = 0  # how many times the keeper has tried for (or renewed) the lease
         self.wakeups: PgWakeups | None = None
@@ -455,13 +458,13 @@ class Jobs:
         self._wake_here(job_id)
 
     def started(self, job_id: str) -> None:
-        with self._lock:
+        with self._runs_lock:
             self._running.add(job_id)
 
     def ended(self, job_id: str) -> None:
         """A run finished: if it was woken meanwhile, run it again now (what woke it may have come too late
         for the run that was under way, and a second instance is never started beside the first)."""
-        with self._lock:
+        with self._runs_lock:
             self._running.discard(job_id)
             again = job_id in self._rewake
             self._rewake.discard(job_id)
@@ -470,10 +473,11 @@ class Jobs:
 
     def _wake_here(self, job_id: str) -> None:
         """Wake the job in this process's scheduler; a no-op unless this process holds the lease."""
-        with self._lock:
+        with self._runs_lock:
             if job_id in self._running:
                 self._rewake.add(job_id)  # a wake-up during a run is never lost: see ended()
                 return
+        with self._lock:
             scheduler = self.scheduler
             if scheduler is None or not scheduler.running:
                 return
