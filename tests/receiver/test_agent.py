@@ -257,7 +257,12 @@ def test_audio_damaged_on_disk_is_not_played_but_fetched_again(contract: Contrac
     wait_for(lambda: ("failed", 1) in contract.kinds(RID), 10)
     failure = next(e for e in contract.events.values() if e["kind"] == "failed")
     assert "failed its check before playing" in failure["detail"]
-    assert [k for k in contract.kinds(RID) if k[0] == "downloaded"] == [("downloaded", 1)] * 2
+    # the second download is reported on the receiver's next report cycle: wait for it, never race it
+    wait_for(
+        lambda: [k for k in contract.kinds(RID) if k[0] == "downloaded"] == [("downloaded", 1)] * 2,
+        10,
+        what="both downloads reported",
+    )
 
 
 def test_a_clock_set_back_by_a_reboot_holds_playout_until_the_server_gives_the_time(contract: ContractServer,
