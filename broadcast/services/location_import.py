@@ -19,7 +19,13 @@ from sqlmodel import Session, select
 
 from broadcast.errors import InvalidInput
 from broadcast.models import Station
-from broadcast.services.station_location import CheckedLocation, Location, apply_location, check_location
+from broadcast.services.station_location import (
+    CheckedLocation,
+    Location,
+    apply_location,
+    check_location,
+    is_number,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CODE_FIELDS = ("province_code", "district_code", "commune_code")
@@ -106,7 +112,7 @@ def _geojson_rows(data: Any, errors: list[RowError]) -> list[_Row]:
         elif kind == "Point":
             position = geometry.get("coordinates")
             if not (isinstance(position, list) and len(position) >= 2
-                    and all(isinstance(v, int | float) for v in position[:2])):
+                    and all(is_number(v) for v in position[:2])):
                 errors.append(RowError(number, row.code, "a Point needs coordinates [longitude, latitude]"))
                 continue
             row.given["lon"], row.given["lat"] = float(position[0]), float(position[1])

@@ -32,6 +32,11 @@ class Location:
     commune_code: str = ""
 
 
+def is_number(value: Any) -> bool:
+    """A JSON number (true/false are not coordinates)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def check_point(lat: float | None, lon: float | None) -> None:
     """Both or neither; WGS 84 degrees in range."""
     if (lat is None) != (lon is None):
@@ -46,7 +51,7 @@ def check_point(lat: float | None, lon: float | None) -> None:
 
 def _positions(coordinates: Any) -> list[Any]:
     """Every position of a Polygon/MultiPolygon coordinate array (nested lists), shape not yet checked."""
-    if isinstance(coordinates, list) and coordinates and all(isinstance(c, int | float) for c in coordinates):
+    if isinstance(coordinates, list) and coordinates and all(is_number(c) for c in coordinates):
         return [coordinates]
     if isinstance(coordinates, list):
         return [p for c in coordinates for p in _positions(c)]
@@ -78,7 +83,7 @@ def area_geojson_text(area: dict[str, Any] | str) -> str:
     if len(positions) > MAX_AREA_POINTS:
         raise InvalidInput(f"area has {len(positions)} points; at most {MAX_AREA_POINTS}")
     for position in positions:
-        if len(position) < 2 or not all(isinstance(v, int | float) and math.isfinite(v) for v in position):
+        if len(position) < 2 or not all(is_number(v) and math.isfinite(v) for v in position):
             raise InvalidInput(f"area: position {position!r} is not [longitude, latitude]")
         lon, lat = position[0], position[1]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
