@@ -45,7 +45,8 @@ ACTIONS = {
 }
 
 ACTIONS.update({"station.quiet_hours": "Sửa giờ yên tĩnh", "station.schedule": "Sửa khung giờ phát",
-                "station.push": "Cài đặt đẩy lịch phát"})
+                "station.push": "Cài đặt đẩy lịch phát", "station.location": "Sửa vị trí đài",
+                "station.locations_import": "Nhập vị trí các đài từ tệp"})
 
 #: Service errors (English, from ``broadcast.services``) → Vietnamese; ``{s}`` is a status, shown translated.
 SERVICE_ERRORS: list[tuple[str, str]] = [
@@ -106,6 +107,56 @@ SERVICE_ERRORS: list[tuple[str, str]] = [
     (r"^station name is empty$", "Tên đài đang trống."),
     (r"^station '?(?P<a>[^']+)'? already exists$", "Đài {a} đã có."),
     (r"^unknown time zone (?P<a>.+)$", "Múi giờ không hợp lệ: {a}."),
+    # station locations (issue 16: CAP warning areas)
+    (r"^give both latitude and longitude, or neither$", "Hãy nhập cả vĩ độ và kinh độ, hoặc để trống cả hai."),
+    (r"^latitude (?P<a>\S+) is outside .*$", "Vĩ độ {a} nằm ngoài khoảng −90…90."),
+    (r"^longitude (?P<a>\S+) is outside .*$", "Kinh độ {a} nằm ngoài khoảng −180…180."),
+    (r"^(?P<a>lat|lon) '(?P<b>.*)' is not a number$", "Tọa độ “{b}” không phải là số."),
+    (r"^area is not valid JSON: .*$", "Ranh giới không phải GeoJSON hợp lệ (sai cú pháp JSON)."),
+    (r"^area must be a GeoJSON geometry object$", "Ranh giới phải là một đối tượng hình học GeoJSON."),
+    (r"^area must be a GeoJSON Polygon or MultiPolygon, not (?P<a>.+)$",
+     "Ranh giới phải là GeoJSON Polygon hoặc MultiPolygon (đang là {a})."),
+    (r"^area has (?P<a>\d+) points; at most (?P<b>\d+)$", "Ranh giới có {a} điểm, tối đa {b} điểm."),
+    (r"^area: position (?P<a>.+) is outside the world.*$",
+     "Ranh giới có điểm {a} nằm ngoài phạm vi tọa độ (GeoJSON ghi [kinh độ, vĩ độ])."),
+    (r"^area: position (?P<a>.+) is not \[longitude, latitude\]$",
+     "Ranh giới có điểm {a} không hợp lệ: mỗi điểm là [kinh độ, vĩ độ]."),
+    (r"^area: 'coordinates' must be .*$", "Ranh giới: “coordinates” phải là các mảng điểm [kinh độ, vĩ độ]."),
+    (r"^area: a \w+ needs at least one ring of positions$", "Ranh giới cần ít nhất một vòng điểm."),
+    (r"^area is not a valid \w+: each ring needs .*$",
+     "Ranh giới không hợp lệ: mỗi vòng cần ít nhất 4 điểm và điểm cuối trùng điểm đầu."),
+    (r"^area is not a valid \w+: Self-intersection\[(?P<a>\S+) (?P<b>\S+)\]$",
+     "Ranh giới không hợp lệ: các cạnh tự cắt nhau tại điểm kinh độ {a}, vĩ độ {b}."),
+    (r"^area is not a valid \w+: (?P<a>.+)$", "Ranh giới không hợp lệ ({a})."),
+    (r"^area encloses no surface$", "Ranh giới không bao quanh vùng nào (diện tích bằng 0)."),
+    (r"^province code '(?P<a>.*)' must be at most 2 digits.*$", "Mã tỉnh “{a}” phải gồm tối đa 2 chữ số."),
+    (r"^district code '(?P<a>.*)' must be at most 3 digits.*$", "Mã huyện “{a}” phải gồm tối đa 3 chữ số."),
+    (r"^commune code '(?P<a>.*)' must be at most 5 digits.*$", "Mã xã “{a}” phải gồm tối đa 5 chữ số."),
+    (r"^(?P<a>\d+) cells, the header has (?P<b>\d+)$", "Dòng có {a} ô, dòng tiêu đề có {b} ô."),
+    (r"^no station code$", "Thiếu mã đài."),
+    (r"^a feature needs 'properties' with the station 'code'$", "Đối tượng cần “properties” có mã đài “code”."),
+    (r"^a Point needs coordinates .*$", "Điểm (Point) cần tọa độ [kinh độ, vĩ độ]."),
+    (r"^geometry must be a Point, Polygon or MultiPolygon, not (?P<a>.+)$",
+     "Hình học phải là Point, Polygon hoặc MultiPolygon (đang là {a})."),
+    (r"^the station's point is already given in row (?P<a>\d+)$", "Tọa độ của đài này đã có ở dòng {a}."),
+    (r"^the station's area is already given in row (?P<a>\d+)$", "Ranh giới của đài này đã có ở dòng {a}."),
+    (r"^the CSV needs a header row with a 'code' column.*$",
+     "Tệp CSV cần dòng tiêu đề có cột “code” (các cột: code, lat, lon, province_code, district_code, "
+     "commune_code)."),
+    (r"^unknown CSV column\(s\) (?P<a>.+); known: (?P<b>.+)$", "Tệp CSV có cột không dùng được: {a}; các cột: {b}."),
+    (r"^the CSV needs both 'lat' and 'lon' columns, or neither$",
+     "Tệp CSV cần cả cột “lat” và “lon”, hoặc không cột nào."),
+    (r"^a GeoJSON file must be a FeatureCollection.*$",
+     "Tệp GeoJSON phải là một FeatureCollection có danh sách “features”."),
+    (r"^the file is larger than (?P<a>\d+) MB$", "Tệp lớn hơn {a} MB."),
+    (r"^the file is not UTF-8 text.*$",
+     "Tệp không phải văn bản UTF-8: hãy lưu tệp CSV hoặc GeoJSON với bảng mã UTF-8."),
+    (r"^the file is not valid JSON: .*$", "Tệp không phải JSON hợp lệ."),
+    (r"^the file is empty$", "Tệp trống."),
+    (r"^the file has no rows$", "Tệp không có dòng dữ liệu nào."),
+    (r"^(?P<a>\d+) row\(s\) of the file are wrong; nothing was imported$",
+     "Có {a} dòng sai trong tệp; chưa nhập dòng nào. Hãy sửa tệp rồi nhập lại."),
+    (r"^choose a file$", "Hãy chọn tệp."),
     (r"^receiver name is empty$", "Tên cụm loa đang trống."),
     (r"^the text is empty: nothing to read$", "Văn bản trống: không có gì để đọc."),
     (r"^the text would read for about (?P<a>\d+) minutes; the limit is (?P<b>[\d.]+) minutes.*$",
@@ -239,6 +290,7 @@ FLASH = {
     "emergency_cancelled": "Đã hủy phát khẩn cấp.", "lexicon": "Đã lưu cách đọc.",
     "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
     "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",
+    "locations_imported": "Đã nhập vị trí các đài từ tệp.",
 }
 
 #: Titles of the error page by HTTP status.
