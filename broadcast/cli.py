@@ -19,9 +19,11 @@ app = typer.Typer(help="Text-to-speech bulletins for commune loudspeaker systems
 admin_app = typer.Typer(help="Create users, stations and receivers.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 keys_app = typer.Typer(help="The manifest signing key.", no_args_is_help=True)
+stations_app = typer.Typer(help="Station data in bulk.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(stations_app, name="stations")
 app.add_typer(receiver_app, name="receiver")
 app.add_typer(voices_app, name="voices")
 
@@ -178,6 +180,38 @@ def create_receiver(station: str, name: str) -> None:
     receiver_id, token = _with_session(run)
     typer.echo(f"created receiver {receiver_id} for {station}")
     typer.echo(f"device token (shown only now): {token}")
+
+
+@stations_app.command("import-locations")
+def import_locations(file: Annotated[Path, typer.Argument(
+        help="GeoJSON FeatureCollection (properties: code, province_code, district_code, commune_code; "
+             "geometry Point/Polygon/MultiPolygon) or CSV (code, lat, lon, province_code, district_code, "
+             "commune_code)")]) -> None:
+    """Set stations' locations (for CAP warning areas) from a file: all rows or none."""
+    from broadcast.services import audit
+    from broadcast.services.location_import import MAX_FILE_BYTES
+    from broadcast.services.location_import import import_locations as run_import
+
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
+
+    def run(session, _runtime):  # type: ignore[no-untyped-def]
+        try:
+            updated = run_import(session, data, file.name)
+        except ServiceError as exc:
+            for row in exc.extra.get("errors", []):  # type: ignore[union-attr]
+                code = f" ({row['code']})" if row["code"] else ""
+                typer.echo(f"  row {row['row']}{code}: {row['message']}", err=True)
+            raise
+        audit.record(session, None, "station.locations_import", "station", None,
+                     f"{file.name} · {len(updated)}")
+        return [s.code for s in updated]
+
+    codes = _with_session(run)
+    typer.echo(f"updated the location of {len(codes)} station(s): {', '.join(codes)}")
 
 
 @db_app.command("upgrade")

@@ -120,10 +120,10 @@ def parse_cap_polygon(text: str) -> tuple[tuple[float, float], ...]:
     """A CAP ``<polygon>`` ("lat,lon lat,lon …", WGS 84) → a validated, closed ring of (lat, lon).
 
     CAP asks for at least four pairs with the first equal to the last; a ring the sender left open is
-    closed here. A ring that crosses itself or encloses no area is refused (ValueError saying why).
+    closed here. A ring that crosses itself is kept (matching repairs it, see ``cap_polygon_shape``): a
+    warning must not be lost over a drawing slip. Malformed or out-of-range pairs, fewer than three
+    different points and a ring enclosing no area are refused (ValueError saying which point and why).
     """
-    from shapely import Polygon
-    from shapely.validation import explain_validity
 
     pairs = text.split()
     if not pairs:
@@ -134,12 +134,18 @@ def parse_cap_polygon(text: str) -> tuple[tuple[float, float], ...]:
     if len(set(points)) < 3:
         raise ValueError(f"polygon needs at least 3 different points, got {len(set(points))}")
     ring = tuple(points)
-    shape = Polygon([(lon, lat) for lat, lon in ring])
-    if not shape.is_valid:
-        raise ValueError(f"polygon is not a simple area: {explain_validity(shape)}")
-    if shape.area < 1e-10:  # square degrees: about 1 m²; collinear points leave only rounding error
+    if cap_polygon_shape(ring).area < 1e-10:  # square degrees, about 1 m²: points on a line, rounding left
         raise ValueError("polygon encloses no area (its points lie on a line)")
     return ring
+
+
+def cap_polygon_shape(ring: Sequence[tuple[float, float]]) -> BaseGeometry:
+    """A parsed CAP ring as a shapely geometry in (lon, lat); a self-crossing ring is repaired (``make_valid``:
+    a figure-eight becomes its two lobes), so every part the sender drew still counts."""
+    from shapely import Polygon, make_valid
+
+    shape = Polygon([(lon, lat) for lat, lon in ring])
+    return shape if shape.is_valid else make_valid(shape)
 
 
 def parse_cap_circle(text: str) -> tuple[float, float, float]:
@@ -297,8 +303,6 @@ def match_stations(session: Session, areas: Sequence[CapArea]) -> list[StationMa
     (those matches need confirmation). Coordinates must already be parsed (``parse_cap_polygon`` /
     ``parse_cap_circle``).
     """
-    from shapely import Polygon
-
     stations = list(session.exec(select(Station)).all())
     shapes = {s.id: station_shapes(s) for s in stations if s.id is not None}
     best: dict[int, str] = {}
@@ -312,7 +316,7 @@ def match_stations(session: Session, areas: Sequence[CapArea]) -> list[StationMa
         by_code, usable_codes = _geocode_matches(area.geocodes, stations)
         note(by_code, "geocode")
         for ring in area.polygons:
-            polygon = Polygon([(lon, lat) for lat, lon in ring])
+            polygon = cap_polygon_shape(ring)
             note((sid for sid, own in shapes.items() if any(polygon.intersects(g) for g in own)), "polygon")
         for circle in area.circles:
             note((sid for sid, own in shapes.items() if own and _in_circle(own, circle)), "circle")

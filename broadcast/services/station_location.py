@@ -32,6 +32,11 @@ class Location:
     commune_code: str = ""
 
 
+def is_number(value: Any) -> bool:
+    """A JSON number (true/false are not coordinates)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def check_point(lat: float | None, lon: float | None) -> None:
     """Both or neither; WGS 84 degrees in range."""
     if (lat is None) != (lon is None):
@@ -46,7 +51,7 @@ def check_point(lat: float | None, lon: float | None) -> None:
 
 def _positions(coordinates: Any) -> list[Any]:
     """Every position of a Polygon/MultiPolygon coordinate array (nested lists), shape not yet checked."""
-    if isinstance(coordinates, list) and coordinates and all(isinstance(c, int | float) for c in coordinates):
+    if isinstance(coordinates, list) and coordinates and all(is_number(c) for c in coordinates):
         return [coordinates]
     if isinstance(coordinates, list):
         return [p for c in coordinates for p in _positions(c)]
@@ -78,20 +83,28 @@ def area_geojson_text(area: dict[str, Any] | str) -> str:
     if len(positions) > MAX_AREA_POINTS:
         raise InvalidInput(f"area has {len(positions)} points; at most {MAX_AREA_POINTS}")
     for position in positions:
-        if len(position) < 2 or not all(isinstance(v, int | float) and math.isfinite(v) for v in position):
+        if len(position) < 2 or not all(is_number(v) and math.isfinite(v) for v in position):
             raise InvalidInput(f"area: position {position!r} is not [longitude, latitude]")
         lon, lat = position[0], position[1]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise InvalidInput(f"area: position [{lon}, {lat}] is outside the world (GeoJSON is [longitude, "
                                "latitude])")
+    polygons = [area["coordinates"]] if area["type"] == "Polygon" else area["coordinates"]
+    for rings in polygons:
+        if not isinstance(rings, list) or not rings:
+            raise InvalidInput(f"area: a {area['type']} needs at least one ring of positions")
+        for ring in rings:
+            if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+                raise InvalidInput(f"area is not a valid {area['type']}: each ring needs at least 4 positions, "
+                                   "the last equal to the first (a closed ring)")
     try:
         geometry = shape({"type": area["type"], "coordinates": area["coordinates"]})
     except (GEOSException, ValueError, TypeError, IndexError) as exc:
         raise InvalidInput(f"area is not a valid {area['type']}: {exc}") from None
-    if geometry.is_empty or geometry.area == 0:
-        raise InvalidInput("area encloses no surface")
     if not geometry.is_valid:
         raise InvalidInput(f"area is not a valid {area['type']}: {explain_validity(geometry)}")
+    if geometry.is_empty or geometry.area < 1e-10:  # square degrees, about 1 m²
+        raise InvalidInput("area encloses no surface")
     return json.dumps({"type": area["type"], "coordinates": area["coordinates"]}, separators=(",", ":"))
 
 
@@ -144,3 +157,16 @@ def location_dict(station: Station) -> dict[str, Any]:
             "area": json.loads(station.area_geojson) if station.area_geojson else None,
             "province_code": station.province_code, "district_code": station.district_code,
             "commune_code": station.commune_code}
+
+
+def location_summary(station: Station) -> str:
+    """A short, language-neutral line for the audit log: "21.885, 106.735 · GeoJSON · 20/178/06202"."""
+    parts = []
+    if station.lat is not None and station.lon is not None:
+        parts.append(f"{station.lat}, {station.lon}")
+    if station.area_geojson:
+        parts.append("GeoJSON")
+    codes = [c for c in (station.province_code, station.district_code, station.commune_code) if c]
+    if codes:
+        parts.append("/".join(codes))
+    return " · ".join(parts) or "—"

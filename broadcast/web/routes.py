@@ -12,6 +12,7 @@ from broadcast.web import (
     bulletins,
     delivery,
     emergency,
+    locations,
     monitor,
     notifications,
     schedule,
@@ -19,5 +20,6 @@ from broadcast.web import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, bulletins, schedule, emergency, monitor, admin, delivery, voices, batch, asrun, notifications):
+for module in (auth, bulletins, schedule, emergency, monitor, admin, locations, delivery, voices, batch, asrun,
+               notifications):
     router.include_router(module.router)

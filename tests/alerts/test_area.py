@@ -132,12 +132,18 @@ def test_area_desc_is_not_used_when_the_area_has_shapes_or_codes(session: Sessio
     ("95,106.5 21.8,106.8 22,106.8 95,106.5", "polygon point 1: latitude 95 is outside −90…90"),
     ("21.8,186.5 21.8,106.8 22,106.8 21.8,186.5", "polygon point 1: longitude 186.5 is outside −180…180"),
     ("21.8,106.5 22,106.8 21.8,106.5", "at least 3 different points"),
-    ("21.8,106.5 22.0,106.8 21.8,106.8 22.0,106.5 21.8,106.5", "polygon is not a simple area: Self-intersection"),
     ("21.8,106.5 21.9,106.6 22.0,106.7 21.8,106.5", "polygon encloses no area"),
 ])
 def test_invalid_polygon_text_is_refused_with_a_clear_message(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_cap_polygon(text)
+
+
+def test_a_self_crossing_polygon_is_kept_and_both_lobes_count(session: Session) -> None:
+    # A figure-eight crossing at (21.875, 106.845): its west lobe holds Hoàng Đồng, its east lobe Mẫu Sơn.
+    bowtie = parse_cap_polygon("21.80,106.70 21.95,106.99 21.80,106.99 21.95,106.70 21.80,106.70")
+    assert _codes(match_stations(session, [CapArea("", polygons=(bowtie,))])) == [
+        ("xa-hoang-dong", "polygon", False), ("xa-mau-son", "polygon", False)]
 
 
 def test_polygons_are_closed_and_circles_parsed() -> None:

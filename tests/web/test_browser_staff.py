@@ -246,7 +246,8 @@ def _pages_for(staff: Staff) -> list[str]:
     pages += sorted(set(staff.page.locator("a[href^='/placements/']").evaluate_all(
         "as => as.map(a => a.getAttribute('href'))")))[:2]
     if staff.name == "admin":
-        pages += ["/admin/lexicon", "/admin/audit", "/admin/users", "/admin/stations"]
+        pages += ["/admin/lexicon", "/admin/audit", "/admin/users", "/admin/stations", "/admin/stations/xa-a/location",
+                  "/admin/stations/locations/import"]
     return pages
 
 
