@@ -105,8 +105,8 @@ def test_not_xml_and_bad_polygons_are_refused(app_client: TestClient, runtime, l
     admin = login(app_client, located.admin)
     assert "well-formed" in _post(app_client, b"<alert>", admin).json()["detail"]
     assert "empty" in _post(app_client, b"", admin).json()["detail"]
-    crossing = "21.80,106.55 22.02,106.80 21.80,106.80 22.02,106.55 21.80,106.55"
-    reply = _post(app_client, samples.flood_warning("VN-BOWTIE", polygon=crossing), admin)
+    off_the_map = "21.80,106.55 95.02,106.80 21.80,106.80 21.80,106.55"
+    reply = _post(app_client, samples.flood_warning("VN-OFFMAP", polygon=off_the_map), admin)
     assert reply.status_code == 422 and "polygon" in reply.json()["detail"]
     assert _counts(runtime) == (0, 0, 0)
 
