@@ -347,17 +347,18 @@ def station_playlist(session: Session, station: Station, start: datetime, end: d
     return [(item, bulletin, asset) for item, bulletin, asset in rows]
 
 
-def cancel_placement(session: Session, user: User, placement: Placement, reason: str = "",
+def cancel_placement(session: Session, user: User | None, placement: Placement, reason: str = "",
                      now: datetime | None = None, grace_s: int = DEFAULT_GRACE_S) -> int:
     """Cancel the placement's occurrences that have not played yet on the user's own stations; returns how
     many were cancelled. The placement counts as cancelled once nothing of it is left scheduled anywhere, so
-    an editor of one station cannot take another station's occurrences off air."""
+    an editor of one station cannot take another station's occurrences off air. ``user`` None is the service
+    itself acting on a sender's CAP Cancel (every station)."""
     if placement.cancelled_at is not None:
         raise InvalidInput("this placement is already cancelled")
     now = now or utcnow()
     pending = list(session.exec(select(PlaylistItem).where(PlaylistItem.placement_id == placement.id,
                                                            PlaylistItem.status == ItemStatus.scheduled)).all())
-    allowed = station_ids_for(session, user)
+    allowed = station_ids_for(session, user) if user is not None else None
     items = [i for i in pending if allowed is None or i.station_id in allowed]
     if pending and not items:
         raise Forbidden("none of this placement's occurrences are on your stations")
