@@ -12,7 +12,7 @@ from broadcast.errors import Conflict, InvalidInput, NotFound, ServiceError
 from broadcast.models import Bulletin, Placement, PlacementMode
 from broadcast.services import bulletins as svc
 from broadcast.services import directory, placements
-from broadcast.services.schedule_view import station_week
+from broadcast.services.schedule_view import station_week, stations_week
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
 from broadcast.web.messages import say
@@ -159,3 +159,19 @@ def week(ctx: Web, station: str = "", start: str = "") -> HTMLResponse:
     return render(ctx, "schedule/week.html", stations=stations, station=chosen, days=days, first=first,
                   prev=(first - timedelta(days=7)).isoformat(), next=(first + timedelta(days=7)).isoformat(),
                   today=_today(ctx))
+
+
+@router.get("/week/stations", response_class=HTMLResponse)
+def stations_grid(ctx: Web, area: str = "", start: str = "") -> HTMLResponse:
+    """Many stations' week side by side (a district, or every station the user sees): rows are stations,
+    columns days, cells what plays — for a district or province officer who looks after many communes."""
+    stations = directory.visible_stations(ctx.session, ctx.user)
+    groups = directory.by_district(stations)
+    if area and area not in groups:
+        raise NotFound(f"unknown station(s): {area}")
+    shown = groups[area] if area else stations
+    first = i18n.form_day(start) or _today(ctx)
+    weeks = stations_week(ctx.session, shown, first)
+    return render(ctx, "schedule/grid.html", groups=list(groups), area=area, stations=shown, weeks=weeks,
+                  first=first, days=[first + timedelta(days=n) for n in range(7)], today=_today(ctx),
+                  prev=i18n.day_vi(first - timedelta(days=7)), next=i18n.day_vi(first + timedelta(days=7)))

@@ -248,7 +248,7 @@ def _pages_for(staff: Staff) -> list[str]:
     staff.goto("/bulletins")
     links = staff.page.locator("main a[href^='/bulletins/']").evaluate_all("as => as.map(a => a.getAttribute('href'))")
     details = sorted({h for h in links if re.fullmatch(r"/bulletins/\d+", h)})[:6]
-    pages = ["/", "/bulletins", "/bulletins/new", "/week", "/emergency", "/receivers", "/reports", "/asrun",
+    pages = ["/", "/bulletins", "/bulletins/new", "/week", "/week/stations", "/emergency", "/receivers", "/reports", "/asrun",
              "/notifications", "/batch", *details, *(d + "/edit" for d in details[:2]),
              *(d + "/schedule" for d in details[:2])]
     staff.goto("/asrun")
@@ -272,8 +272,8 @@ def test_every_page_speaks_vietnamese_for_every_role(people, site: Site, tmp_pat
                 staff.page.set_viewport_size(viewport)
                 text = staff.page.evaluate("document.body.innerText")
                 if viewport is DESKTOP:  # the header shows the whole name and role on a desktop
-                    assert staff.page.evaluate("document.querySelector('header .who span').scrollWidth <= "
-                                               "document.querySelector('header .who span').clientWidth"), path
+                    assert staff.page.evaluate("document.querySelector('#who').scrollWidth <= "
+                                               "document.querySelector('#who').clientWidth"), path
                 words = SCAN.findall(text)
                 if path == "/admin/stations":  # the admin types station codes there: they are shown as typed
                     words = [w for w in words if w not in CODES[:3]]
