@@ -248,8 +248,8 @@ def _pages_for(staff: Staff) -> list[str]:
     staff.goto("/bulletins")
     links = staff.page.locator("main a[href^='/bulletins/']").evaluate_all("as => as.map(a => a.getAttribute('href'))")
     details = sorted({h for h in links if re.fullmatch(r"/bulletins/\d+", h)})[:6]
-    pages = ["/", "/bulletins", "/bulletins/new", "/week", "/week/stations", "/emergency", "/receivers", "/reports", "/asrun",
-             "/notifications", "/batch", *details, *(d + "/edit" for d in details[:2]),
+    pages = ["/", "/bulletins", "/bulletins/new", "/week", "/week/stations", "/emergency", "/receivers", "/reports",
+             "/asrun", "/notifications", "/batch", *details, *(d + "/edit" for d in details[:2]),
              *(d + "/schedule" for d in details[:2])]
     staff.goto("/asrun")
     pages += sorted(set(staff.page.locator("a[href^='/placements/']").evaluate_all(
