@@ -218,6 +218,8 @@ FLASH = {
     "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
     "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",
     "locations_imported": "Đã nhập vị trí các đài từ tệp.",
+    "alert_received": "Đã nhận cảnh báo.", "alert_duplicate": "Cảnh báo này đã nhận trước đó; không có gì thay đổi.",
+    "alert_placed": "Đã duyệt cảnh báo và gửi lệnh phát ngay tới các cụm loa trong vùng cảnh báo.",
 }
 
 
