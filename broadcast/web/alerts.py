@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import select
+from sqlmodel import col, select
 
 from broadcast.alerts import cap, drafts, intake, records, svgmap
 from broadcast.errors import InvalidInput, ServiceError
-from broadcast.models import AudioAsset, Bulletin, CapAlertRecord, Role, Station
+from broadcast.models import AudioAsset, Bulletin, CapAlertRecord, PlaylistItem, Role, Station
 from broadcast.schedule.clock import clock_for
 from broadcast.services import bulletins, repacking, versions
 from broadcast.web import i18n
@@ -121,10 +121,14 @@ def _detail(ctx: WebCtx, alert_id: int, error: i18n.Message | None = None, statu
                                                         CapAlertRecord.msg_type == "Cancel")).all()
     cancel_notes = [cap.parse(c.raw_xml.encode("utf-8")).note for c in cancels]
     refers_to = session.get(CapAlertRecord, record.refers_to_id) if record.refers_to_id else None
+    aired = list(session.exec(select(PlaylistItem, Station).join(Station, col(Station.id) == PlaylistItem.station_id)
+                              .where(PlaylistItem.bulletin_id == (record.bulletin_id or -1))
+                              .order_by(col(PlaylistItem.starts_at), col(PlaylistItem.id))).all())
     expired = record.expires is not None and record.expires <= clock_for(ctx.settings).now()
     return render(ctx, "alerts/detail.html", status_code=status_code, a=record, alert=parsed, info=info,
                   in_vietnamese=in_vietnamese, matched=matched, map=area_map, bulletin=bulletin, error=error,
-                  labels=labels(), cancel_notes=cancel_notes, refers_to=refers_to, expired=expired, **review)
+                  labels=labels(), cancel_notes=cancel_notes, refers_to=refers_to, expired=expired, aired=aired,
+                  **review)
 
 
 @router.get("/{alert_id}", response_class=HTMLResponse)

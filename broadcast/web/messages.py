@@ -264,6 +264,8 @@ AUDIT_GROUPS = {"bulletin": "Bản tin", "placement": "Lịch phát", "emergency
                 "user": "Tài khoản", "station": "Đài", "receiver": "Cụm loa", "demo": "Dữ liệu mẫu"}
 OBJECTS = {"bulletin": "bản tin", "user": "tài khoản", "station": "đài", "receiver": "cụm loa",
            "lexicon": "mục từ điển", "placement": "lịch phát"}
+AUDIT_GROUPS["alert"] = "Cảnh báo CAP"
+OBJECTS["capalert"] = "cảnh báo CAP"
 
 
 def occurrences_vi(rest: str) -> str:

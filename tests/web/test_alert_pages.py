@@ -103,6 +103,8 @@ def test_upload_review_page_map_banner_notification_and_approve_and_play_now(  #
     assert "CẢNH BÁO THIÊN TAI CHỜ DUYỆT" not in approver.get("/").text
     after = approver.get(f"/alerts/{alert_id}")
     assert "Đã duyệt và phát" in visible_text(after.text)
+    assert visible_text(after.text).count("Đã xếp lịch") == 2  # what airs: one occurrence per covered station
+    _no_english(after.text)
     _no_english(approver.get("/alerts").text)
     admin, _ = web_client(located.admin)
     _no_english(admin.get("/admin/audit").text)
