@@ -12,12 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
 from broadcast.api.receiver import LastSeen
 from broadcast.web.delivery import POLL_S
-from tests.conftest import start_server
+from tests.alerts import cap_samples as samples
+from tests.conftest import login, start_server
 from tests.receiver.support import ReceiverProcess, enrol
 from tests.web.conftest import SCREENSHOTS, Site, make_province
 from tests.web.test_browser import DESKTOP, PHONE, Staff, _bulletin_id, people  # noqa: F401  (the fixture is used by name)
@@ -266,6 +268,11 @@ def _pages_for(staff: Staff) -> list[str]:
     staff.goto("/asrun")
     pages += sorted(set(staff.page.locator("a[href^='/placements/']").evaluate_all(
         "as => as.map(a => a.getAttribute('href'))")))[:2]
+    if staff.name != "editor":
+        staff.goto("/alerts")
+        pages.append("/alerts")
+        pages += sorted(set(staff.page.locator("main a[href^='/alerts/']").evaluate_all(
+            "as => as.map(a => a.getAttribute('href'))")))[:2]
     if staff.name == "admin":
         pages += ["/admin/lexicon", "/admin/audit", "/admin/users", "/admin/stations", "/admin/stations/xa-a/location",
                   "/admin/stations/locations/import"]
@@ -274,6 +281,10 @@ def _pages_for(staff: Staff) -> list[str]:
 
 def test_every_page_speaks_vietnamese_for_every_role(people, site: Site, tmp_path: Path) -> None:  # noqa: F811
     _approved_recording(people, "Tin ghi âm để kiểm tra chữ", ["xa-a"], tmp_path)
+    with httpx.Client(base_url=site.url, timeout=30) as http:  # a CAP warning, so its page is scanned too
+        sent = http.post("/api/v1/alerts", content=samples.flood_warning("VN-SCAN-1"),
+                         headers={**login(http, "admin"), "Content-Type": "application/xml"})
+        assert sent.status_code == 201, sent.text
     found: dict[str, set[str]] = {}
     for role in ("editor", "approver", "admin"):
         staff: Staff = people(role)
