@@ -202,6 +202,8 @@ SERVICE_ERRORS: list[tuple[str, str]] = [
     (r"^confirm that you have read and approve this emergency content$",
      "Hãy đánh dấu xác nhận rằng bạn đã đọc và duyệt nội dung khẩn cấp này."),
     (r"^the password you re-entered is wrong$", "Mật khẩu nhập lại không đúng."),
+    (r"^too many failed attempts; try again later$",
+     "Đã nhập sai mật khẩu quá nhiều lần. Hãy chờ một lúc rồi thử lại."),
     (r"^only an approver or an admin can cancel an emergency broadcast$",
      "Chỉ người duyệt tin hoặc quản trị mới được hủy phát khẩn cấp."),
     (r"^no emergency broadcast (?P<a>\d+)$", "Không có lượt phát khẩn cấp số {a}."),
