@@ -70,7 +70,7 @@ def reports_page(ctx: Web, since: str = "", until: str = "", station: str = "") 
 @router.get("/reports.csv")
 def reports_csv(ctx: Web, since: str = "", until: str = "", station: str = "") -> Response:
     first, last, _start, _end, rows = _report_rows(ctx, since, until, station)
-    body = reports.to_csv(rows, first, last)
+    body = reports.to_csv(rows, i18n.day_text(first), i18n.day_text(last))  # days as ngày/tháng/năm
     name = f"bao-cao-phat-thanh_{first}_{last}{'_' + station if station else ''}.csv"
     return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -254,6 +254,8 @@ def _pages_for(staff: Staff) -> list[str]:
     staff.goto("/asrun")
     pages += sorted(set(staff.page.locator("a[href^='/placements/']").evaluate_all(
         "as => as.map(a => a.getAttribute('href'))")))[:2]
+    if staff.name != "editor":
+        pages.append("/alerts")
     if staff.name == "admin":
         pages += ["/admin/lexicon", "/admin/audit", "/admin/users", "/admin/stations", "/admin/stations/xa-a/location",
                   "/admin/stations/locations/import"]

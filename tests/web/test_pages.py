@@ -411,6 +411,7 @@ def test_receivers_and_reports(web_client, world: World, runtime) -> None:
     # approval needs the audio, so the aired occurrence has its real length
     assert rows["xa-a"][5:8] == ["1", "1", rows["xa-a"][7]] and float(rows["xa-a"][7]) > 0.0
     assert rows["xa-b"][5:7] == ["0", "0"]
+    assert re.fullmatch(r"01/\d\d/\d{4}", rows["xa-a"][3]) and re.fullmatch(r"\d\d/\d\d/\d{4}", rows["xa-a"][4])
     report = approver.get("/reports").text
     assert 'id="fig-online">1 / 2' in report
     assert approver.get("/reports?since=2025-02-10&until=2025-01-01").status_code == 422
