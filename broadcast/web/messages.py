@@ -18,7 +18,7 @@ STATUS = {
 VERSION_STATE = {"draft": "Nháp", "pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Bị từ chối",
                  "superseded": "Đã thay bằng phiên bản mới"}
 PRIORITY = {"normal": "Thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
-ROLE = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Duyệt tin"}
+ROLE = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Duyệt tin", "intake": "Máy gửi cảnh báo"}
 ITEM_STATUS = {"scheduled": "Đã xếp lịch", "played": "Đã phát", "missed": "Bỏ lỡ", "skipped": "Bỏ qua",
                "failed": "Lỗi phát", "cancelled": "Đã hủy"}
 MODE = {"slot": "Theo khung giờ", "at": "Giờ chính xác", "now": "Phát ngay"}
