@@ -82,6 +82,26 @@ class Settings(BaseSettings):
     smtp_from: str = Field("truyen-thanh@localhost", description="The From: address of notification e-mail.")
     smtp_timeout_s: float = Field(10.0, gt=0, le=120)
 
+    # CAP 1.2 alerts (issue 16): see docs/alerts.md.
+    cap_webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of the alert webhook "
+                                                 "(X-Broadcast-Signature: sha256=<hex>); empty: webhook off.")
+    cap_signature: str = Field("off", pattern="^(off|optional|required)$",
+                               description="XML signature of CAP alerts: off | optional (checked when present) "
+                               "| required")
+    cap_signature_cert: Path | None = Field(None, description="PEM certificate of the trusted alert signer.")
+    cap_auto_approve_senders: str = Field("", description="Comma-separated CAP <sender> values whose "
+                                          "Alert + Extreme + Immediate messages are approved without a person.")
+    cap_feed_urls: str = Field("", description="Comma-separated Atom/RSS feeds of CAP alerts to poll.")
+    cap_feed_interval_s: int = Field(120, ge=5, le=24 * 3600, description="How often to poll the CAP feeds.")
+
+    @property
+    def cap_trusted_senders(self) -> set[str]:
+        return {s.strip() for s in self.cap_auto_approve_senders.split(",") if s.strip()}
+
+    @property
+    def cap_feeds(self) -> list[str]:
+        return [u.strip() for u in self.cap_feed_urls.split(",") if u.strip()]
+
     @field_validator("s3_bucket")
     @classmethod
     def _s3_client_installed(cls, value: str) -> str:

@@ -61,6 +61,7 @@ BOUNDARY_JOB = "publish-boundary"
 PUSH_RETRY_JOB = "push-retry"
 MIRROR_JOB = "mirror"
 NOTIFY_JOB = "notify"
+CAP_JOB = "cap-alerts"
 LEDGER_KEEP = timedelta(days=2)
 ORPHAN_AGE = timedelta(hours=1)
 SYNTHESIS_BUDGET_S = 50.0
@@ -280,6 +281,28 @@ def run_notify(db_key: str) -> None:
         log.info("notifications: %d new, %d e-mailed", added, sent)
 
 
+def run_cap(db_key: str) -> None:
+    """CAP alerts (issue 16): poll the configured feeds that are due; approve the drafts the auto-approval
+    setting allows once their audio is made. Touches nothing when neither is configured."""
+    jobs = _context(db_key)
+    settings = jobs.deps.settings
+    if settings.cap_feeds:
+        from broadcast.alerts.feed_poll import poll_all
+
+        for result in poll_all(jobs.deps.engine, settings, jobs.clock.now(), settings.default_voice):
+            if result.taken:
+                log.info("CAP feed %s: %d new alert(s)", result.url, len(result.taken))
+                jobs.wake_synthesis()
+    if settings.cap_trusted_senders:
+        from broadcast.alerts.drafts import auto_approve_ready
+
+        with session_scope(jobs.deps.engine) as session:
+            approved = auto_approve_ready(session, settings.cap_trusted_senders, jobs.clock.now())
+        if approved:
+            log.warning("CAP alerts %s approved automatically (trusted sender setting)", approved)
+            jobs.wake_publication()
+
+
 def run_housekeeping(db_key: str) -> None:
     """Forget old ledger rows (the unique key only matters around a run's own time); remove orphan media."""
     jobs = _context(db_key)
@@ -323,6 +346,7 @@ JOB_SPECS = (
     JobSpec(MIRROR_JOB, run_mirror, 60),
     JobSpec(HOUSEKEEPING_JOB, run_housekeeping, 3600),
     JobSpec(NOTIFY_JOB, run_notify, 15),
+    JobSpec(CAP_JOB, run_cap, 5),
 )
 
 

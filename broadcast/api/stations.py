@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
@@ -93,6 +93,66 @@ def create_station(body: StationCreate, user: AdminUser, session: SessionDep) ->
     station = stations.create_station(session, body.code, body.name, body.province, body.district, body.timezone)
     audit.record(session, user, "station.create", "station", station.id, station.code)
     return _public(session, station)
+
+
+# --- location, for CAP warning areas (issue 16) --------------------------------------------------------------
+
+
+class LocationIn(BaseModel):
+    """The station's whole location; a field left out or null clears it."""
+
+    lat: float | None = Field(None, examples=[21.885], description="WGS 84 latitude of a point (with lon)")
+    lon: float | None = Field(None, examples=[106.735], description="WGS 84 longitude of a point (with lat)")
+    area: dict[str, Any] | None = Field(None, description="GeoJSON Polygon or MultiPolygon, [longitude, latitude]")
+    province_code: str = Field("", max_length=8, examples=["20"], description="Registry code, 2 digits")
+    district_code: str = Field("", max_length=8, examples=["178"], description="Registry code, 3 digits")
+    commune_code: str = Field("", max_length=8, examples=["06202"], description="Registry code, 5 digits")
+
+
+class LocationPublic(LocationIn):
+    station: str
+
+
+class LocationsImported(BaseModel):
+    updated: list[str] = Field(description="Codes of the stations whose location the file set")
+
+
+def _location_public(station: Station) -> LocationPublic:
+    from broadcast.services.station_location import location_dict
+
+    return LocationPublic(station=station.code, **location_dict(station))
+
+
+@router.post("/locations/import", response_model=LocationsImported)
+def import_locations(user: AdminUser, session: SessionDep,
+                     file: Annotated[UploadFile, File(description="GeoJSON FeatureCollection or CSV "
+                                                      "(code, lat, lon, province_code, district_code, "
+                                                      "commune_code)")]) -> LocationsImported:
+    """Set many stations' locations from one file, all or nothing: a 422 lists every bad row."""
+    from broadcast.services.location_import import MAX_FILE_BYTES
+    from broadcast.services.location_import import import_locations as run_import
+
+    data = file.file.read(MAX_FILE_BYTES + 1)
+    updated = run_import(session, data, file.filename or "")
+    audit.record(session, user, "station.locations_import", "station", None,
+                 f"{file.filename or '—'} · {len(updated)}")
+    return LocationsImported(updated=[s.code for s in updated])
+
+
+@router.get("/{code}/location", response_model=LocationPublic)
+def read_location(code: str, user: CurrentUser, session: SessionDep) -> LocationPublic:
+    return _location_public(_visible_station(session, user, code))
+
+
+@router.put("/{code}/location", response_model=LocationPublic)
+def set_location(code: str, body: LocationIn, user: AdminUser, session: SessionDep) -> LocationPublic:
+    """Replace the station's point, area polygon and registry codes (admins); checked before storing."""
+    from broadcast.services.station_location import Location, location_summary
+    from broadcast.services.station_location import set_location as store
+
+    station = store(session, stations.get_station(session, code), Location(**body.model_dump()))
+    audit.record(session, user, "station.location", "station", station.id, location_summary(station))
+    return _location_public(station)
 
 
 @router.get("/{code}", response_model=StationPublic)

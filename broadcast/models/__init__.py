@@ -1,5 +1,6 @@
 """All tables; importing this module registers them on ``SQLModel.metadata``."""
 
+from .alerts import CapAlertRecord, CapFeedState
 from .content import AudioAsset, Bulletin, BulletinStation, BulletinStatus, BulletinVersion, Priority, VersionState
 from .core import (
     AuditLog,
@@ -22,6 +23,7 @@ from .types import UTCDateTime, utcnow
 
 __all__ = [
     "AudioAsset", "AuditLog", "AuthToken", "Bulletin", "BulletinStation", "BulletinStatus", "BulletinVersion",
+    "CapAlertRecord", "CapFeedState",
     "DeliveryStatus",
     "EventKind", "ItemStatus", "JobRun", "LexiconEntry", "LoginAttempt", "ManifestState", "MirrorObject",
     "Notification",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from .types import UTCDateTime, enum_type, utcnow
@@ -14,6 +15,7 @@ class Role(StrEnum):
     admin = "admin"
     editor = "editor"
     approver = "approver"
+    intake = "intake"  # a machine account that may only post CAP alerts (POST /api/v1/alerts); no web pages
 
 
 class Station(SQLModel, table=True):
@@ -30,6 +32,14 @@ class Station(SQLModel, table=True):
     push_url: str | None = Field(default=None, max_length=500)
     push_secret: str | None = Field(default=None, max_length=200)
     default_voice: str | None = Field(default=None, max_length=64, description="Voice profile; none: province's")
+    # Location, for matching warning areas (CAP alerts): a point, an area polygon (GeoJSON geometry text,
+    # Polygon or MultiPolygon, lon/lat) and the state registry's administrative codes. All optional.
+    lat: float | None = None
+    lon: float | None = None
+    area_geojson: str | None = Field(default=None, sa_type=Text)
+    province_code: str = Field(default="", max_length=8, index=True)
+    district_code: str = Field(default="", max_length=8, index=True)
+    commune_code: str = Field(default="", max_length=8, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -30,7 +30,16 @@ from broadcast.receiver import SOFTWARE_VERSION
 from broadcast.receiver.clock import Clock, boot_id
 from broadcast.receiver.decisions import DecisionLog
 from broadcast.receiver.media import FetchResult, MediaCache
-from broadcast.receiver.playout import Player, order, pending, plan, process_start_time, stop_orphan, wants_interrupt
+from broadcast.receiver.playout import (
+    Player,
+    order,
+    pending,
+    plan,
+    process_start_time,
+    stop_orphan,
+    wants_interrupt,
+    withdrawn,
+)
 from broadcast.receiver.store import (
     AgentState,
     Event,
@@ -545,6 +554,16 @@ class Agent:
                                                         play_at=item.play_at)
                 self.decide("playout", "interrupt", item.id, f"by emergency item {emergency.id}")
                 log.info("item=%s interrupted by emergency item=%s", item.id, emergency.id)
+                return
+            with self.store.lock:
+                gone = withdrawn(item, self.manifest, self.clock.now())
+            if gone:
+                Player.stop(process)
+                self.record("skipped", item, f"withdrawn by the service while playing (cancelled); stopped after "
+                                             f"{time.monotonic() - started:.1f} s", event_id=f"skipped-{item.id}",
+                            ledger="skipped", started_at=now)
+                self.decide("playout", "withdrawn", item.id, "no longer in the manifest")
+                log.info("item=%s withdrawn by the service while playing: stopped", item.id)
                 return
         elapsed = time.monotonic() - started
         if status == 0:

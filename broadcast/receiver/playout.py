@@ -8,6 +8,8 @@ The rules (docs/receiver.md, "Playout rules"):
 * An emergency interrupts anything that is not an emergency. The interrupted item plays again *from the
   start* after the emergency if it is still within the late tolerance of its ``play_at``; otherwise it is
   skipped and reported. Items that fell due meanwhile follow the same rule.
+* An item the service withdraws while it plays (cancelled: e.g. a warning's sender cancelled it) stops: a
+  newer manifest no longer lists it although it could still start (before its ``valid_until``).
 * Every item plays at most once. One that was cut off by the agent stopping (power cut, kill, upgrade) is
   not replayed after the restart; it is reported as skipped.
 """
@@ -91,6 +93,18 @@ def wants_interrupt(current: ManifestItem, manifest: Manifest | None, ledger: Ma
         return None
     decided = plan(manifest, ledger, now, late_tolerance, is_ready)
     return decided.play if decided.play is not None and decided.play.priority == "emergency" else None
+
+
+WITHDRAW_MARGIN = timedelta(seconds=5)
+
+
+def withdrawn(current: ManifestItem, manifest: Manifest | None, now: datetime) -> bool:
+    """The service took ``current`` off the air while it plays: the manifest held now no longer lists it,
+    although it could still start. (Items also leave manifests once past their ``valid_until``, their
+    latest start, so absence means nothing after that; the margin keeps clock skew from cutting one.)"""
+    if manifest is None or any(i.id == current.id for i in manifest.items):
+        return False
+    return current.valid_until is None or now < current.valid_until - WITHDRAW_MARGIN
 
 
 def process_start_time(pid: int) -> str | None:

@@ -25,6 +25,7 @@ from broadcast.services import audit
 from broadcast.services.accounts import create_user
 from broadcast.services.placements import place
 from broadcast.services.receivers import create_receiver
+from broadcast.services.station_location import Location, set_location
 from broadcast.services.stations import create_station
 from broadcast.services.versions import seeded_approved_version
 
@@ -33,6 +34,27 @@ DEMO_COMMUNES = [
     ("xa-tan-thanh", "Đài truyền thanh xã Tân Thanh", "Huyện Văn Lãng"),
     ("xa-mau-son", "Đài truyền thanh xã Mẫu Sơn", "Huyện Lộc Bình"),
 ]
+# Where the demo communes are (approximate, for trying CAP area matching): a point, a small area polygon
+# (GeoJSON, lon/lat) and registry-style codes (Lạng Sơn "20"; districts 178 TP Lạng Sơn, 182 Văn Lãng,
+# 188 Lộc Bình; illustrative commune codes). A flood polygon over the Kỳ Cùng valley west of longitude
+# 106.80 covers Hoàng Đồng and Tân Thanh but not Mẫu Sơn (tests/alerts/geo_fixtures.py).
+DEMO_LOCATIONS: dict[str, dict[str, object]] = {
+    "xa-hoang-dong": {
+        "lat": 21.885, "lon": 106.735, "province_code": "20", "district_code": "178", "commune_code": "06202",
+        "area": {"type": "Polygon", "coordinates": [[[106.70, 21.86], [106.77, 21.86], [106.78, 21.89],
+                                                     [106.76, 21.91], [106.71, 21.91], [106.70, 21.86]]]},
+    },
+    "xa-tan-thanh": {
+        "lat": 21.950, "lon": 106.620, "province_code": "20", "district_code": "182", "commune_code": "06277",
+        "area": {"type": "Polygon", "coordinates": [[[106.58, 21.92], [106.66, 21.92], [106.67, 21.95],
+                                                     [106.65, 21.98], [106.59, 21.98], [106.58, 21.92]]]},
+    },
+    "xa-mau-son": {
+        "lat": 21.855, "lon": 106.945, "province_code": "20", "district_code": "188", "commune_code": "06436",
+        "area": {"type": "Polygon", "coordinates": [[[106.90, 21.82], [106.99, 21.82], [106.99, 21.89],
+                                                     [106.95, 21.90], [106.90, 21.88], [106.90, 21.82]]]},
+    },
+}
 DEMO_TEXT = (
     "Kính thưa bà con nhân dân!\n"
     "Thực hiện Kế hoạch số 45/KH-UBND của UBND xã về chuyển đổi số năm 2025, từ ngày 15/3 đến hết 30/4, "
@@ -60,6 +82,7 @@ def seed(session: Session, templates_dir, with_demo: bool = True) -> DemoSeed:  
     stations = []
     for code, name, district in DEMO_COMMUNES:
         station = create_station(session, code, name, province="Lạng Sơn", district=district)
+        set_location(session, station, Location(**DEMO_LOCATIONS[code]))  # type: ignore[arg-type]
         apply_template(session, station, template)
         _, token = create_receiver(session, station, f"Cụm loa trung tâm {name.rsplit(' xã ', 1)[-1]}")
         result.receiver_tokens[code] = token

@@ -17,6 +17,7 @@ from broadcast.schedule import templates as slot_templates
 from broadcast.services import accounts, audit, directory, lexicon_changes, receivers, stations
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
+from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute, prefix="/admin")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -95,7 +96,8 @@ def _users_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: int
                 created: tuple[str, str] | None = None) -> HTMLResponse:
     return render(ctx, "admin/users.html", status_code=status_code, rows=directory.list_users(ctx.session),
                   stations=directory.visible_stations(ctx.session, ctx.user), error=error, created=created,
-                  roles=[Role.editor, Role.approver, Role.admin])  # least privilege first (and preselected)
+                  # least privilege first (and preselected); intake: a warning centre's machine account
+                  roles=[Role.editor, Role.approver, Role.admin, Role.intake])
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -134,7 +136,7 @@ def _email(value: str) -> str | None:
     if not value:
         return None
     if not EMAIL_RE.fullmatch(value):
-        raise InvalidInput(f"Địa chỉ thư điện tử “{value}” không hợp lệ.")
+        raise InvalidInput(say("email_invalid", email=value))
     return value
 
 

@@ -6,12 +6,14 @@ from fastapi import APIRouter
 
 from broadcast.web import (
     admin,
+    alerts,
     asrun,
     auth,
     batch,
     bulletins,
     delivery,
     emergency,
+    locations,
     monitor,
     notifications,
     schedule,
@@ -19,5 +21,6 @@ from broadcast.web import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, bulletins, schedule, emergency, monitor, admin, delivery, voices, batch, asrun, notifications):
+for module in (auth, bulletins, schedule, emergency, monitor, admin, locations, delivery, voices, batch, asrun,
+               notifications, alerts):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Warnings from outside (CAP 1.2 alerts): intake, parsing, the warned area's stations, drafts."""
