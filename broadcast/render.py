@@ -134,7 +134,7 @@ def render_speech(
 
     A bulletin longer than ``part_seconds`` is spoken, levelled and encoded part by part (each part meets
     the loudness target and the true-peak ceiling on its own, the intro before the first and the outro
-    after the last), and the MP3 streams are joined; the joined file is measured again as it decodes.
+    after the last), and the MP3 streams are joined; the whole is measured from the parts' decoded audio.
 
     Raises ValueError when there is nothing to speak and ``EngineError`` when no engine of the chain
     could speak a sentence.
@@ -148,6 +148,7 @@ def render_speech(
     parts = split_into_parts(texts, profile, part_seconds)
     rendered: list[RenderedAudio] = []
     mp3 = bytearray()
+    step_energy: list[np.ndarray] = []
     speakers: list[dict[str, str]] = []
     for index, part in enumerate(parts):
         grouped, engine_names, part_speakers = _speak_part(part, profile, engines, cache, state, rate)
@@ -166,11 +167,14 @@ def render_speech(
             outro=profile.sound_source("outro") if last else None,
             gap_s=profile.gap_after_intro_ms / 1000,
         )
-        part_audio = master(programme, settings, engine_names)
+        part_audio = master(programme, settings, engine_names, step_energy)
         mp3 += part_audio.mp3  # keep the bytes once, the figures without them
         rendered.append(replace(part_audio, mp3=b""))
         del speech, grouped, programme, part_audio
     if not rendered:
         raise ValueError("the engines produced no audible speech")
-    whole = replace(rendered[0], mp3=bytes(mp3)) if len(rendered) == 1 else join_parts(mp3, rendered, settings)
+    if len(rendered) == 1:
+        whole = replace(rendered[0], mp3=bytes(mp3))
+    else:
+        whole = join_parts(mp3, rendered, step_energy, settings)
     return replace(whole, speakers=speakers, fallbacks=dict(state.reasons))

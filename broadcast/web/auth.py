@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from broadcast.alerts import records as alert_records
 from broadcast.api.deps import RuntimeDep
 from broadcast.db import session_scope
 from broadcast.models import Role
@@ -38,6 +39,7 @@ from broadcast.web.core import (
     secure_cookies,
     templates,
 )
+from broadcast.web.messages import say
 
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=WebRoute)
@@ -88,7 +90,7 @@ async def login(request: Request, runtime: RuntimeDep, username: Annotated[str, 
                 next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not csrf_token or not hmac.compare_digest(cookie, csrf_token):
-        return _login_page(request, runtime, "Biểu mẫu đăng nhập đã cũ. Hãy thử lại.", username, _safe_next(next),
+        return _login_page(request, runtime, say("login_stale"), username, _safe_next(next),
                            status_code=403)
     client = request.client.host if request.client else ""
     secret, failures, delay = await run_in_threadpool(_attempt, runtime, username, password, client)
@@ -97,9 +99,9 @@ async def login(request: Request, runtime: RuntimeDep, username: Annotated[str, 
         await asyncio.sleep(delay)
     if secret is None:
         log.warning("failed web login for %r from %s (%d in a row)", username[:64], client, failures + 1)
-        message = "Sai tên đăng nhập hoặc mật khẩu."
+        message = say("login_wrong")
         if failures + 1 >= accounts.THROTTLE_FREE_FAILURES:
-            message += " Đã sai nhiều lần liên tiếp: mỗi lần thử tiếp theo sẽ phải chờ lâu hơn."
+            message += say("login_throttled")
         return _login_page(request, runtime, message, username, _safe_next(next), status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, max_age=runtime.settings.token_ttl_hours * 3600, httponly=True,
@@ -122,13 +124,15 @@ def logout(ctx: WebPost) -> Response:
 def home(ctx: Web) -> HTMLResponse:
     """The dashboard: what waits for this person, and which stations are silent."""
     user, session = ctx.user, ctx.session
-    waiting = []
+    waiting, warnings = [], []
     if ctx.can_review:
         waiting = bulletins.awaiting_review(session, user)  # not written or changed by them
+        warnings = alert_records.waiting(session, user)  # CAP warnings whose draft waits for them
     mine = [b for b in bulletins.filter_bulletins(session, user, limit=200) if b.created_by == user.id][:10]
     statuses = station_statuses(session, user, timedelta(seconds=ctx.settings.receiver_offline_after_s), ctx.now())
     steps = firstrun.checklist(session) if user.role == Role.admin else []
-    return render(ctx, "home.html", waiting=waiting, mine=mine, silent=[s for s in statuses if s.silent],
+    return render(ctx, "home.html", waiting=waiting, warnings=warnings, mine=mine,
+                  silent=[s for s in statuses if s.silent],
                   station_count=len(statuses), is_editor=user.role == Role.editor,
                   first_run=steps if not all(s.done for s in steps) else [])
 
