@@ -47,7 +47,7 @@ def test_two_workers_on_postgresql_run_jobs_once_publish_and_write_last_seen(tmp
     server = start_server(runtime.settings.data_dir, {
         "BROADCAST_DATABASE_URL": live_db_url, "BROADCAST_DEMO": "false", "BROADCAST_SCHEDULER": "true",
         "BROADCAST_SCHEDULER_LEASE_S": "30", "BROADCAST_CLOCK_OFFSET_S": str(offset_for(noon))},
-        args=["--workers", "2", "--no-access-log"])
+        args=["--workers", "2", "--no-access-log"], timeout=240)  # two processes start on a shared machine
     try:
         wait_for(lambda: any(r.job_id == "publish" for r in _runs(runtime)), 60, "the first publication")
 
