@@ -48,9 +48,12 @@ from broadcast.config import Settings  # noqa: E402
 from broadcast.db import session_scope  # noqa: E402
 from broadcast.models import AudioAsset, Bulletin, BulletinStation, BulletinStatus, PlacementMode, Role  # noqa: E402
 from broadcast.runtime import Runtime  # noqa: E402
+from broadcast.schedule.service import apply_template  # noqa: E402
+from broadcast.schedule.templates import load_templates  # noqa: E402
 from broadcast.services.accounts import create_user  # noqa: E402
 from broadcast.services.placements import place  # noqa: E402
-from broadcast.services.stations import apply_template, create_receiver, create_station, load_templates  # noqa: E402
+from broadcast.services.receivers import create_receiver  # noqa: E402
+from broadcast.services.stations import create_station  # noqa: E402
 
 MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import typer
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
-from broadcast.config import Settings
+import typer
+
+if TYPE_CHECKING:  # imported when first needed: pydantic-settings costs ~0.1 s, too much for ``--help``
+    from broadcast.config import Settings
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -16,6 +18,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def load_settings() -> Settings:
     """The settings, or exit 2 naming each invalid ``BROADCAST_*`` variable."""
+    from pydantic import ValidationError
+
+    from broadcast.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:

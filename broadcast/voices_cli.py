@@ -10,7 +10,7 @@ import typer
 from broadcast.cli_common import fail, load_settings
 
 voices_app = typer.Typer(help="Voices: list them, add a Piper neural voice, remove an added one.",
-                         no_args_is_help=True)
+                         no_args_is_help=True, rich_markup_mode=None)
 
 #: Native sample rates of the built-in engines (what `voices list` shows).
 _ENGINE_RATES = {"espeak": 22050, "gtts": 24000}

@@ -28,12 +28,11 @@ from broadcast.models import (
     StationFeed,
 )
 from broadcast.protocol import ManifestItem, canonical_bytes
-from broadcast.schedule.changes import mark_changed, new_feed_row
+from broadcast.schedule.changes import new_feed_row
 
 HORIZON = timedelta(hours=24)
 MAX_FEED_AGE = timedelta(hours=1)
 LIVE_STATUSES = (ItemStatus.scheduled, ItemStatus.played)
-touch = mark_changed  # the old name, for code written before the mark moved to schedule/changes.py
 
 
 def media_url(public_url: str, sha256: str) -> str:

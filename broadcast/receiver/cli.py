@@ -8,27 +8,18 @@ import shutil
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 
-from broadcast.protocol import Enrolment, VerificationError, key_id, load_public_key_b64, verify
-from broadcast.receiver.agent import DEFAULT_PLAYER, Agent, Options
-from broadcast.receiver.store import (
-    MANIFEST_FILE,
-    STATE_FILE,
-    AlreadyRunning,
-    ReceiverConfig,
-    StateStore,
-    exclusive,
-    load_config,
-    save_config,
-)
-from broadcast.receiver.sync import USER_AGENT
+if TYPE_CHECKING:
+    from broadcast.receiver.store import ReceiverConfig
+
+# The agent, httpx, the protocol's pydantic models and the Ed25519 code are imported by the commands that use
+# them, so ``broadcast --help`` (which registers these commands) does not pay for them.
 
 receiver_app = typer.Typer(help="The receiver agent for a commune's loudspeaker cluster.", no_args_is_help=True,
-                           pretty_exceptions_enable=False)
+                           rich_markup_mode=None, pretty_exceptions_enable=False)
 
 StateOption = Annotated[Path, typer.Option("--state", help="The agent's state directory", resolve_path=True)]
 
@@ -51,6 +42,12 @@ def enrol(
     force: Annotated[bool, typer.Option(help="Start afresh: forget the cached manifest, media and reports")] = False,
 ) -> None:
     """Pin the server's signing key, check the token, and store the credentials in the state directory."""
+    import httpx
+
+    from broadcast.protocol import Enrolment, VerificationError, key_id, load_public_key_b64, verify
+    from broadcast.receiver.store import ReceiverConfig
+    from broadcast.receiver.sync import USER_AGENT
+
     server = server.rstrip("/")
     if not token.startswith("rcv_") or "." not in token:
         raise _fail("the token should look like rcv_<id>.<secret>")
@@ -98,6 +95,8 @@ def enrol(
 
 
 def _replace_config(state: Path, config: ReceiverConfig, force: bool) -> None:
+    from broadcast.receiver.store import MANIFEST_FILE, STATE_FILE, AlreadyRunning, exclusive, load_config, save_config
+
     try:
         old = load_config(state)
     except FileNotFoundError:
@@ -137,6 +136,9 @@ def run(
         help="Append every decision of the agent to this file (JSON lines), for diagnosis")] = None,
 ) -> None:
     """Run the agent: poll, verify, download, play and report until stopped (SIGTERM)."""
+    from broadcast.receiver.agent import DEFAULT_PLAYER, Agent, Options
+    from broadcast.receiver.store import AlreadyRunning, exclusive, load_config
+
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
     for noisy in ("httpx", "httpcore"):  # one line per poll would flood the journal
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -175,6 +177,9 @@ def _local(instant: datetime) -> str:
 @receiver_app.command()
 def status(state: StateOption) -> None:
     """Print what the agent knows: enrolment, the cached manifest, pending items and unsent reports."""
+    from broadcast.protocol import VerificationError, load_public_key_b64, verify
+    from broadcast.receiver.store import StateStore, load_config
+
     try:
         config = load_config(state)
     except (FileNotFoundError, ValueError) as exc:

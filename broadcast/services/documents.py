@@ -1,7 +1,8 @@
 """Uploaded files for bulletins: Word documents and plain text become bulletin text; audio is a recording.
 
 Officials write in Word, so ``.docx`` is read with python-docx (paragraphs and table rows, in order; the
-cells of a row are separated by tabs, which the normaliser's cleaner reads as comma pauses). ``.txt`` may
+cells of a row are separated by tabs, which the normaliser's cleaner reads as comma pauses, and each row
+ends like a sentence; the first Title/Heading 1 paragraph is offered as the bulletin's title). ``.txt`` may
 be in any common Vietnamese encoding (UTF-8, UTF-16, Windows-1258; detected with charset-normalizer) and
 ``.pdf`` must have a text layer (read with pypdf; a scanned page has none).
 Everything is checked before anything is stored: the kind of file, its size and, for ``.docx``, the
@@ -15,8 +16,10 @@ import io
 import re
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
+from typing import Any
 
 from broadcast.errors import InvalidInput
 
@@ -122,7 +125,71 @@ def _pdf_text(data: bytes) -> str:
 
 
 def _docx_text(data: bytes) -> str:
+    return read_docx(data).text
+
+
+_HEADING_STYLES = ("Title", "Heading 1")
+_SENTENCE_END = ".!?…:;"
+MAX_TITLE = 300
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A document's text and, for Word, its first Title/Heading 1 paragraph (the bulletin's title)."""
+
+    text: str
+    title: str | None = None
+
+
+def extract_document(data: bytes, filename: str) -> Extracted:
+    """Like :func:`extract_text`, with the title a Word document gives in its first heading."""
+    text = extract_text(data, filename)
+    title = read_docx(data).title if suffix_of(filename) == ".docx" else None
+    return Extracted(text, title)
+
+
+def _run_text(element: Any) -> str:
+    """The text of a paragraph: its runs, with line breaks and tabs as spaces (never words glued together)."""
+    parts: list[str] = []
+    for node in element.iter():
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag == "t":
+            parts.append(node.text or "")
+        elif tag in ("br", "cr", "tab"):
+            parts.append(" ")
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def _is_heading(paragraph: Any) -> bool:
+    style = paragraph.style
+    while style is not None:
+        if style.name in _HEADING_STYLES:
+            return True
+        style = style.base_style
+    return False
+
+
+def _row_line(row: Any) -> str:
+    """One table row as one line: cells apart (tabs, read as comma pauses) and the row ending like a
+    sentence, so the rows of a table never run together when read."""
+    cells: list[str] = []
+    for cell in row:
+        if not cell.tag.endswith("}tc"):
+            continue
+        paragraphs = [_run_text(p) for p in cell.iter() if p.tag.endswith("}p")]
+        text = ", ".join(p.rstrip(",") for p in paragraphs if p)  # a cell's own lines, apart too
+        if text:
+            cells.append(text)
+    line = "\t".join(cells)
+    if line and line[-1] not in _SENTENCE_END:
+        line += "."
+    return line
+
+
+def read_docx(data: bytes) -> Extracted:
+    """A Word document's paragraphs and table rows in order, and its first heading (Title / Heading 1)."""
     from docx import Document
+    from docx.text.paragraph import Paragraph
 
     broken = InvalidInput("Tệp .docx bị hỏng hoặc không phải tài liệu Word.")
     try:
@@ -137,21 +204,21 @@ def _docx_text(data: bytes) -> str:
     except Exception as exc:  # python-docx and lxml raise many kinds for a damaged file
         raise broken from exc
     lines: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
+    title: str | None = None
+    for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append("".join(node.text or "" for node in child.iter() if node.tag.endswith("}t")))
+            line = _run_text(child)
+            if title is None and line and _is_heading(Paragraph(child, document.part)):
+                title = line[:MAX_TITLE]
+            lines.append(line)
         elif tag == "tbl":
-            for row in child.iter():
+            for row in child.iterchildren():
                 if row.tag.endswith("}tr"):
-                    cells = ["".join(n.text or "" for n in cell.iter() if n.tag.endswith("}t"))
-                             for cell in row if cell.tag.endswith("}tc")]
-                    lines.append("\t".join(c.strip() for c in cells if c.strip()))  # cells → comma pauses
-    paragraphs = [line.strip() for line in lines]
+                    lines.append(_row_line(row))
     # Collapse runs of empty paragraphs (Word spacing) into one paragraph break.
     out: list[str] = []
-    for line in paragraphs:
+    for line in lines:
         if line or (out and out[-1]):
             out.append(line)
-    return "\n".join(out)
+    return Extracted("\n".join(out), title)

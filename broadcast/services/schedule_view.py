@@ -69,3 +69,30 @@ def bulletin_placements(session: Session, bulletin: Bulletin) -> list[PlacementS
         result.append(PlacementSummary(placement, sorted({code for code, *_ in rows}),
                                        min(firsts) if firsts else None, max(lasts) if lasts else None, counts))
     return result
+
+
+def stations_week(session: Session, stations: list[Station], first_day: date, days: int = 7
+                  ) -> dict[int, list[WeekDay]]:
+    """Several stations' weeks at once (a district's or the province's grid): station id → its days.
+
+    One query for all of them, not one per station: a province has hundreds of communes."""
+    weeks = {s.id: [WeekDay(first_day + timedelta(days=n), []) for n in range(days)] for s in stations if s.id}
+    if not weeks:
+        return {}
+    zones = {s.id: ZoneInfo(s.timezone) for s in stations if s.id}
+    # The widest window any station's local days can span (stations may sit in different time zones).
+    start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=ZoneInfo("UTC"))
+    end = datetime.combine(first_day + timedelta(days=days + 1), time(0), tzinfo=ZoneInfo("UTC"))
+    rows = session.exec(
+        select(PlaylistItem, Bulletin, AudioAsset)
+        .join(Bulletin, col(Bulletin.id) == PlaylistItem.bulletin_id)
+        .join(AudioAsset, col(AudioAsset.id) == Bulletin.asset_id, isouter=True)
+        .where(col(PlaylistItem.station_id).in_(list(weeks)), PlaylistItem.starts_at >= start,
+               PlaylistItem.starts_at < end, col(PlaylistItem.status).not_in([ItemStatus.cancelled]))
+        .order_by(col(PlaylistItem.starts_at), col(PlaylistItem.id))).all()
+    for item, bulletin, asset in rows:
+        local = item.starts_at.astimezone(zones[item.station_id])
+        index = (local.date() - first_day).days
+        if 0 <= index < days:
+            weeks[item.station_id][index].entries.append(WeekEntry(item, bulletin, asset, local.strftime("%H:%M")))
+    return weeks

@@ -42,13 +42,3 @@ def get_station(session: Session, code: str) -> Station:
         raise NotFound(f"unknown station {code!r}")
     return station
 
-
-# Re-exports for code written before the split (other branches of this session); new code imports from the
-# new homes. Remove once nothing imports these names from here.
-from broadcast.schedule.service import apply_template  # noqa: E402
-from broadcast.schedule.templates import ScheduleTemplate, SlotSpec, load_templates  # noqa: E402
-from broadcast.services.devices import authenticate_receiver  # noqa: E402
-from broadcast.services.receivers import create_receiver, revoke_receiver  # noqa: E402
-
-__all__ = ["CODE_RE", "ScheduleTemplate", "SlotSpec", "apply_template", "authenticate_receiver", "create_receiver",
-           "create_station", "get_station", "load_templates", "revoke_receiver"]

@@ -17,6 +17,7 @@ from broadcast.schedule import templates as slot_templates
 from broadcast.services import accounts, audit, directory, lexicon_changes, receivers, stations
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
+from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute, prefix="/admin")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -134,7 +135,7 @@ def _email(value: str) -> str | None:
     if not value:
         return None
     if not EMAIL_RE.fullmatch(value):
-        raise InvalidInput(f"Địa chỉ thư điện tử “{value}” không hợp lệ.")
+        raise InvalidInput(say("email_invalid", email=value))
     return value
 
 

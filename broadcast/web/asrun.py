@@ -14,6 +14,7 @@ from broadcast.services import asrun, directory
 from broadcast.services import bulletins as bulletin_svc
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebRoute, render
+from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute)
 PAGE_ROWS = 300
@@ -21,17 +22,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _day(value: str) -> date | None:
-    try:
-        return i18n.parse_day(value)
-    except i18n.InvalidDay:
-        raise InvalidInput(f"Ngày “{value}” không hợp lệ: hãy viết ngày/tháng/năm, ví dụ 15/03/2025.") from None
+    return i18n.form_day(value)
 
 
 def _number(value: str, what: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise InvalidInput(f"{what} không hợp lệ.")
+        raise InvalidInput(say("number_invalid", what=what))
     return int(value)
 
 
@@ -40,14 +38,14 @@ def _filter(ctx: WebCtx, station: str, receiver: str, bulletin: str, since: str,
     today = ctx.now().astimezone(ctx.settings.tz).date()
     first, last = _day(since) or today.replace(day=1), _day(until) or today
     if last < first:
-        raise InvalidInput("Ngày kết thúc phải sau ngày bắt đầu.")
+        raise InvalidInput(say("period_backwards"))
     if station:
         directory.visible_station(ctx.session, ctx.user, station)
-    bulletin_id = _number(bulletin, "Bản tin")
+    bulletin_id = _number(bulletin, say("bulletin"))
     if bulletin_id is not None:
         bulletin_svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
     zone = ctx.settings.tz
-    wanted = asrun.AsRunFilter(station_code=station or None, receiver_id=_number(receiver, "Cụm loa"),
+    wanted = asrun.AsRunFilter(station_code=station or None, receiver_id=_number(receiver, say("receiver")),
                                bulletin_id=bulletin_id, start=datetime.combine(first, time(0), tzinfo=zone),
                                end=datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone))
     return wanted, first, last
@@ -91,6 +89,6 @@ def asrun_xlsx(ctx: Web, station: str = "", receiver: str = "", bulletin: str = 
                until: str = "") -> Response:
     wanted, first, last = _filter(ctx, station, receiver, bulletin, since, until)
     rows = asrun.as_run(ctx.session, ctx.user, wanted)
-    title = f"Báo cáo phát thanh từ {i18n.day_vi(first)} đến {i18n.day_vi(last)}"
+    title = say("report_title", first=i18n.day_vi(first), last=i18n.day_vi(last))
     return Response(asrun.to_xlsx(rows, ctx.settings.tz, title, _explain(rows)), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{_name(first, last, station, "xlsx")}"'})

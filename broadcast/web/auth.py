@@ -38,6 +38,7 @@ from broadcast.web.core import (
     secure_cookies,
     templates,
 )
+from broadcast.web.messages import say
 
 log = logging.getLogger(__name__)
 router = APIRouter(route_class=WebRoute)
@@ -88,7 +89,7 @@ async def login(request: Request, runtime: RuntimeDep, username: Annotated[str, 
                 next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not csrf_token or not hmac.compare_digest(cookie, csrf_token):
-        return _login_page(request, runtime, "Biểu mẫu đăng nhập đã cũ. Hãy thử lại.", username, _safe_next(next),
+        return _login_page(request, runtime, say("login_stale"), username, _safe_next(next),
                            status_code=403)
     client = request.client.host if request.client else ""
     secret, failures, delay = await run_in_threadpool(_attempt, runtime, username, password, client)
@@ -97,9 +98,9 @@ async def login(request: Request, runtime: RuntimeDep, username: Annotated[str, 
         await asyncio.sleep(delay)
     if secret is None:
         log.warning("failed web login for %r from %s (%d in a row)", username[:64], client, failures + 1)
-        message = "Sai tên đăng nhập hoặc mật khẩu."
+        message = say("login_wrong")
         if failures + 1 >= accounts.THROTTLE_FREE_FAILURES:
-            message += " Đã sai nhiều lần liên tiếp: mỗi lần thử tiếp theo sẽ phải chờ lâu hơn."
+            message += say("login_throttled")
         return _login_page(request, runtime, message, username, _safe_next(next), status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, max_age=runtime.settings.token_ttl_hours * 3600, httponly=True,

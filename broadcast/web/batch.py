@@ -19,6 +19,7 @@ from broadcast.services import documents, lexicon
 from broadcast.services.batch import MAX_DOCUMENTS, BatchJobs
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
+from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute)
 _registries: dict[Path, BatchJobs] = {}
@@ -61,8 +62,7 @@ def start(ctx: WebPost, files: Annotated[list[UploadFile] | None, File()] = None
         for upload in chosen:
             name = Path(upload.filename or "").name
             if documents.classify(name) != documents.UploadKind.document:
-                raise InvalidInput(f"Không nhận tệp “{name}”: chỉ nhận văn bản "
-                                   f"{', '.join(documents.DOCUMENT_SUFFIXES)}.")
+                raise InvalidInput(say("batch_not_text", name=name, suffixes=", ".join(documents.DOCUMENT_SUFFIXES)))
             blobs.append((name, upload.file.read(limit + 1)))
         current = lexicon.current_lexicon(ctx.session)
         job = jobs_for(ctx).submit(ctx.runtime.speaker, ctx.user.id, blobs, voice or None, current, limit)

@@ -21,6 +21,7 @@ from broadcast.services.voices import default_voice
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render, render_fragment
 from broadcast.web.highlight import expansion_list, highlighted
+from broadcast.web.messages import say
 from broadcast.web.notifications import notify_now
 from broadcast.web.voices import engines_vi
 
@@ -35,10 +36,7 @@ def _voices(ctx: WebCtx) -> list[str]:
 
 
 def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise InvalidInput("Ngày không hợp lệ: dùng dạng năm-tháng-ngày.") from None
+    return i18n.form_day(value)
 
 
 @router.get("/bulletins", response_class=HTMLResponse)
@@ -121,18 +119,20 @@ def _wake_synthesis(ctx: WebCtx) -> None:
 def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stations: list[str],
             file: UploadFile | None, overrides: dict[str, str], speed: int = 0) -> Bulletin:
     if priority not in i18n.PRIORITY:
-        raise InvalidInput("Mức ưu tiên không hợp lệ.")
-    if not title.strip():
-        raise InvalidInput("the title is empty")
+        raise InvalidInput(say("priority_invalid"))
     if not stations:
         raise InvalidInput("choose at least one station")
     upload = _read_upload(ctx, file)
     recording: AudioAsset | None = None
-    if upload and upload[0] == documents.UploadKind.document:
+    document = upload is not None and upload[0] == documents.UploadKind.document
+    if upload and document:
         if text.strip():
-            raise InvalidInput("Bạn vừa dán văn bản vừa chọn tệp văn bản: hãy chỉ dùng một cách.")
-        text = documents.extract_text(upload[1], upload[2])
-    elif upload:
+            raise InvalidInput(say("text_and_file"))
+        extracted = documents.extract_document(upload[1], upload[2])
+        text, title = extracted.text, title if title.strip() else (extracted.title or "")  # the Word heading
+    if not title.strip():
+        raise InvalidInput("the title is empty")
+    if upload and not document:
         try:
             audio = ctx.runtime.speaker.recording(upload[1], upload[2])
         except AudioRejected as exc:
@@ -152,14 +152,14 @@ def extract(ctx: WebPost, file: OptionalFile = None) -> JSONResponse:
     try:
         upload = _read_upload(ctx, file)
         if upload is None:
-            raise InvalidInput("Chưa chọn tệp.")
+            raise InvalidInput(say("no_file"))
         if upload[0] != documents.UploadKind.document:
-            return JSONResponse({"kind": "audio", "message": "Tệp ghi âm sẽ được kiểm tra khi lưu bản tin."})
-        text = documents.extract_text(upload[1], upload[2])
+            return JSONResponse({"kind": "audio", "message": say("recording_checked_later")})
+        extracted = documents.extract_document(upload[1], upload[2])
     except ServiceError as exc:
         return JSONResponse({"error": i18n.translate(exc.message).text}, status_code=exc.status_code)
-    return JSONResponse({"kind": "document", "text": text,
-                         "message": f"Đã nhập văn bản từ tệp “{upload[2]}”. Hãy đọc lại trước khi lưu."})
+    return JSONResponse({"kind": "document", "text": extracted.text, "title": extracted.title or "",
+                         "message": say("imported_title" if extracted.title else "imported", name=upload[2])})
 
 
 @router.post("/bulletins/preview", response_class=HTMLResponse)
@@ -196,15 +196,15 @@ def quick_lexicon(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = 
             version = svc.set_override(ctx.session, ctx.user, bulletin, written, spoken)
             readings = versions.overrides_of(version)
             _wake_synthesis(ctx)
-            note = f" Bản tin có phiên bản mới ({version.number}) cần được duyệt lại."
+            note = say("reading_new_version", number=version.number)
         else:
             readings = {**versions.parse_overrides(overrides), written: spoken}
             versions.parse_overrides(readings)
-            note = " Cách đọc này được lưu cùng bản tin khi bạn lưu."
+            note = say("reading_with_bulletin")
     except ServiceError as exc:
         ctx.session.rollback()
         return JSONResponse({"error": i18n.translate(exc.message).text}, status_code=exc.status_code)
-    return JSONResponse({"message": f"Đã lưu cho riêng bản tin này: “{written}” đọc là “{spoken}”.{note}",
+    return JSONResponse({"message": say("reading_saved", written=written, spoken=spoken, note=note),
                          "overrides": json.dumps(readings, ensure_ascii=False)})
 
 
@@ -253,7 +253,7 @@ def edit(bulletin_id: int, ctx: WebPost, title: Annotated[str, Form(max_length=1
               "stations": svc.bulletin_station_codes(ctx.session, bulletin)}
     try:
         if priority not in i18n.PRIORITY:
-            raise InvalidInput("Mức ưu tiên không hợp lệ.")
+            raise InvalidInput(say("priority_invalid"))
         voice_name = None if bulletin.source == "recording" else ctx.runtime.speaker.profile(voice or None).name
         if voice_name:
             ctx.runtime.speaker.check_length(text, voice_name, speed)  # too long to read: refused before storing
@@ -295,7 +295,7 @@ def reject(bulletin_id: int, ctx: WebPost, comment: Annotated[str, Form(max_leng
     bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
     if not comment.strip() and bulletin.status == BulletinStatus.submitted and ctx.can_review \
             and bulletin.created_by != ctx.user.id:  # said on the form itself, not on an error page
-        return _detail_page(ctx, bulletin_id, "Hãy ghi lý do từ chối vào ô “Ý kiến” để tác giả biết cần sửa gì.",
+        return _detail_page(ctx, bulletin_id, say("reject_needs_reason"),
                             status_code=422)
     svc.reject(ctx.session, ctx.user, bulletin, comment)
     notify_now(ctx)

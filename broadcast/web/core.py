@@ -32,7 +32,8 @@ from broadcast.models import AuthToken, Role, User
 from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.services import accounts
-from broadcast.web import i18n
+from broadcast.web import i18n, messages
+from broadcast.web.messages import say
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -165,7 +166,7 @@ def _zone_name(zone: Any) -> str:
     offset = datetime.now(zone).utcoffset()
     hours = int(offset.total_seconds() // 3600) if offset is not None else 0
     gmt = f"GMT{hours:+d}" if hours else "GMT"
-    return f"giờ Việt Nam ({gmt})" if getattr(zone, "key", "") in ("Asia/Ho_Chi_Minh", "Asia/Saigon") else gmt
+    return say("zone_vietnam", gmt=gmt) if getattr(zone, "key", "") in ("Asia/Ho_Chi_Minh", "Asia/Saigon") else gmt
 
 
 def _duration(seconds: float | None) -> str:
@@ -177,20 +178,21 @@ def _duration(seconds: float | None) -> str:
 
 def _ago(value: datetime | None, now: datetime) -> str:
     if value is None:
-        return "chưa từng nhận tín hiệu"
+        return say("never_heard")
     seconds = max(0, int((now - value).total_seconds()))
     if seconds < 60:
-        return f"{seconds} giây trước"
+        return say("ago", span=say("seconds", n=seconds))
     if seconds < 3600:
-        return f"{seconds // 60} phút trước"
+        return say("ago", span=say("minutes", n=seconds // 60))
     if seconds < 86400:
-        return f"{seconds // 3600} giờ trước"
-    return f"{seconds // 86400} ngày trước"
+        return say("ago", span=say("hours", n=seconds // 3600))
+    return say("ago", span=say("days", n=seconds // 86400))
 
 
 templates.env.filters.update(
     local=_local, duration=_duration, decimal=i18n.decimal, receiver_vi=i18n.receiver_sentence,
-    day_vi=i18n.day_vi, audit_vi=_audit_vi, zone_name=_zone_name, station_vi=_station_vi,
+    day_vi=i18n.day_vi, day_text=i18n.day_text, clock_text=i18n.clock_text,
+    audit_vi=_audit_vi, zone_name=_zone_name, station_vi=_station_vi,
     health_vi=i18n.health_sentence,
     group_vi=lambda v: i18n.AUDIT_GROUPS.get(v, v), object_vi=lambda v: i18n.OBJECTS.get(v, v),
     status_vi=lambda v: i18n.STATUS.get(getattr(v, "value", v), v),
@@ -206,19 +208,7 @@ templates.env.filters["version_state_vi"] = lambda v: i18n.VERSION_STATE.get(get
 templates.env.globals.update(ago=_ago, WEEKDAYS=i18n.WEEKDAYS, STATUS=i18n.STATUS, PRIORITY=i18n.PRIORITY,
                              ROLE=i18n.ROLE)
 
-FLASH = {
-    "created": "Đã lưu bản tin.", "submitted": "Đã gửi bản tin đi duyệt.", "approved": "Đã duyệt bản tin.",
-    "rejected": "Đã từ chối bản tin và gửi lại cho tác giả.", "saved": "Đã lưu thay đổi.",
-    "resubmit": "Đã lưu. Bản tin đã duyệt khi sửa phải được duyệt lại.", "placed": "Đã xếp lịch phát.",
-    "placement_cancelled": "Đã hủy lịch phát.", "emergency": "Đã gửi lệnh phát khẩn cấp tới các cụm loa.",
-    "placed_now": "Đã gửi lệnh phát ngay tới các cụm loa.", "notifications_read": "Đã đánh dấu đã đọc.",
-    "placed_twice": "Đã xếp lịch phát. Lưu ý: bản tin này đã có sẵn trong cùng khung giờ đó, nên sẽ được đọc hai "
-                    "lần liền nhau; nếu không muốn, hãy hủy một lịch phát bên dưới.",
-    "emergency_cancelled": "Đã hủy phát khẩn cấp.", "lexicon": "Đã lưu cách đọc.",
-    "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
-    "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",
-    "locations_imported": "Đã nhập vị trí các đài từ tệp.",
-}
+FLASH = messages.FLASH
 
 
 def _emergencies(ctx: WebCtx) -> list[tuple[Any, Any]]:
@@ -275,7 +265,7 @@ def error_page(request: Request, status_code: int, title: str, message: i18n.Mes
 
 
 FORM_OVERHEAD = 1024 * 1024  # the text box and the other fields travel with the file
-_TITLES = {403: "Không được phép", 404: "Không tìm thấy", 409: "Xung đột", 422: "Dữ liệu không hợp lệ"}
+_TITLES = messages.ERROR_TITLES
 
 
 def _body_too_large(request: Request) -> i18n.Message | None:
@@ -287,8 +277,8 @@ def _body_too_large(request: Request) -> i18n.Message | None:
     except ValueError:
         return None
     if length > limit + FORM_OVERHEAD:
-        return i18n.Message(f"Tệp quá lớn ({length / 1048576:.1f} MB); "
-                            f"giới hạn là {runtime.settings.max_upload_mb} MB.")
+        return i18n.Message(say("too_large", size=i18n.decimal(length / 1048576, 1),
+                                limit=runtime.settings.max_upload_mb))
     return None
 
 
@@ -311,28 +301,25 @@ class WebRoute(APIRoute):
         async def handler(request: Request) -> Response:
             too_big = _body_too_large(request)
             if too_big:
-                return error_page(request, 413, "Tệp quá lớn", too_big)
+                return error_page(request, 413, _TITLES[413], too_big)
             try:
                 return await guarded(request)
             except LoginRequired:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if request.method != "GET" or request.headers.get("x-requested-with") == "fetch":
-                    return error_page(request, 401, "Cần đăng nhập",
-                                      i18n.Message("Phiên làm việc đã hết hạn: hãy đăng nhập lại."))
+                    return error_page(request, 401, _TITLES[401], i18n.Message(say("session_expired")))
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             except CsrfFailed:
-                return error_page(request, 403, "Yêu cầu bị từ chối", i18n.Message(
-                    "Biểu mẫu thiếu mã bảo vệ (CSRF) hoặc mã không đúng. Hãy tải lại trang rồi thử lại."))
+                return error_page(request, 403, say("csrf_title"), i18n.Message(say("csrf")))
             except RoleRequired as exc:
                 roles = ", ".join(i18n.ROLE[r.value] for r in exc.roles)
-                return error_page(request, 403, "Không được phép",
-                                  i18n.Message(f"Chỉ tài khoản có vai trò {roles} mới dùng được chức năng này."))
+                return error_page(request, 403, _TITLES[403], i18n.Message(say("role_required", roles=roles)))
             except ServiceError as exc:
-                return error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Không thực hiện được"),
+                return error_page(request, exc.status_code, _TITLES.get(exc.status_code, say("failed")),
                                   i18n.translate(exc.message))
             except RequestValidationError as exc:
                 fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
-                return error_page(request, 422, "Dữ liệu không hợp lệ",
-                                  i18n.Message("Biểu mẫu thiếu hoặc sai thông tin.", f"trường: {fields}"))
+                return error_page(request, 422, _TITLES[422],
+                                  i18n.Message(say("form_invalid"), say("form_fields", fields=fields)))
 
         return handler

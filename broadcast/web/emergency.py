@@ -17,6 +17,7 @@ from broadcast.services import directory, documents, emergency, lexicon
 from broadcast.services.synthesis import store_asset
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
+from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute)
 
@@ -53,8 +54,7 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
         speaker = ctx.runtime.speaker
         if file is not None and file.filename:
             if documents.classify(file.filename) != documents.UploadKind.audio:
-                raise InvalidInput("Phát khẩn cấp chỉ nhận tệp ghi âm (mp3, wav, m4a, ogg, opus); "
-                                   "văn bản hãy dán vào ô nội dung.")
+                raise InvalidInput(say("emergency_audio_only"))
             limit = ctx.settings.max_upload_mb * 1024 * 1024
             data = file.file.read(limit + 1)
             documents.check_size(data, limit)

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from broadcast.normalise.models import Change
 from broadcast.web import i18n
+from broadcast.web.messages import say
 
 
 def _mark(change: Change) -> Markup:
@@ -59,7 +60,7 @@ def expansion_list(changes: list[Change]) -> list[Change]:
         if not change.spoken.strip():
             if change.rule not in DROPPING_RULES or not change.original.strip():
                 continue
-            change = replace(change, spoken="(không đọc)")
+            change = replace(change, spoken=say("not_read"))
         seen.add(key)
         found.append(change)
     return found

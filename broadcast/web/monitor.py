@@ -9,7 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from broadcast.services import directory, reports
 from broadcast.services.dashboard import station_statuses
+from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebRoute, render
+from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute)
 
@@ -27,17 +29,19 @@ def receivers(ctx: Web) -> HTMLResponse:
 
 
 def _span(seconds: int) -> str:
-    """A threshold in words: '10 phút', '90 giây', '2 giờ'."""
+    """A threshold in words (10 minutes, 90 seconds, 2 hours), from the catalogue."""
     if seconds % 3600 == 0:
-        return f"{seconds // 3600} giờ"
+        return say("hours", n=seconds // 3600)
     if seconds % 60 == 0:
-        return f"{seconds // 60} phút"
-    return f"{seconds} giây"
+        return say("minutes", n=seconds // 60)
+    return say("seconds", n=seconds)
 
 
 def _period(ctx: WebCtx, since: str, until: str) -> tuple[str, str]:
+    """The report's first and last days as ISO (typed as ngày/tháng/năm or ISO; empty → this month)."""
     today = ctx.now().astimezone(ctx.settings.tz).date()
-    return since or today.replace(day=1).isoformat(), until or today.isoformat()
+    first, last = i18n.form_day(since) or today.replace(day=1), i18n.form_day(until) or today
+    return first.isoformat(), last.isoformat()
 
 
 def _report_rows(ctx: Web, since: str, until: str, station: str):  # type: ignore[no-untyped-def]
@@ -66,7 +70,7 @@ def reports_page(ctx: Web, since: str = "", until: str = "", station: str = "") 
 @router.get("/reports.csv")
 def reports_csv(ctx: Web, since: str = "", until: str = "", station: str = "") -> Response:
     first, last, _start, _end, rows = _report_rows(ctx, since, until, station)
-    body = reports.to_csv(rows, first, last)
+    body = reports.to_csv(rows, i18n.day_text(first), i18n.day_text(last))  # days as ngày/tháng/năm
     name = f"bao-cao-phat-thanh_{first}_{last}{'_' + station if station else ''}.csv"
     return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

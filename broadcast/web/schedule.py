@@ -12,9 +12,10 @@ from broadcast.errors import Conflict, InvalidInput, NotFound, ServiceError
 from broadcast.models import Bulletin, Placement, PlacementMode
 from broadcast.services import bulletins as svc
 from broadcast.services import directory, placements
-from broadcast.services.schedule_view import station_week
+from broadcast.services.schedule_view import station_week, stations_week
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
+from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute)
 MAX_DAYS = 31
@@ -72,7 +73,7 @@ def _slot_times(ctx: WebCtx, station_ids: list[int]) -> dict[str, str]:
 @router.get("/bulletins/{bulletin_id}/schedule", response_class=HTMLResponse)
 def schedule_page(bulletin_id: int, ctx: Web) -> HTMLResponse:
     bulletin = svc.get_bulletin(ctx.session, ctx.user, bulletin_id)
-    tomorrow = (_today(ctx) + timedelta(days=1)).isoformat()
+    tomorrow = i18n.day_vi(_today(ctx) + timedelta(days=1))
     values = {"stations": svc.bulletin_station_codes(ctx.session, bulletin), "districts": [], "province": False,
               "mode": "slot", "date_from": tomorrow, "date_to": tomorrow, "slots": [], "at_date": tomorrow,
               "at_time": "07:00", "repeat": 1, "on_clash": "refuse"}
@@ -80,24 +81,20 @@ def schedule_page(bulletin_id: int, ctx: Web) -> HTMLResponse:
 
 
 def _dates(first: str, last: str) -> list[date]:
-    try:
-        start = date.fromisoformat(first)
-        end = date.fromisoformat(last or first)
-    except ValueError:
-        raise InvalidInput("Hãy chọn ngày phát (dạng năm-tháng-ngày).") from None
+    start = i18n.form_day(first, required=True)
+    end = i18n.form_day(last) or start
+    assert start is not None and end is not None  # required above
     if end < start:
-        raise InvalidInput("Ngày cuối phải sau ngày đầu.")
+        raise InvalidInput(say("period_backwards"))
     if (end - start).days >= MAX_DAYS:
-        raise InvalidInput(f"Mỗi lần xếp lịch tối đa {MAX_DAYS} ngày.")
+        raise InvalidInput(say("days_too_many", days=MAX_DAYS))
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
 def _at(ctx: WebCtx, day: str, clock: str) -> datetime:
-    try:
-        return datetime.combine(date.fromisoformat(day), datetime.strptime(clock, "%H:%M").time(),
-                                tzinfo=ctx.settings.tz)
-    except ValueError:
-        raise InvalidInput("Hãy chọn ngày và giờ phát (giờ dạng HH:MM).") from None
+    when, at = i18n.form_day(day, required=True), i18n.form_clock(clock, required=True)
+    assert when is not None and at is not None  # required above
+    return datetime.combine(when, at, tzinfo=ctx.settings.tz)
 
 
 @router.post("/bulletins/{bulletin_id}/schedule", response_class=HTMLResponse)
@@ -114,7 +111,7 @@ def schedule(bulletin_id: int, ctx: WebPost, stations: Annotated[list[str] | Non
               "at_time": at_time, "repeat": repeat, "on_clash": on_clash}
     try:
         if mode not in i18n.MODE:
-            raise InvalidInput("Hãy chọn cách phát: theo khung giờ, giờ chính xác hoặc phát ngay.")
+            raise InvalidInput(say("mode_invalid"))
         visible = directory.visible_stations(ctx.session, ctx.user)
         codes = directory.expand_selection(visible, stations or [], districts or [], bool(province))
         placement_mode = PlacementMode(mode)
@@ -157,11 +154,24 @@ def week(ctx: Web, station: str = "", start: str = "") -> HTMLResponse:
     stations = directory.visible_stations(ctx.session, ctx.user)
     chosen = directory.visible_station(ctx.session, ctx.user, station) if station else (
         stations[0] if stations else None)
-    try:
-        first = date.fromisoformat(start) if start else _today(ctx)
-    except ValueError:
-        raise InvalidInput("Ngày không hợp lệ: dùng dạng năm-tháng-ngày.") from None
+    first = i18n.form_day(start) or _today(ctx)
     days = station_week(ctx.session, chosen, first) if chosen else []
     return render(ctx, "schedule/week.html", stations=stations, station=chosen, days=days, first=first,
                   prev=(first - timedelta(days=7)).isoformat(), next=(first + timedelta(days=7)).isoformat(),
                   today=_today(ctx))
+
+
+@router.get("/week/stations", response_class=HTMLResponse)
+def stations_grid(ctx: Web, area: str = "", start: str = "") -> HTMLResponse:
+    """Many stations' week side by side (a district, or every station the user sees): rows are stations,
+    columns days, cells what plays — for a district or province officer who looks after many communes."""
+    stations = directory.visible_stations(ctx.session, ctx.user)
+    groups = directory.by_district(stations)
+    if area and area not in groups:
+        raise NotFound(f"unknown station(s): {area}")
+    shown = groups[area] if area else stations
+    first = i18n.form_day(start) or _today(ctx)
+    weeks = stations_week(ctx.session, shown, first)
+    return render(ctx, "schedule/grid.html", groups=list(groups), area=area, stations=shown, weeks=weeks,
+                  first=first, days=[first + timedelta(days=n) for n in range(7)], today=_today(ctx),
+                  prev=i18n.day_vi(first - timedelta(days=7)), next=i18n.day_vi(first + timedelta(days=7)))

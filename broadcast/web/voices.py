@@ -22,15 +22,14 @@ from broadcast.services import audit
 from broadcast.services.voices import set_station_voice
 from broadcast.synth.profiles import ProfileError
 from broadcast.synth.who_spoke import WhoSpoke, failover_note, title
+from broadcast.web import messages
 from broadcast.web.core import Web, WebPost, WebRoute, redirect, templates
+from broadcast.web.messages import VOICE_TEXT
 
 router = APIRouter(route_class=WebRoute)
 
-#: Every voice reads the same sentence, so staff compare voices, not texts.
-SAMPLE_TEXT = "Kính thưa bà con, đây là Đài truyền thanh xã. Sáng thứ bảy, trạm y tế tổ chức tiêm chủng cho trẻ em."
-REGION = {"bac": "Miền Bắc", "trung": "Miền Trung", "nam": "Miền Nam"}
-GENDER = {"nu": "Nữ", "nam": "Nam"}
-SPEEDS = {-2: "Chậm", -1: "Hơi chậm", 0: "Bình thường", 1: "Hơi nhanh", 2: "Nhanh"}
+SAMPLE_TEXT = messages.VOICE_SAMPLE
+REGION, GENDER, SPEEDS = messages.VOICE_REGION, messages.VOICE_GENDER, messages.VOICE_SPEED
 _SAMPLES: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
 _SAMPLES_LOCK = threading.Lock()
 _MAX_SAMPLES = 64
@@ -42,7 +41,7 @@ def _speaker(context: Any) -> Any:
 
 def describe(profile: Any) -> str:
     parts = [REGION.get(profile.region or "", ""), GENDER.get(profile.gender or "", ""),
-             "Trực tuyến, cần Internet" if profile.online else "Không cần Internet"]
+             VOICE_TEXT["online" if profile.online else "offline"]]
     return " · ".join(p for p in parts if p)
 
 
@@ -52,7 +51,7 @@ def readiness(speaker: Any, profile: Any) -> str:
     if checker is None or checker(profile) is None:
         return ""
     fallback = title(profile.engines[1]) if len(profile.engines) > 1 else ""
-    return "Chưa sẵn sàng" + (f", sẽ đọc bằng giọng dự phòng {fallback}" if fallback else "")
+    return VOICE_TEXT["not_ready"] + (VOICE_TEXT["fallback"].format(name=fallback) if fallback else "")
 
 
 @pass_context
@@ -70,9 +69,9 @@ def voice_cards(context: Any) -> list[dict[str, str]]:
 @pass_context
 def voice_label(context: Any, name: str | None) -> str:
     if name == "recording":
-        return "Bản ghi âm"
+        return VOICE_TEXT["recording"]
     profile = _speaker(context).profiles.get(name or "")
-    return profile.label if profile is not None else "Giọng không còn trong hệ thống"
+    return profile.label if profile is not None else VOICE_TEXT["gone"]
 
 
 def who_spoke(asset: Any) -> dict[str, Any] | None:
@@ -115,7 +114,7 @@ def sample(ctx: Web, voice: Annotated[str, Query(max_length=64)],
     try:
         profile = speaker.profile(voice)
     except InvalidInput:
-        return Response("Không có giọng đọc này.", status_code=404, media_type="text/plain; charset=utf-8")
+        return Response(VOICE_TEXT["unknown"], status_code=404, media_type="text/plain; charset=utf-8")
     ctx.session.close()
     key = (profile.name, speed, profile.model_dump_json())
     with _SAMPLES_LOCK:

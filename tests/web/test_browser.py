@@ -385,6 +385,7 @@ def test_uploads_are_checked_before_anything_is_stored(people, site: Site, tmp_p
     # A Word document is read into the text box (paragraphs and table cells), then saved as a draft.
     document = Document()
     document.add_paragraph("THÔNG BÁO")
+    document.add_heading("Thu gom rác thải", level=1)  # the first heading becomes the title
     document.add_paragraph("Về việc thu gom rác thải ngày 05/6/2025.")
     table = document.add_table(rows=1, cols=2)
     table.cell(0, 0).text = "Thôn Nà Pàn"
@@ -392,13 +393,14 @@ def test_uploads_are_checked_before_anything_is_stored(people, site: Site, tmp_p
     path = tmp_path / "thong-bao.docx"
     document.save(path)
     editor.goto("/bulletins/new")
-    page.fill("input[name=title]", "Thu gom rác thải")
     page.check("input[name=stations][value=xa-b]")
     page.set_input_files("#upload", str(path))
     page.wait_for_function("() => document.querySelector('#text').value.includes('thu gom rác')")
-    assert page.input_value("#text").splitlines() == ["THÔNG BÁO", "Về việc thu gom rác thải ngày 05/6/2025.",
-                                                      "Thôn Nà Pàn\t7h00"]  # cells: a comma pause
-    assert "Đã nhập văn bản" in editor.text("#upload-message")
+    assert page.input_value("#text").splitlines() == ["THÔNG BÁO", "Thu gom rác thải",
+                                                      "Về việc thu gom rác thải ngày 05/6/2025.",
+                                                      "Thôn Nà Pàn\t7h00."]  # cells: a comma pause; rows end
+    assert page.input_value("input[name=title]") == "Thu gom rác thải"
+    assert "tiêu đề lấy từ đề mục đầu tiên" in editor.text("#upload-message")
     page.click("button[name=action][value=draft]")
     page.wait_for_url(re.compile(r"/bulletins/\d+\?m=created"))
     assert "Nháp" in editor.text("#status")

@@ -197,7 +197,7 @@ def test_uploads(web_client, world: World, runtime) -> None:
         assert reply.status_code == 422, (name, reply.text[:300])
         assert message in reply.text
     huge = client.post("/bulletins", data=base, files={"file": ("big.mp3", b"\xff" * (3 << 20), "audio/mpeg")})
-    assert huge.status_code == 413 and "Tệp quá lớn (3.0 MB)" in huge.text  # refused before the body is read
+    assert huge.status_code == 413 and "Tệp quá lớn (3,0 MB)" in huge.text  # refused before the body is read
     assert _count(runtime, Bulletin) == 0
     assert not list((runtime.settings.media_dir).rglob("*.mp3"))
 
@@ -207,9 +207,23 @@ def test_uploads(web_client, world: World, runtime) -> None:
 
     reply = client.post("/bulletins", data=base, files={"file": ("a.docx", _docx("Dòng một", "", "", "Dòng hai"),
                                                                   "application/octet-stream")})
-    assert reply.status_code == 200
+    assert reply.status_code == 200, re.findall(r"alert error.{0,300}", reply.text, re.S)
     with Session(runtime.engine) as session:
         assert session.exec(select(Bulletin)).one().text == "Dòng một\n\nDòng hai"
+
+    headed = Document()
+    headed.add_heading("Lịch cắt điện tuần này", level=1)
+    headed.add_paragraph("Thôn Nà Pàn mất điện sáng thứ hai.")
+    buffer = io.BytesIO()
+    headed.save(buffer)
+    word = {"file": ("c.docx", buffer.getvalue(), "application/octet-stream")}
+    offered = client.post("/bulletins/extract", files=word, headers={"X-CSRF-Token": csrf}).json()
+    assert offered["title"] == "Lịch cắt điện tuần này" and "tiêu đề lấy từ đề mục" in offered["message"]
+    untitled = client.post("/bulletins", data={**base, "title": ""}, files=word)  # no title typed: the heading
+    assert "?m=created" in str(untitled.url), re.findall(r"alert error.{0,300}", untitled.text, re.S)
+    with Session(runtime.engine) as session:
+        assert session.exec(select(Bulletin.title).order_by(Bulletin.id.desc())).first() == \
+            "Lịch cắt điện tuần này"
 
     extracted = client.post("/bulletins/extract", files={"file": ("b.txt", "Xin chào\r\nbà con".encode("utf-16"),
                                                                   "text/plain")}, headers={"X-CSRF-Token": csrf})
@@ -397,6 +411,7 @@ def test_receivers_and_reports(web_client, world: World, runtime) -> None:
     # approval needs the audio, so the aired occurrence has its real length
     assert rows["xa-a"][5:8] == ["1", "1", rows["xa-a"][7]] and float(rows["xa-a"][7]) > 0.0
     assert rows["xa-b"][5:7] == ["0", "0"]
+    assert re.fullmatch(r"01/\d\d/\d{4}", rows["xa-a"][3]) and re.fullmatch(r"\d\d/\d\d/\d{4}", rows["xa-a"][4])
     report = approver.get("/reports").text
     assert 'id="fig-online">1 / 2' in report
     assert approver.get("/reports?since=2025-02-10&until=2025-01-01").status_code == 422

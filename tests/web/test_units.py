@@ -57,7 +57,57 @@ def test_docx_paragraphs_and_tables() -> None:
     buffer = io.BytesIO()
     document.save(buffer)
     text = documents.extract_text(buffer.getvalue(), "x.docx")
-    assert text == "UBND XÃ HOÀNG ĐỒNG\n\nThông báo lịch tiêm chủng.\nThôn\tGiờ\nNà Pàn\t7h30"  # cells: comma pauses
+    assert text == "UBND XÃ HOÀNG ĐỒNG\n\nThông báo lịch tiêm chủng.\nThôn\tGiờ.\nNà Pàn\t7h30."  # cells: comma pauses
+
+
+def test_docx_heading_is_the_title_and_table_rows_are_read_apart() -> None:
+    """Issue 14: the first Heading 1/Title paragraph becomes the bulletin's title; each table row is read as
+    its own sentence with its cells apart (a one-column table, a cell of two lines, a line break too)."""
+    from broadcast.normalise import normalise
+
+    document = Document()
+    document.add_paragraph("UBND XÃ HOÀNG ĐỒNG")
+    document.add_heading("Lịch tiêm phòng dại cho chó mèo", level=1)
+    document.add_heading("Đối tượng", level=2)
+    document.add_paragraph("Các hộ nuôi chó mèo")
+    grid = document.add_table(rows=2, cols=2)
+    grid.cell(0, 0).text, grid.cell(0, 1).text = "Thôn Nà Pàn", "Sáng thứ bảy"
+    grid.cell(1, 0).text = "Thôn Khòn Khoang"
+    grid.cell(1, 1).paragraphs[0].text = "Chiều thứ bảy"
+    grid.cell(1, 1).add_paragraph("tại nhà văn hóa")
+    column = document.add_table(rows=2, cols=1)
+    column.cell(0, 0).text, column.cell(1, 0).text = "Mang theo sổ tiêm", "Xích chó cẩn thận"
+    broken = document.add_paragraph("Liên hệ")
+    broken.runs[0].add_break()
+    broken.add_run("trưởng thôn")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    data = buffer.getvalue()
+
+    extracted = documents.extract_document(data, "lich-tiem.docx")
+    assert extracted.title == "Lịch tiêm phòng dại cho chó mèo"
+    assert extracted.text == documents.extract_text(data, "lich-tiem.docx")
+    lines = extracted.text.split("\n")
+    assert lines[4:8] == ["Thôn Nà Pàn\tSáng thứ bảy.", "Thôn Khòn Khoang\tChiều thứ bảy, tại nhà văn hóa.",
+                          "Mang theo sổ tiêm.", "Xích chó cẩn thận."]
+    assert lines[8] == "Liên hệ trưởng thôn"
+    spoken = normalise(extracted.text).paragraphs
+    rows = [" ".join(p) for p in spoken[4:8]]
+    assert rows == ["Thôn Nà Pàn, Sáng thứ bảy.", "Thôn Khòn Khoang, Chiều thứ bảy, tại nhà văn hóa.",
+                    "Mang theo sổ tiêm.", "Xích chó cẩn thận."]
+
+    titled = Document()
+    titled.add_paragraph("Kính gửi bà con")
+    titled.add_heading("Thông báo mất điện", level=0)  # the Title style
+    buffer = io.BytesIO()
+    titled.save(buffer)
+    assert documents.extract_document(buffer.getvalue(), "x.docx").title == "Thông báo mất điện"
+    plain = Document()
+    plain.add_paragraph("Không có đề mục")
+    buffer = io.BytesIO()
+    plain.save(buffer)
+    assert documents.extract_document(buffer.getvalue(), "x.docx").title is None
+    assert documents.extract_document("Chào bà con".encode(), "x.txt") == documents.Extracted("Chào bà con")
 
 
 def test_docx_refuses_damaged_and_bombs() -> None:

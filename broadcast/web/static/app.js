@@ -114,6 +114,8 @@
           if (!reply.ok) { setMessage(message, data.error || "Không đọc được tệp.", true); return; }
           var text = el("text");
           if (text) text.value = data.text;
+          var title = upload.form && upload.form.querySelector("input[name=title]");
+          if (title && data.title && !title.value.trim()) title.value = data.title;  // the document's heading
           upload.value = "";
           setMessage(message, data.message, false);
         });
