@@ -46,9 +46,12 @@ def require_driver(url: str) -> None:
 
 def make_engine(url: str) -> Engine:
     """Create an engine with the per-backend settings the service relies on (raises DriverMissing)."""
+    from broadcast import db_guard
+
     require_driver(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        db_guard.install(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -60,7 +63,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    db_guard.install(engine)
+    return engine
 
 
 def alembic_config(url: str) -> Config:
