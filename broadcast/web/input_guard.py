@@ -93,6 +93,15 @@ def problem_in_pairs(pairs: list[tuple[str, str]], where: str) -> str | None:
     return None
 
 
+def problem_in_encoded(raw: bytes, where: str) -> str | None:
+    """A query string or url-encoded form: valid UTF-8 once percent-decoded, and each value acceptable."""
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return f"the {where} is not valid UTF-8"
+    return problem_in_pairs(pairs, where)
+
+
 def message_for(path: str, problem: str) -> str:
     if path.startswith("/api/") or path == "/healthz":
         return f"invalid input: {problem}"
@@ -111,8 +120,7 @@ class InputGuard:
             return
         path = scope.get("path", "")
         problem = problem_in_text(path) and f"the path {problem_in_text(path)}"
-        query = scope.get("query_string", b"").decode("latin-1")
-        problem = problem or problem_in_pairs(parse_qsl(query, keep_blank_values=True), "query")
+        problem = problem or problem_in_encoded(scope.get("query_string", b""), "query")
         if problem:
             await _refuse(send, message_for(path, problem))
             return
@@ -140,11 +148,7 @@ class InputGuard:
 
 def _problem_in_body(content_type: bytes, body: bytes) -> str | None:
     if content_type == b"application/x-www-form-urlencoded":
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return problem_in_pairs(parse_qsl(text, keep_blank_values=True), "form")
+        return problem_in_encoded(body, "form")
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
