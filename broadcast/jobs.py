@@ -293,6 +293,14 @@ def run_cap(db_key: str) -> None:
             if result.taken:
                 log.info("CAP feed %s: %d new alert(s)", result.url, len(result.taken))
                 jobs.wake_synthesis()
+    if settings.cap_trusted_senders:
+        from broadcast.alerts.drafts import auto_approve_ready
+
+        with session_scope(jobs.deps.engine) as session:
+            approved = auto_approve_ready(session, settings.cap_trusted_senders, jobs.clock.now())
+        if approved:
+            log.warning("CAP alerts %s approved automatically (trusted sender setting)", approved)
+            jobs.wake_publication()
 
 
 def run_housekeeping(db_key: str) -> None:

@@ -152,6 +152,39 @@ def cancel_alert_placements(session: Session, bulletin: Bulletin, reason: str, n
     return stopped
 
 
+def auto_approve_ready(session: Session, trusted: set[str], now: datetime) -> list[int]:
+    """Approve and place now the drafts the auto-approval setting allows (Alert + Extreme + Immediate from a
+    trusted sender, flagged at intake) once their audio is made; returns their alert ids. Each is recorded in
+    the audit log as approved by the service under that setting. Expired or cancelled ones are left."""
+    if not trusted:
+        return []
+    done = []
+    rows = session.exec(select(CapAlertRecord).where(col(CapAlertRecord.auto_approve).is_(True),
+                                                     CapAlertRecord.outcome == "draft",
+                                                     col(CapAlertRecord.bulletin_id).is_not(None))).all()
+    for record in rows:
+        bulletin = session.get(Bulletin, record.bulletin_id)
+        if record.sender not in trusted or bulletin is None or bulletin.status == BulletinStatus.cancelled:
+            continue
+        if record.expires is not None and record.expires <= now:
+            continue
+        version = bulletins.pending_version(session, bulletin)
+        if version is None or version.asset_id is None:
+            continue  # the audio is still being made: next run
+        bulletins.system_approve(session, bulletin, now, f"auto-approved CAP alert {record.identifier} from the "
+                                 f"trusted sender {record.sender} (setting cap_auto_approve_senders)")
+        codes = bulletins.bulletin_station_codes(session, bulletin)
+        placement, _ = placements.place(session, None, bulletin, station_codes=codes, mode=PlacementMode.now,
+                                        valid_until=record.expires, now=now)
+        record.outcome = "auto-approved"
+        record.outcome_detail = f"approved by the service (trusted sender) and placed now on {', '.join(codes)}"
+        session.add(record)
+        audit.record(session, None, "alert.auto_approve", "capalert", record.id,
+                     f"auto-approved CAP alert {record.identifier}: placement {placement.id} on {', '.join(codes)}")
+        done.append(record.id or 0)
+    return done
+
+
 def approve_and_place(session: Session, user: User, record: CapAlertRecord, *, version_id: int | None,
                       audio_sha256: str | None, comment: str = "", now: datetime | None = None
                       ) -> tuple[Bulletin, Placement, list[PlaylistItem]]:

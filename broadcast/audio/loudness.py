@@ -261,6 +261,7 @@ class StreamMeter:
         self._carry = np.zeros((0, channels), dtype=np.float32)
         self._done = 0
         self._frame_bytes = 4 * channels
+        self.step_energy = np.zeros(0)  # K-weighted energy of each whole 100 ms step, set by finish()
 
     def feed(self, data: bytes, flush_bytes: int = 1 << 19) -> None:
         """Raw little-endian float32 interleaved samples, in any slicing."""
@@ -318,6 +319,7 @@ class StreamMeter:
         self._peaks(np.zeros((0, self.channels), np.float32), final=True)
         frames = np.concatenate(self._frames) if self._frames else np.zeros((0, self.channels), np.float32)
         steps = np.concatenate(self._steps) if self._steps else np.zeros(0)
+        self.step_energy = steps
         lufs = loudness_from_step_energy(steps, self.step)
         peak = 0.0
         for channel in range(self.channels):

@@ -17,8 +17,15 @@ from pathlib import Path
 import numpy as np
 
 from broadcast.audio.dynamics import Analysed, Leveller
-from broadcast.audio.ffmpeg import decode, decode_stream, encode_and_decode
-from broadcast.audio.loudness import StreamMeter, gain_to_db, integrated_loudness, true_peak_dbtp
+from broadcast.audio.ffmpeg import decode, encode_and_decode
+from broadcast.audio.loudness import (
+    StreamMeter,
+    gain_to_db,
+    integrated_loudness,
+    loudness_from_step_energy,
+    step_length,
+    true_peak_dbtp,
+)
 from broadcast.audio.mp3info import first_header, scan
 from broadcast.audio.settings import AudioSettings, Measurement, RenderedAudio
 from broadcast.audio.sounds import levelled_sound
@@ -89,8 +96,12 @@ def _frame(
     return mono if settings.channels == 1 else np.column_stack([mono, mono])
 
 
-def master(programme: Programme, settings: AudioSettings, engines: list[str]) -> RenderedAudio:
-    """Level, frame, encode and measure; raises dynamics.SilentAudio for silent speech."""
+def master(programme: Programme, settings: AudioSettings, engines: list[str],
+           step_energy: list[np.ndarray] | None = None) -> RenderedAudio:
+    """Level, frame, encode and measure; raises dynamics.SilentAudio for silent speech.
+
+    ``step_energy``, if given, receives the K-weighted energy of each 100 ms step of the decoded result
+    (the attempt kept), so parts mastered one by one can be measured as a whole by :func:`join_parts`."""
     rate = settings.sample_rate
     codec = codec_gain_db(rate, settings.bitrate_kbps, settings.mp3_quality, settings.channels)
     leveller = Leveller(programme.speech, rate)
@@ -103,6 +114,7 @@ def master(programme: Programme, settings: AudioSettings, engines: list[str]) ->
         meter = StreamMeter(rate, settings.channels)
         mp3, _ = encode_and_decode(signal, rate, settings.bitrate_kbps, settings.mp3_quality, meter.feed)
         decoded, lufs, peak = meter.finish()
+        steps = meter.step_energy
         info = first_header(mp3)
         if info is None or (info.sample_rate, info.channels) != (rate, settings.channels):
             raise RuntimeError(f"the encoder produced an unexpected stream: {info}")
@@ -120,6 +132,8 @@ def master(programme: Programme, settings: AudioSettings, engines: list[str]) ->
             f"could not meet {settings.target_lufs} LUFS / {settings.true_peak_dbtp} dBTP "
             f"(got {lufs:.2f} LUFS, {peak_db:.2f} dBTP)"
         )
+    if step_energy is not None:
+        step_energy.append(steps)
     return RenderedAudio(
         mp3=mp3,
         sha256=hashlib.sha256(mp3).hexdigest(),
@@ -133,23 +147,24 @@ def master(programme: Programme, settings: AudioSettings, engines: list[str]) ->
     )
 
 
-def join_parts(joined: bytearray, parts: list[RenderedAudio], settings: AudioSettings) -> RenderedAudio:
-    """One MP3 from parts mastered separately, measured again while it decodes.
+def join_parts(joined: bytearray, parts: list[RenderedAudio], step_energy: list[np.ndarray],
+               settings: AudioSettings) -> RenderedAudio:
+    """One MP3 from parts mastered separately, measured as a whole from what was measured of each part.
 
     ``joined`` holds the parts' MP3s one after the other (same format, no tags: their frames simply follow
-    each other) and ``parts`` their figures. Duration and integrated loudness are of the whole; the true
-    peak is the largest of the parts' (each refined finely when it was mastered).
+    each other), ``parts`` their figures and ``step_energy`` the K-weighted 100 ms step energies of each
+    part's decoded MP3 (from :func:`master`). The whole's integrated loudness gates the concatenated steps
+    exactly as a decode of the joined file would (each part's last partial step, under 100 ms of its closing
+    pause, is left out), so the joined file is not decoded a second time. Duration is the parts' sum; the
+    true peak is the largest of the parts' (each refined finely when it was mastered).
     """
     mp3 = joined  # a bytes-like buffer, not copied: a 2-hour bulletin's MP3 is 55 MB
-    meter = StreamMeter(settings.sample_rate, settings.channels, keep_samples=False)
-    decode_stream(mp3, meter.feed, sample_rate=settings.sample_rate, channels=settings.channels)
-    _, lufs, _ = meter.finish()
     first = parts[0]
     return RenderedAudio(
         mp3=mp3,  # type: ignore[arg-type]
         sha256=hashlib.sha256(mp3).hexdigest(),
-        duration_s=meter.frame_count / settings.sample_rate,
-        lufs=lufs,
+        duration_s=sum(part.duration_s for part in parts),
+        lufs=loudness_from_step_energy(np.concatenate(step_energy), step_length(settings.sample_rate)),
         true_peak_dbtp=max(part.true_peak_dbtp for part in parts),
         sample_rate=first.sample_rate,
         channels=first.channels,

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from broadcast.models import (
     AudioAsset,
     Bulletin,
+    CapAlertRecord,
     EventKind,
     PlaylistItem,
     Priority,
@@ -52,6 +53,7 @@ class AsRunRow:
     item_id: int
     planned_at: datetime
     duration_s: float
+    alert: str = ""  # the CAP warning the bulletin came from ("identifier (sender)"), if any
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,25 @@ def as_run(session: Session, user: User, wanted: AsRunFilter, limit: int = MAX_R
     if wanted.end is not None:
         query = query.where(ReceiverEvent.at < wanted.end)
     query = query.order_by(col(ReceiverEvent.at).desc(), col(ReceiverEvent.id).desc()).limit(limit)
+    found = session.exec(query).all()
+    alerts = _alerts_of(session, {bulletin.id or 0 for _, _, bulletin, _, _, _ in found})
     return [AsRunRow(at=event.at, kind=event.kind.value, detail=event.detail, station_code=station.code,
                      station_name=station.name, district=station.district, receiver_id=receiver.id or 0,
                      receiver_name=receiver.name, bulletin_id=bulletin.id or 0, bulletin_title=bulletin.title,
                      priority=item.priority.value, item_id=item.id or 0, planned_at=item.starts_at,
-                     duration_s=float(duration or item.duration_ms / 1000))
-            for event, item, bulletin, station, receiver, duration in session.exec(query).all()]
+                     duration_s=float(duration or item.duration_ms / 1000), alert=alerts.get(bulletin.id or 0, ""))
+            for event, item, bulletin, station, receiver, duration in found]
+
+
+def _alerts_of(session: Session, bulletin_ids: set[int]) -> dict[int, str]:
+    """bulletin id → the CAP warning it came from (its first alert; Updates keep the same bulletin)."""
+    rows = session.exec(select(CapAlertRecord).where(col(CapAlertRecord.bulletin_id).in_(bulletin_ids or {-1}),
+                                                     CapAlertRecord.msg_type == "Alert")
+                        .order_by(col(CapAlertRecord.id))).all()
+    found: dict[int, str] = {}
+    for r in rows:
+        found.setdefault(r.bulletin_id or 0, f"{r.identifier} ({r.sender_name or r.sender})")
+    return found
 
 
 def receivers_of(session: Session, user: User) -> list[tuple[Receiver, Station]]:
@@ -101,7 +116,7 @@ def receivers_of(session: Session, user: User) -> list[tuple[Receiver, Station]]
 
 
 CSV_HEADER = ["Đài", "Huyện", "Cụm loa", "Bản tin", "Mức ưu tiên", "Giờ dự kiến", "Giờ báo cáo", "Kết quả",
-              "Thời lượng (phút)", "Ghi chú"]
+              "Thời lượng (phút)", "Ghi chú", "Cảnh báo CAP"]
 
 
 def _local(value: datetime, zone: ZoneInfo) -> str:
@@ -123,7 +138,7 @@ def to_csv(rows: list[AsRunRow], zone: ZoneInfo, explain: dict[str, str] | None 
         note = (explain or {}).get(r.detail, "") if r.kind != "played" else ""
         writer.writerow([r.station_name, r.district, r.receiver_name, r.bulletin_title, PRIORITY_VI[r.priority],
                          _local(r.planned_at, zone), _local(r.at, zone), KIND_VI[r.kind],
-                         _minutes(r.duration_s) if r.kind == "played" else "", note])
+                         _minutes(r.duration_s) if r.kind == "played" else "", note, r.alert])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -202,11 +217,11 @@ def to_xlsx(rows: list[AsRunRow], zone: ZoneInfo, title: str, explain: dict[str,
         note = (explain or {}).get(r.detail, "") if r.kind != "played" else ""
         log.append([r.station_name, r.district, r.receiver_name, r.bulletin_title, PRIORITY_VI[r.priority],
                     in_zone(r.planned_at, zone).replace(tzinfo=None), in_zone(r.at, zone).replace(tzinfo=None),
-                    KIND_VI[r.kind], round(r.duration_s / 60, 2) if r.kind == "played" else None, note])
+                    KIND_VI[r.kind], round(r.duration_s / 60, 2) if r.kind == "played" else None, note, r.alert])
     for row in log.iter_rows(min_row=2, min_col=6, max_col=7):
         for cell in row:
             cell.number_format = "dd/mm/yyyy hh:mm:ss"
-    for column, width in zip("ABCDEFGHIJ", (22, 18, 28, 36, 12, 20, 20, 16, 12, 50), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (22, 18, 28, 36, 12, 20, 20, 16, 12, 50, 36), strict=True):
         log.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

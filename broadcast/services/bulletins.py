@@ -36,7 +36,8 @@ EDITABLE = {BulletinStatus.draft, BulletinStatus.rejected, BulletinStatus.submit
             BulletinStatus.ready, BulletinStatus.failed}
 
 
-def _stations(session: Session, user: User, codes: Iterable[str]) -> list[Station]:
+def _stations(session: Session, user: User | None, codes: Iterable[str]) -> list[Station]:
+    """The stations of these codes, all of them the user's (``None``: the service itself, e.g. auto-approval)."""
     codes = list(dict.fromkeys(c.strip().lower() for c in codes if c.strip()))
     if not codes:
         raise InvalidInput("choose at least one station")
@@ -44,7 +45,7 @@ def _stations(session: Session, user: User, codes: Iterable[str]) -> list[Statio
     unknown = sorted(set(codes) - {s.code for s in stations})
     if unknown:
         raise NotFound(f"unknown station(s): {', '.join(unknown)}")
-    allowed = station_ids_for(session, user)
+    allowed = station_ids_for(session, user) if user is not None else None
     if allowed is not None and any(s.id not in allowed for s in stations):
         raise Forbidden("you are not assigned to all of these stations")
     return list(stations)
@@ -325,6 +326,27 @@ def self_approve_emergency(session: Session, user: User, bulletin: Bulletin, ass
     bulletin.status, bulletin.asset_id, bulletin.approved_version_id = BulletinStatus.ready, asset.id, version.id
     bulletin.approved_by, bulletin.approved_at, bulletin.updated_at = user.id, now, now
     session.add(bulletin)
+    return version
+
+
+def system_approve(session: Session, bulletin: Bulletin, now: datetime, why: str) -> BulletinVersion:
+    """Approval by the service itself, with no person: only for what a setting explicitly allows (a CAP warning
+    from a trusted sender, see alerts/drafts.py). The version under review must have its audio; the audit log
+    says who decided it (nobody) and why."""
+    version = pending_version(session, bulletin)
+    if version is None or version.asset_id is None or version.audio_sha256 is None:
+        raise InvalidInput("the audio of this version is not ready yet")
+    previous = versions.approved(session, bulletin)
+    if previous is not None:
+        previous.state = VersionState.superseded
+        session.add(previous)
+    version.state, version.approved_by, version.approved_at = VersionState.approved, None, now
+    session.add(version)
+    bulletin.approved_version_id, bulletin.asset_id = version.id, version.asset_id
+    bulletin.status, bulletin.error = BulletinStatus.ready, None
+    bulletin.approved_by, bulletin.approved_at, bulletin.updated_at = None, now, now
+    session.add(bulletin)
+    audit.record(session, None, "bulletin.approve", "bulletin", bulletin.id, why)
     return version
 
 

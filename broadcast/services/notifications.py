@@ -27,6 +27,7 @@ from broadcast.models import (
     Bulletin,
     BulletinStation,
     BulletinStatus,
+    CapAlertRecord,
     ItemStatus,
     Notification,
     Placement,
@@ -40,7 +41,8 @@ from broadcast.models import (
 
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(days=2)
-KINDS = {"submitted": "Chờ duyệt", "rejected": "Bị từ chối", "failed": "Phát lỗi / không phát được",
+KINDS = {"alert": "Cảnh báo thiên tai chờ duyệt",
+         "submitted": "Chờ duyệt", "rejected": "Bị từ chối", "failed": "Phát lỗi / không phát được",
          "offline": "Cụm loa mất tín hiệu"}
 _ITEM_VI = {ItemStatus.failed: "phát lỗi", ItemStatus.skipped: "không phát được", ItemStatus.missed: "bị bỏ lỡ"}
 
@@ -86,6 +88,7 @@ def collect(session: Session, settings: Settings, now: datetime) -> int:
     admins = {uid for uid, u in users.items() if u.role == Role.admin}
     since = now - LOOK_BACK
     _bulletins(session, writer, users, admins, since, now)
+    _alerts(session, writer, users, admins, since, now)
     _occurrences(session, writer, since, now)
     _silent_clusters(session, writer, admins, settings, since, now)
     session.flush()
@@ -118,6 +121,25 @@ def _bulletins(session: Session, writer: _Writer, users: dict[int, User], admins
         elif b.created_by:
             writer.add([b.created_by], f"rejected:{b.id}:{b.version}", "rejected", f"Bị từ chối: {b.title}",
                        f"Bản tin “{b.title}” bị từ chối. Lý do: {b.review_comment or '(không ghi)'}", link, now)
+
+
+def _alerts(session: Session, writer: _Writer, users: dict[int, User], admins: set[int], since: datetime,
+            now: datetime) -> None:
+    """A CAP warning became a draft (or an update) waiting for approval: its stations' approvers (else the
+    admins) are told (next notification run), with a link to the warning's page."""
+    rows = session.exec(select(CapAlertRecord).where(
+        col(CapAlertRecord.outcome).in_(("draft", "update")), col(CapAlertRecord.bulletin_id).is_not(None),
+        CapAlertRecord.received_at >= since)).all()
+    for alert in rows:
+        station_ids = session.exec(select(BulletinStation.station_id).where(
+            BulletinStation.bulletin_id == alert.bulletin_id)).all()
+        staff = _station_staff(session, station_ids)
+        reviewers = {uid for sid in station_ids for uid in staff.get(sid, ())
+                     if users.get(uid) and users[uid].role == Role.approver} or admins
+        what = alert.headline or alert.event or "Cảnh báo thiên tai"
+        writer.add(reviewers, f"alert:{alert.id}", "alert", f"Cảnh báo thiên tai chờ duyệt: {what}",
+                   f"{alert.sender_name or alert.sender} gửi cảnh báo “{what}”. Bản tin khẩn cấp cho các đài trong "
+                   "vùng cảnh báo đang chờ bạn nghe và duyệt phát.", f"/alerts/{alert.id}", now)
 
 
 def _occurrences(session: Session, writer: _Writer, since: datetime, now: datetime) -> None:

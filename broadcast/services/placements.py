@@ -208,10 +208,10 @@ def _targets(session: Session, stations: Sequence[Station], mode: PlacementMode,
     return targets
 
 
-def _check_entitled(session: Session, user: User, bulletin: Bulletin, stations: Sequence[Station]) -> None:
+def _check_entitled(session: Session, user: User | None, bulletin: Bulletin, stations: Sequence[Station]) -> None:
     """Emergencies go on air only by an approver or an admin, and a bulletin only on the stations it was
     written and approved for."""
-    if bulletin.priority == Priority.emergency and user.role not in (Role.approver, Role.admin):
+    if bulletin.priority == Priority.emergency and user is not None and user.role not in (Role.approver, Role.admin):
         raise Forbidden("only an approver or an admin can put an emergency bulletin on air")
     addressed = set(bulletin_station_codes(session, bulletin))
     outside = sorted(s.code for s in stations if s.code not in addressed)
@@ -295,7 +295,7 @@ def _audit_detail(mode: PlacementMode, stations: Sequence[Station], items: Seque
     return detail
 
 
-def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: Iterable[str],
+def place(session: Session, user: User | None, bulletin: Bulletin, *, station_codes: Iterable[str],
           mode: PlacementMode, at: datetime | None = None, dates: Sequence[date] = (),
           slot_names: Sequence[str] = (), repeat: int = 1, valid_until: datetime | None = None,
           on_clash: OnClash | str = OnClash.refuse, now: datetime | None = None,
@@ -303,6 +303,7 @@ def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: It
     """Create a placement and its occurrences, or raise (writing nothing) with a message naming the problem.
 
     Raises InvalidInput (422) for bad input and quiet hours, Conflict (409, with ``conflicts``) for clashes.
+    ``user`` None is the service itself (a CAP warning's auto-approval, allowed only by a setting).
     """
     now = now or utcnow()
     on_clash = OnClash(on_clash)
@@ -321,7 +322,8 @@ def place(session: Session, user: User, bulletin: Bulletin, *, station_codes: It
         refuse_runs_into_quiet_hours((p.target.station, s, s + length) for p in plans for s in p.starts)
 
     placement = Placement(bulletin_id=bulletin.id, mode=mode, priority=priority, repeat=repeat,
-                          valid_until=valid_until, on_clash=on_clash.value, created_by=user.id, created_at=now)
+                          valid_until=valid_until, on_clash=on_clash.value, created_by=user.id if user else None,
+                          created_at=now)
     session.add(placement)
     session.flush()
     items, replaced = _write_occurrences(session, placement, bulletin, plans, duration_ms, grace_s, now)

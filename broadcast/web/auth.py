@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from broadcast.alerts import records as alert_records
 from broadcast.api.deps import RuntimeDep
 from broadcast.db import session_scope
 from broadcast.models import Role
@@ -123,13 +124,15 @@ def logout(ctx: WebPost) -> Response:
 def home(ctx: Web) -> HTMLResponse:
     """The dashboard: what waits for this person, and which stations are silent."""
     user, session = ctx.user, ctx.session
-    waiting = []
+    waiting, warnings = [], []
     if ctx.can_review:
         waiting = bulletins.awaiting_review(session, user)  # not written or changed by them
+        warnings = alert_records.waiting(session, user)  # CAP warnings whose draft waits for them
     mine = [b for b in bulletins.filter_bulletins(session, user, limit=200) if b.created_by == user.id][:10]
     statuses = station_statuses(session, user, timedelta(seconds=ctx.settings.receiver_offline_after_s), ctx.now())
     steps = firstrun.checklist(session) if user.role == Role.admin else []
-    return render(ctx, "home.html", waiting=waiting, mine=mine, silent=[s for s in statuses if s.silent],
+    return render(ctx, "home.html", waiting=waiting, warnings=warnings, mine=mine,
+                  silent=[s for s in statuses if s.silent],
                   station_count=len(statuses), is_editor=user.role == Role.editor,
                   first_run=steps if not all(s.done for s in steps) else [])
 

@@ -44,12 +44,45 @@ ACTIONS = {
     "bulletin.override": "Sửa cách đọc riêng", "bulletin.reread": "Đọc lại theo từ điển mới",
 }
 
+ALERT_VIA = {"upload": "tải tệp lên", "api": "giao diện lập trình", "webhook": "gửi tự động", "feed": "nguồn tin"}
+ALERT_OUTCOME = {"draft": "chờ duyệt", "placed": "đã phát", "update": "cập nhật, chờ duyệt", "cancelled": "hủy",
+                 "expired": "đã hết hiệu lực", "no-stations": "không có đài trong vùng", "not-broadcast": "không phát",
+                 "unresolved": "không tìm thấy cảnh báo được nhắc tới", "auto-approved": "tự động duyệt"}
+ACTIONS.update({"alert.receive": "Nhận cảnh báo CAP", "alert.place": "Duyệt và phát cảnh báo",
+                "alert.auto_approve": "Tự động duyệt cảnh báo"})
 ACTIONS.update({"station.quiet_hours": "Sửa giờ yên tĩnh", "station.schedule": "Sửa khung giờ phát",
                 "station.push": "Cài đặt đẩy lịch phát", "station.location": "Sửa vị trí đài",
                 "station.locations_import": "Nhập vị trí các đài từ tệp"})
 
 #: Service errors (English, from ``broadcast.services``) → Vietnamese; ``{s}`` is a status, shown translated.
 SERVICE_ERRORS: list[tuple[str, str]] = [
+    # CAP warnings (issue 16)
+    (r"^not a valid CAP 1\.2 alert: (?P<a>.+)$", "Tệp không phải cảnh báo CAP 1.2 hợp lệ. Chi tiết kỹ thuật: {a}"),
+    (r"^not a CAP 1\.2 alert: .*$", "Tệp không phải cảnh báo theo chuẩn CAP 1.2 "
+     "(phần tử gốc hoặc không gian tên sai)."),
+    (r"^the XML declares a document type or entities.*$", "Tệp XML có khai báo DOCTYPE hoặc thực thể: cảnh báo CAP "
+     "không bao giờ cần, nên tệp bị từ chối để an toàn."),
+    (r"^the file is not well-formed XML: (?P<a>.+)$", "Tệp không phải XML đúng cú pháp ({a})."),
+    (r"^the message is empty$", "Tệp trống."),
+    (r"^the message is larger than .*$", "Tệp quá lớn so với một cảnh báo CAP."),
+    (r"^choose a CAP file to upload$", "Hãy chọn tệp cảnh báo CAP để tải lên."),
+    (r"^area “(?P<a>.+)”: (?P<b>.+)$", "Vùng “{a}” không hợp lệ: {b}"),
+    (r"^a msgType \w+ alert must name the alert it refers to.*$",
+     "Tin cập nhật hoặc hủy phải ghi rõ cảnh báo được nhắc tới (references)."),
+    (r"^reference .*$", "Phần nhắc tới cảnh báo trước (references) không đúng dạng “nơi gửi,mã,thời điểm”."),
+    (r"^the alert is not signed.*$", "Cảnh báo không có chữ ký số, mà hệ thống chỉ nhận cảnh báo có chữ ký."),
+    (r"^the alert is signed but no signer certificate is configured.*$",
+     "Cảnh báo có chữ ký số nhưng hệ thống chưa cài chứng thư của nơi gửi."),
+    (r"^the alert's XML signature is not valid.*$", "Chữ ký số của cảnh báo không hợp lệ."),
+    (r"^checking XML signatures needs signxml.*$", "Máy chủ chưa cài thư viện kiểm tra chữ ký số (signxml)."),
+    (r"^the warning's text is longer than .*$", "Nội dung cảnh báo quá dài."),
+    (r"^the warning has expired.*$", "Cảnh báo đã hết hiệu lực: không phát cảnh báo đã hết hạn."),
+    (r"^the warning was cancelled by its sender.*$", "Nơi gửi đã hủy cảnh báo này: không thể phát nữa."),
+    (r"^this alert has no bulletin to approve$", "Cảnh báo này không có bản tin để duyệt."),
+    (r"^only approvers and admins see the warnings received$",
+     "Chỉ người duyệt tin và quản trị xem được các cảnh báo thiên tai."),
+    (r"^no alert \d+$", "Không có cảnh báo này."),
+    (r"^(?:from|to) '.*' is not a date$", "Ngày lọc không hợp lệ."),
     (r"^choose at least one station$", "Hãy chọn ít nhất một đài."),
     (r"^unknown station\(s\): (?P<a>.+)$", "Không có đài: {a}."),
     (r"^unknown station '?(?P<a>[^']+)'?$", "Không có đài {a}."),
@@ -231,6 +264,8 @@ AUDIT_GROUPS = {"bulletin": "Bản tin", "placement": "Lịch phát", "emergency
                 "user": "Tài khoản", "station": "Đài", "receiver": "Cụm loa", "demo": "Dữ liệu mẫu"}
 OBJECTS = {"bulletin": "bản tin", "user": "tài khoản", "station": "đài", "receiver": "cụm loa",
            "lexicon": "mục từ điển", "placement": "lịch phát"}
+AUDIT_GROUPS["alert"] = "Cảnh báo CAP"
+OBJECTS["capalert"] = "cảnh báo CAP"
 
 
 def occurrences_vi(rest: str) -> str:
@@ -263,6 +298,17 @@ AUDIT: list[tuple[str, Callable[[dict[str, str]], str]]] = [
     (r"^templates (?P<a>.*), (?P<b>\d+) explicit slot\(s\)$",
      lambda g: f"mẫu khung giờ {g['a']}, {g['b']} khung giờ riêng"),
     (r"^off$", lambda g: "tắt"),
+    # CAP warnings (issue 16)
+    (r"^(?P<v>upload|api|webhook|feed): (?P<s>\S+) (?P<i>\S+) (?P<m>\w+) → (?P<o>[\w-]+)$",
+     lambda g: f"{ALERT_VIA.get(g['v'], g['v'])}: {g['s']} mã {g['i']} → {ALERT_OUTCOME.get(g['o'], g['o'])}"),
+    (r"^bulletin (?P<b>\d+) placement \d+ on (?P<a>.+)$", lambda g: f"bản tin số {g['b']}, phát ngay trên {g['a']}"),
+    (r"^from a CAP alert, version (?P<a>\d+), submitted for approval$",
+     lambda g: f"từ cảnh báo CAP, phiên bản {g['a']}, gửi duyệt (do hệ thống viết)"),
+    (r"^CAP Update: version (?P<a>\d+), waiting for approval$",
+     lambda g: f"cảnh báo CAP cập nhật: phiên bản {g['a']}, chờ duyệt"),
+    (r"^CAP Cancel: (?P<a>\d+) occurrence\(s\) stopped\.\s*(?:CAP Cancel: )?(?P<b>.*)$",
+     lambda g: f"nơi gửi hủy cảnh báo: dừng {g['a']} lượt phát" + (f". Lý do: {g['b']}" if g["b"] else "")),
+    (r"^auto-approved CAP alert .*$", lambda g: "tự động duyệt cảnh báo CAP từ nơi gửi tin cậy (theo cài đặt)"),
 ]
 
 #: The station health summary's pieces (receivers' problems) → Vietnamese.
@@ -291,6 +337,8 @@ FLASH = {
     "lexicon_deleted": "Đã xóa mục từ điển.", "user": "Đã lưu tài khoản.", "station": "Đã tạo đài.",
     "receiver_revoked": "Đã thu hồi cụm loa.", "retry": "Đang tạo lại âm thanh.", "logout": "Đã đăng xuất.",
     "locations_imported": "Đã nhập vị trí các đài từ tệp.",
+    "alert_received": "Đã nhận cảnh báo.", "alert_duplicate": "Cảnh báo này đã nhận trước đó; không có gì thay đổi.",
+    "alert_placed": "Đã duyệt cảnh báo và gửi lệnh phát ngay tới các cụm loa trong vùng cảnh báo.",
 }
 
 #: Titles of the error page by HTTP status.

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from broadcast.web import (
     admin,
+    alerts,
     asrun,
     auth,
     batch,
@@ -21,5 +22,5 @@ from broadcast.web import (
 
 router = APIRouter(include_in_schema=False)
 for module in (auth, bulletins, schedule, emergency, monitor, admin, locations, delivery, voices, batch, asrun,
-               notifications):
+               notifications, alerts):
     router.include_router(module.router)

@@ -9,14 +9,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
 
 from broadcast.config import Settings
 from broadcast.db import make_engine, session_scope
-from broadcast.models import ItemStatus, PlaylistItem, Role
+from broadcast.models import ItemStatus, PlaylistItem, Role, User
 from broadcast.runtime import Runtime
+from broadcast.services import asrun
 from broadcast.services.accounts import create_user
 from broadcast.services.receivers import create_receiver
 from broadcast.services.stations import create_station
@@ -143,3 +145,15 @@ def test_a_flood_warning_reaches_exactly_the_covered_communes_and_update_and_can
     assert statuses == {ItemStatus.cancelled}  # nothing of the warning is left to play anywhere
     wait_for(lambda: [e.detail for e in live.events(inside.id, "skipped")
                       if e.item_id == new_item and "withdrawn" in e.detail], 30, what="the stop reported")
+
+    # the record: the as-run log (and its export) names the warning behind every outcome reported
+    def reported() -> list[asrun.AsRunRow] | None:
+        with Session(live.engine) as session:
+            admin = session.exec(select(User).where(User.username == "admin")).one()
+            rows = asrun.as_run(session, admin, asrun.AsRunFilter())
+        return rows if len(rows) == 3 else None
+
+    rows = wait_for(reported, 30, what="the three stops in the as-run log")
+    assert {r.kind for r in rows} == {"skipped"}
+    assert all(r.alert == "VN-E2E-1 (Đài Khí tượng Thủy văn khu vực Đông Bắc)" for r in rows)
+    assert "VN-E2E-1 (Đài Khí tượng" in asrun.to_csv(rows, ZoneInfo("Asia/Ho_Chi_Minh")).decode("utf-8-sig")

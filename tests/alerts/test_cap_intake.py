@@ -252,3 +252,48 @@ def test_an_update_of_an_unknown_alert_is_kept_as_unresolved(app_client: TestCli
         login(app_client, located.admin)).json()
     assert body["outcome"] == "unresolved"
     assert _counts(runtime)[1] == 0
+
+
+def test_auto_approval_only_for_an_extreme_immediate_alert_from_a_trusted_sender(tmp_path, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from broadcast.alerts.drafts import auto_approve_ready
+    from broadcast.app import create_app
+    from broadcast.config import Settings
+    from broadcast.models import Placement, Role
+    from broadcast.services.accounts import create_user
+    from broadcast.services.stations import create_station
+
+    settings = Settings(data_dir=tmp_path / "var", database_url=db_url, demo=False, scheduler=False,
+                        cap_auto_approve_senders=f"{samples.SENDER}, other@x", _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(settings, start_jobs=False)) as client:
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        with session_scope(runtime.engine) as session:
+            for code in ("xa-a", "xa-b", "xa-c"):
+                create_station(session, code, f"Xã {code[-1].upper()}", province="Lạng Sơn")
+            session.flush()
+            place_demo_communes(session, ["xa-a", "xa-b", "xa-c"])
+            create_user(session, "cap-admin", "correct horse battery", Role.admin)
+        admin = login(client, "cap-admin")
+        trusted = _post(client, samples.flood_warning("VN-AUTO-1"), admin).json()
+        severe = _post(client, samples.flood_warning("VN-AUTO-2", severity="Severe"), admin).json()
+        stranger = _post(client, samples.flood_warning("VN-AUTO-3", sender="someone@else.vn"), admin).json()
+        assert (trusted["auto_approve"], severe["auto_approve"], stranger["auto_approve"]) == (True, False, False)
+        with session_scope(runtime.engine) as session:
+            assert auto_approve_ready(session, settings.cap_trusted_senders, datetime.now(UTC)) == []  # no audio yet
+        synthesis.run_queue(runtime.engine, runtime.speaker, runtime.media)
+        with session_scope(runtime.engine) as session:
+            assert auto_approve_ready(session, settings.cap_trusted_senders, datetime.now(UTC)) == [trusted["id"]]
+        with session_scope(runtime.engine) as session:
+            assert auto_approve_ready(session, settings.cap_trusted_senders, datetime.now(UTC)) == []  # once
+        with Session(runtime.engine) as session:
+            record = session.get(CapAlertRecord, trusted["id"])
+            assert record is not None and record.outcome == "auto-approved"
+            bulletin = session.get(Bulletin, trusted["bulletin_id"])
+            assert bulletin is not None and bulletin.status == BulletinStatus.ready and bulletin.approved_by is None
+            [placement] = session.exec(select(Placement)).all()
+            assert placement.bulletin_id == bulletin.id and placement.created_by is None
+            assert len(session.exec(select(PlaylistItem)).all()) == 2
+            details = session.exec(select(AuditLog.detail).where(AuditLog.action.in_(  # type: ignore[attr-defined]
+                ["bulletin.approve", "alert.auto_approve"]))).all()
+            assert len(details) == 2 and all("auto-approved CAP alert VN-AUTO-1" in d for d in details)
+            for other in (severe, stranger):
+                assert session.get(CapAlertRecord, other["id"]).outcome == "draft"  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ import responses
 
 from broadcast.audio import AudioSettings, RenderedAudio, measure_mp3
 from broadcast.audio.mp3info import scan
-from broadcast.render import render_speech
+from broadcast.render import render_speech, split_into_parts
 from broadcast.synth import EspeakEngine, GttsEngine, SentenceCache, load_profiles
 from tests.synth.support import (
     GTTS_URL_VN,
@@ -185,3 +185,16 @@ def test_concurrent_renders_from_worker_threads(profiles, espeak) -> None:  # ty
         )
     for (name, _), audio in zip(jobs, results, strict=True):
         check_broadcast_ready(audio, SETTINGS, profiles[name].max_pause_ms)
+
+
+def test_parts_joined_are_measured_as_the_whole_file(profiles, espeak) -> None:  # type: ignore[no-untyped-def]
+    """A bulletin rendered in several parts: its figures, taken from the parts' own decodes, are those of
+    the joined file decoded independently."""
+    profile = profiles["mien-bac"]
+    assert len(split_into_parts(PARAGRAPHS, profile, 12.0)) >= 3
+    audio = render_speech(PARAGRAPHS, profile, {"espeak": espeak}, None, SETTINGS, part_seconds=12.0)
+    check_broadcast_ready(audio, SETTINGS, profile.max_pause_ms)
+    measured = measure_mp3(audio.mp3)
+    assert measured.duration_s == pytest.approx(audio.duration_s, abs=1e-6)
+    assert measured.lufs == pytest.approx(audio.lufs, abs=0.05)
+    assert audio.engines == ["espeak"] * 20
