@@ -104,6 +104,8 @@ def web_ctx(request: Request, session: SessionDep, runtime: RuntimeDep) -> WebCt
     if found is None:
         raise LoginRequired()
     user, token = found
+    if user.role == Role.intake:  # a warning centre's machine account: the API's alert intake only
+        raise RoleRequired((Role.editor, Role.approver, Role.admin))
     return WebCtx(request, session, runtime, user, token)
 
 
