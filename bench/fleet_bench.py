@@ -36,7 +36,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from poll_bench import Connection, free_port, percentile, prepare, start_server  # noqa: E402
+from _common import add_fleet_arguments  # noqa: E402
+from poll_bench import Connection, free_port, percentile, prepare, start_server, stop_server  # noqa: E402
 
 MEDIA_BYTES = 480_000  # one minute of 64 kbit/s MP3
 
@@ -206,10 +207,7 @@ def start_nginx(workdir: Path) -> tuple[subprocess.Popen[bytes], int] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--receivers", type=int, default=20_000)
-    parser.add_argument("--stations", type=int, default=2_000)
-    parser.add_argument("--items", type=int, default=4, help="occurrences in each manifest")
-    parser.add_argument("--interval", type=float, default=60.0, help="seconds between one receiver's polls")
+    add_fleet_arguments(parser, receivers=20_000, stations=2_000, items=4, interval=60.0)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of polling per target")
     parser.add_argument("--burst", type=int, default=2_000, help="media downloads at the slot start")
     parser.add_argument("--connections", type=int, default=64)
@@ -274,11 +272,7 @@ def main() -> None:
         if nginx is not None:
             nginx[0].terminate()
             nginx[0].wait(10)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

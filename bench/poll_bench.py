@@ -44,6 +44,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._common import add_fleet_arguments  # noqa: E402
 from broadcast.config import Settings  # noqa: E402
 from broadcast.db import session_scope  # noqa: E402
 from broadcast.models import AudioAsset, Bulletin, BulletinStation, BulletinStatus, PlacementMode, Role  # noqa: E402
@@ -120,6 +121,15 @@ def free_port() -> int:
 #: When each server (by URL) started: its clock is MORNING plus the time since.
 SERVER_STARTED: dict[str, float] = {}
 LAST_SEEN_S = 60
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server from :func:`start_server`: SIGTERM, then SIGKILL if it has not exited within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen[bytes], str]:
@@ -485,20 +495,13 @@ def run_backend(label: str, database_url: str | None, args: argparse.Namespace) 
         RATIOS.append((label, ratio))
         return poll_a, poll_b, written
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--receivers", type=int, default=500)
-    parser.add_argument("--stations", type=int, default=100)
-    parser.add_argument("--items", type=int, default=6, help="occurrences in each manifest")
-    parser.add_argument("--interval", type=float, default=1.0, help="seconds between one receiver's polls")
+    add_fleet_arguments(parser, receivers=500, stations=100, items=6, interval=1.0)
     parser.add_argument("--duration", type=float, default=75.0,
                         help="seconds of the open-loop run (past the 60 s last-seen resolution)")
     parser.add_argument("--connections", type=int, default=64, help="closed-loop connections")

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import verdict  # the bench folder is this script's own (sys.path[0])
+
 ROOT = Path(__file__).resolve().parent.parent
 BULLETIN = ROOT / "bench" / "input" / "ban-tin-841.txt"
 BIN = Path(sys.executable).parent
@@ -135,9 +137,7 @@ def main() -> int:
             failures.append(f"import broadcast.app loads {heavy.strip()}")
         if ratio > 1.3:
             failures.append(f"say/baseline {ratio:.2f} > 1.3")
-        for failure in failures:
-            print(f"FAIL: {failure}")
-        return 1 if failures else 0
+        return verdict(failures)
     return 0
 
 

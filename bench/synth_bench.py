@@ -37,6 +37,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._common import verdict  # noqa: E402
 from bench.piper_rtf import piper_section  # noqa: E402
 from broadcast.audio import AudioSettings, RenderedAudio  # noqa: E402
 from broadcast.audio.ffmpeg import ffmpeg_exe  # noqa: E402
@@ -245,9 +246,7 @@ def main() -> int:
             failures.append(f"ratio {ratio:.2f} > 2.0")
         if set(respoken) != {1}:
             failures.append(f"warm edits re-spoke {respoken} sentences")
-        for failure in failures:
-            print(f"FAIL: {failure}")
-        return 1 if failures else 0
+        return verdict(failures)
     return 0
 
 

@@ -166,7 +166,7 @@ def _with_session(fn):  # type: ignore[no-untyped-def]
 
 @admin_app.command("create-user")
 def create_user(username: str,
-                role: Annotated[str, typer.Option(help="admin, editor or approver")] = "editor",
+                role: Annotated[str, typer.Option(help="admin, editor, approver or intake")] = "editor",
                 full_name: Annotated[str, typer.Option(help="Display name")] = "",
                 station: Annotated[list[str] | None, typer.Option(help="Station code (repeatable)")] = None,
                 password: Annotated[str | None, typer.Option(help="Default: a random one, printed")] = None) -> None:
@@ -178,7 +178,7 @@ def create_user(username: str,
     try:
         role_value = Role(role)
     except ValueError:
-        raise fail("role must be admin, editor or approver") from None
+        raise fail("role must be admin, editor, approver or intake") from None
     secret = password or random_password()
     _with_session(lambda s, _r: create(s, username, secret, role_value, full_name, station or []))
     typer.echo(f"created {role_value.value} {username.strip().lower()}")

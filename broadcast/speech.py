@@ -17,7 +17,6 @@ from broadcast.normalise import NOTHING_TO_SAY, Lexicon, Spoken, default_lexicon
 from broadcast.reading_time import estimate_seconds, refuse_if_too_long
 from broadcast.render import render_speech
 from broadcast.synth import SentenceCache, build_engines
-from broadcast.synth.cloud import cloud_configs
 from broadcast.synth.installed import load_installed_profiles
 from broadcast.synth.profiles import ProfileError, VoiceProfile
 from broadcast.synth.voices import load_profiles
@@ -49,7 +48,7 @@ class Speaker:
             )
         self.default_voice = settings.default_voice
         self.engines = build_engines(gtts_timeout=settings.gtts_timeout_s, gtts_retries=settings.gtts_retries,
-                                     cloud=cloud_configs(settings))
+                                     settings=settings)
         self.cache = SentenceCache(settings.cache_dir / "sentences", settings.sentence_cache_mb * 1024 * 1024)
         self.audio_settings = AudioSettings(
             bitrate_kbps=settings.mp3_bitrate_kbps,

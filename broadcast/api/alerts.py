@@ -24,7 +24,8 @@ from broadcast.services import repacking
 from broadcast.services.accounts import resolve_token
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
-INTAKE_ROLES = (Role.approver, Role.admin)
+INTAKE_ROLES = (Role.intake, Role.approver, Role.admin)
+VIEWER_ROLES = (Role.approver, Role.admin)
 SIGNATURE_HEADER = "X-Broadcast-Signature"
 
 
@@ -87,7 +88,7 @@ def _who(request: Request, session: Session, runtime: Runtime, body: bytes) -> t
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the token is invalid or has expired",
                                 headers={"WWW-Authenticate": "Bearer"})
         if found[0].role not in INTAKE_ROLES:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "only an approver or an admin account can send alerts")
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "only an intake, approver or admin account can send alerts")
         return found[0], "api"
     signature = request.headers.get(SIGNATURE_HEADER, "")
     secret = runtime.settings.cap_webhook_secret
@@ -130,7 +131,7 @@ def post_alert(request: Request, response: Response, session: SessionDep, runtim
 
 
 def _visible(session: Session, user: User):  # type: ignore[no-untyped-def]
-    if user.role not in INTAKE_ROLES:
+    if user.role not in VIEWER_ROLES:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only approvers and admins see the warnings received")
     return select(CapAlertRecord)
 

@@ -11,7 +11,7 @@ import contextlib
 import functools
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -135,11 +135,12 @@ def _interleaved_f32(samples: np.ndarray) -> bytes:
     return np.ascontiguousarray(samples, dtype="<f4").tobytes()
 
 
-def _write_all(pipe: IO[bytes], payload: memoryview) -> None:
-    """Write ``payload`` to a child's stdin and close it (a child that stopped reading is not an error here:
-    its exit status says what happened)."""
+@contextlib.contextmanager
+def _feeding(pipe: IO[bytes]) -> Iterator[None]:
+    """Write to a child's stdin, then close it. A child that stopped reading is not an error here: its exit
+    status says what happened."""
     try:
-        pipe.write(payload)
+        yield
     except (BrokenPipeError, ValueError):
         pass
     finally:
@@ -147,17 +148,18 @@ def _write_all(pipe: IO[bytes], payload: memoryview) -> None:
             pipe.close()
 
 
+def _write_all(pipe: IO[bytes], payload: memoryview) -> None:
+    """Write ``payload`` to a child's stdin and close it."""
+    with _feeding(pipe):
+        pipe.write(payload)
+
+
 def _relay(source: IO[bytes], sink: IO[bytes], keep: list[bytes]) -> None:
     """Copy the encoder's MP3 into the decoder as it comes, keeping a copy."""
-    try:
+    with _feeding(sink):
         while chunk := source.read1(_CHUNK):  # type: ignore[attr-defined]
             keep.append(chunk)
             sink.write(chunk)
-    except (BrokenPipeError, ValueError):
-        pass
-    finally:
-        with contextlib.suppress(BrokenPipeError, ValueError):
-            sink.close()
 
 
 def _read_until_eof(proc: subprocess.Popen[bytes], consume: Callable[[bytes], None]) -> None:

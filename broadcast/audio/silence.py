@@ -12,8 +12,8 @@ TRIM_PAD_S = 0.015
 _FRAME_S = 0.005
 
 
-def _frame_levels(samples: np.ndarray, sample_rate: int, frame_s: float) -> tuple[np.ndarray, int]:
-    """RMS level in dBFS of consecutive frames, and the frame length in samples."""
+def frame_levels(samples: np.ndarray, sample_rate: int, frame_s: float) -> tuple[np.ndarray, int]:
+    """RMS level in dBFS of consecutive frames, and the frame length in samples (also the tests' ruler)."""
     frame = max(1, int(round(frame_s * sample_rate)))
     whole = samples.shape[0] // frame
     if whole == 0:
@@ -26,7 +26,7 @@ def _frame_levels(samples: np.ndarray, sample_rate: int, frame_s: float) -> tupl
 
 def trim(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Cut leading and trailing silence (keeping a short pad); an all-silent part becomes empty."""
-    levels, frame = _frame_levels(samples, sample_rate, _FRAME_S)
+    levels, frame = frame_levels(samples, sample_rate, _FRAME_S)
     if levels.size == 0:
         return samples[:0]
     loudest = float(levels.max())

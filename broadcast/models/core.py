@@ -15,6 +15,7 @@ class Role(StrEnum):
     admin = "admin"
     editor = "editor"
     approver = "approver"
+    intake = "intake"  # a machine account that may only post CAP alerts (POST /api/v1/alerts); no web pages
 
 
 class Station(SQLModel, table=True):

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from broadcast.synth.pcm import Pcm
     from broadcast.synth.profiles import VoiceProfile
+
+
+@functools.cache
+def package_version(distribution: str) -> str:
+    """An installed distribution's version ("unknown" when not installed): a new library may speak
+    differently, so engines put it in their cache keys."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
 
 
 class EngineError(RuntimeError):

@@ -161,8 +161,13 @@ class CloudEngine(NetworkEngine):
     def settings_key(self, profile: VoiceProfile) -> dict[str, Any]:
         return {"voice": self.voice_code(profile), "speed": self.speed(profile), "url": self.config.url}
 
+    #: The rate multipliers the provider accepts (Viettel and Zalo take one; FPT.AI overrides :meth:`speed`).
+    speed_range: tuple[float, float] = (1.0, 1.0)
+
     def speed(self, profile: VoiceProfile) -> float | int:
-        raise NotImplementedError
+        """The profile's rate as the provider takes it: clamped to :attr:`speed_range`, two decimals."""
+        low, high = self.speed_range
+        return round(max(low, min(high, profile.rate)), 2)
 
     def unavailable_reason(self, profile: VoiceProfile) -> str | None:
         if not self.config.key:
@@ -215,9 +220,7 @@ class ViettelEngine(CloudEngine):
     title = "Viettel AI"
     key_variable = "BROADCAST_VIETTEL_TOKEN"
     default_voice = "hn-quynhanh"
-
-    def speed(self, profile: VoiceProfile) -> float:
-        return round(max(0.7, min(1.3, profile.rate)), 2)
+    speed_range = (0.7, 1.3)
 
     def _audio(self, text: str, profile: VoiceProfile, deadline: float, host: str) -> bytes:
         body = {"text": text, "voice": self.voice_code(profile), "speed": self.speed(profile),
@@ -235,9 +238,7 @@ class ZaloEngine(CloudEngine):
     title = "Zalo AI"
     key_variable = "BROADCAST_ZALO_API_KEY"
     default_voice = "1"
-
-    def speed(self, profile: VoiceProfile) -> float:
-        return round(max(0.8, min(1.2, profile.rate)), 2)
+    speed_range = (0.8, 1.2)
 
     def _audio(self, text: str, profile: VoiceProfile, deadline: float, host: str) -> bytes:
         form = {"input": text, "speaker_id": self.voice_code(profile), "speed": str(self.speed(profile)),

@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from broadcast.synth.base import EngineError
-from broadcast.synth.network import package_version
+from broadcast.synth.base import EngineError, package_version
 from broadcast.synth.pacing import Pauses, marked, syllables
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile

@@ -24,8 +24,8 @@ import requests
 
 from broadcast.audio.ffmpeg import FfmpegError, decode
 from broadcast.audio.mp3info import scan
-from broadcast.synth.base import EngineError
-from broadcast.synth.network import NetworkEngine, package_version
+from broadcast.synth.base import EngineError, package_version
+from broadcast.synth.network import NetworkEngine
 from broadcast.synth.pcm import Pcm
 from broadcast.synth.profiles import VoiceProfile
 

@@ -4,8 +4,6 @@ sentence of a bulletin."""
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 import threading
 import time
 
@@ -58,11 +56,3 @@ class NetworkEngine:
         return session
 
 
-@functools.cache
-def package_version(distribution: str) -> str:
-    """An installed distribution's version ("unknown" when not installed): a new library may speak
-    differently, so engines put it in their cache keys."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"

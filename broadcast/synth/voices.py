@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Literal
 
 from broadcast.audio.sounds import load_sound_file
-from broadcast.synth.espeak import espeak_variant_exists, espeak_voice_exists
 from broadcast.synth.profiles import (
     BUILTIN_SOUNDS,
     SOUND_FILE_SUFFIXES,
@@ -46,6 +45,9 @@ def _check_sound(path: Path, profile: VoiceProfile, which: Literal["intro", "out
 def _check_voice(path: Path, profile: VoiceProfile) -> None:
     if "espeak" not in profile.engines:
         return
+    # imported here: the API's schemas import this module, and the espeak-ng binding is for synthesis
+    from broadcast.synth.espeak import espeak_variant_exists, espeak_voice_exists
+
     if not espeak_voice_exists(profile.voice):
         raise ProfileError(f"{path}: field 'voice': espeak-ng has no voice {profile.voice!r}")
     if profile.variant and not espeak_variant_exists(profile.variant):

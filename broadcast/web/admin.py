@@ -96,7 +96,8 @@ def _users_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: int
                 created: tuple[str, str] | None = None) -> HTMLResponse:
     return render(ctx, "admin/users.html", status_code=status_code, rows=directory.list_users(ctx.session),
                   stations=directory.visible_stations(ctx.session, ctx.user), error=error, created=created,
-                  roles=[Role.editor, Role.approver, Role.admin])  # least privilege first (and preselected)
+                  # least privilege first (and preselected); intake: a warning centre's machine account
+                  roles=[Role.editor, Role.approver, Role.admin, Role.intake])
 
 
 @router.get("/users", response_class=HTMLResponse)

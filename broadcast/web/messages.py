@@ -18,7 +18,7 @@ STATUS = {
 VERSION_STATE = {"draft": "Nháp", "pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Bị từ chối",
                  "superseded": "Đã thay bằng phiên bản mới"}
 PRIORITY = {"normal": "Thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
-ROLE = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Duyệt tin"}
+ROLE = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Duyệt tin", "intake": "Máy gửi cảnh báo"}
 ITEM_STATUS = {"scheduled": "Đã xếp lịch", "played": "Đã phát", "missed": "Bỏ lỡ", "skipped": "Bỏ qua",
                "failed": "Lỗi phát", "cancelled": "Đã hủy"}
 MODE = {"slot": "Theo khung giờ", "at": "Giờ chính xác", "now": "Phát ngay"}
@@ -202,6 +202,10 @@ SERVICE_ERRORS: list[tuple[str, str]] = [
     (r"^confirm that you have read and approve this emergency content$",
      "Hãy đánh dấu xác nhận rằng bạn đã đọc và duyệt nội dung khẩn cấp này."),
     (r"^the password you re-entered is wrong$", "Mật khẩu nhập lại không đúng."),
+    (r"^too many failed attempts; try again later$",
+     "Đã nhập sai mật khẩu quá nhiều lần. Hãy chờ một lúc rồi thử lại."),
+    (r"^too many failed attempts; try again later$",
+     "Đã nhập sai mật khẩu quá nhiều lần. Hãy chờ một lúc rồi thử lại."),
     (r"^only an approver or an admin can cancel an emergency broadcast$",
      "Chỉ người duyệt tin hoặc quản trị mới được hủy phát khẩn cấp."),
     (r"^no emergency broadcast (?P<a>\d+)$", "Không có lượt phát khẩn cấp số {a}."),
@@ -359,6 +363,8 @@ TEXT = {
     "login_stale": "Biểu mẫu đăng nhập đã cũ. Hãy thử lại.",
     "login_wrong": "Sai tên đăng nhập hoặc mật khẩu.",
     "login_throttled": " Đã sai nhiều lần liên tiếp: mỗi lần thử tiếp theo sẽ phải chờ lâu hơn.",
+    "login_wait": "Đã nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.",
+    "login_busy": "Máy chủ đang bận xử lý nhiều lượt đăng nhập. Hãy thử lại sau giây lát.",
     "email_invalid": "Địa chỉ thư điện tử “{email}” không hợp lệ.",
     # dates and times typed in the forms (plain text boxes: the browser's language does not matter)
     "day_invalid": "Ngày “{value}” không hợp lệ: hãy viết ngày/tháng/năm, ví dụ 29/11/2026.",

@@ -105,7 +105,7 @@ def test_a_flood_warning_reaches_exactly_the_covered_communes_and_update_and_can
 
     alert = _post(live, samples.flood_warning("VN-E2E-1", sent=sent))
     assert alert["outcome"] == "draft" and sorted(m["code"] for m in alert["matched"]) == STATIONS[:2]
-    settle(3)
+    settle(inside, second)
     assert inside.words() == [] and second.words() == []  # nothing plays without approval
 
     placed = _approve_and_place(live, alert)
@@ -114,7 +114,7 @@ def test_a_flood_warning_reaches_exactly_the_covered_communes_and_update_and_can
     first_items = sorted(by_station.values())
     wait_for(lambda: any(("start", i) in inside.words() for i in first_items), 30, what="Hoàng Đồng plays it")
     wait_for(lambda: any(("start", i) in second.words() for i in first_items), 30, what="Tân Thanh plays it")
-    settle(3)
+    settle(outside)
     assert outside.words() == []  # Mẫu Sơn lies outside the warned area
 
     # Update: the area narrows to Hoàng Đồng; once approved its new audio replaces the playing warning

@@ -23,12 +23,14 @@ from broadcast.models import (
     ItemStatus,
     PlaylistItem,
     Priority,
+    Role,
     VersionState,
 )
 from broadcast.services import synthesis
+from broadcast.services.accounts import create_user
 from tests.alerts import cap_samples as samples
 from tests.alerts.geo_fixtures import place_demo_communes
-from tests.conftest import World, login
+from tests.conftest import PASSWORD, World, login
 
 XML = {"Content-Type": "application/xml"}
 
@@ -118,6 +120,18 @@ def test_who_may_send_alerts(app_client: TestClient, runtime, located: World) ->
     signed = {"X-Broadcast-Signature": "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()}
     assert _post(app_client, body, signed).status_code == 403  # the webhook is off without a secret
     assert _counts(runtime) == (0, 0, 0)
+
+    # a warning centre's machine account: it may post alerts, and nothing else
+    with session_scope(runtime.engine) as session:
+        create_user(session, "kttv-dong-bac", PASSWORD, Role.intake)
+    machine = login(app_client, "kttv-dong-bac")
+    sent = _post(app_client, body, machine)
+    assert sent.status_code == 201 and sent.json()["outcome"] == "draft"
+    assert app_client.get("/api/v1/alerts", headers=machine).status_code == 403
+    assert app_client.get(f"/api/v1/bulletins/{sent.json()['bulletin_id']}", headers=machine).status_code == 404
+    refused = app_client.post(f"/api/v1/alerts/{sent.json()['id']}/approve-and-place", headers=machine,
+                              json={"version_id": 1})
+    assert refused.status_code == 403
 
 
 def test_the_hmac_signed_webhook(tmp_path, db_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _frame_levels(samples: np.ndarray, sample_rate: int, frame_s: float) -> tuple[np.ndarray, int]:
-    """RMS level in dBFS of consecutive frames, and the frame length in samples."""
-    frame = max(1, int(round(frame_s * sample_rate)))
-    whole = samples.shape[0] // frame
-    if whole == 0:
-        return np.zeros(0), frame
-    blocks = samples[: whole * frame].astype(np.float64).reshape(whole, frame)
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(np.mean(blocks * blocks, axis=1)), frame
+from broadcast.audio.silence import frame_levels
 
 
 def silent_runs(
@@ -21,7 +12,7 @@ def silent_runs(
 ) -> list[tuple[float, float]]:
     """(start, length) in seconds of every run of frames quieter than ``threshold_dbfs``."""
     mono = samples if samples.ndim == 1 else samples.mean(axis=1)
-    levels, frame = _frame_levels(mono, sample_rate, frame_s)
+    levels, frame = frame_levels(mono, sample_rate, frame_s)
     quiet = np.concatenate([[False], levels < threshold_dbfs, [False]])
     edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
     starts, ends = edges[0::2], edges[1::2]

@@ -165,3 +165,33 @@ def test_polls_record_last_seen_in_batches(app_client: TestClient, world: World,
     now = service_now(runtime)
     assert seen["Cụm loa Xã A"] is not None and abs((now - seen["Cụm loa Xã A"]).total_seconds()) < 60
     assert seen["Cụm loa Xã B"] is not None and seen["Cụm loa Xã C"] is None
+
+
+def test_the_publication_sweep_commits_station_by_station(app_client: TestClient, world: World, runtime,
+                                                          monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A poll that rebuilds its own stale manifest waits for the sweep's row locks (PostgreSQL): the sweep
+    must not hold them to its end. Seen from another connection while the sweep runs, the manifests of the
+    stations already done are committed."""
+    from sqlalchemy import text
+
+    from broadcast.db import session_scope
+    from broadcast.distribute import publish as publication
+    from tests.distribute.support import service_now
+
+    calls: list[tuple[int, int, set[int]]] = []
+    original = publication.current_manifest
+
+    def watched(session, receiver, *args):  # type: ignore[no-untyped-def]
+        with runtime.engine.connect() as other:
+            committed = set(other.execute(text("SELECT receiver_id FROM manifeststate WHERE sequence > 0"))
+                            .scalars())
+        calls.append((receiver.station_id, receiver.id, committed))
+        return original(session, receiver, *args)
+
+    monkeypatch.setattr(publication, "current_manifest", watched)
+    with session_scope(runtime.engine) as session:
+        assert publication.publish(session, runtime.signing_key, "", service_now(runtime)).manifests_changed == 3
+    assert len({station for station, _, _ in calls}) >= 2
+    for index, (station, _, committed) in enumerate(calls):
+        done_before = {receiver for other, receiver, _ in calls[:index] if other != station}
+        assert done_before <= committed, (index, done_before, committed)

@@ -61,7 +61,9 @@ def test_healthz_and_poll_answer_while_the_pool_and_workers_are_held(served: str
                 health = client.get("/healthz")
                 elapsed = time.perf_counter() - started
                 assert health.status_code == 200 and health.json()["status"] == "ok"
-                assert elapsed < 0.100, f"/healthz took {elapsed * 1000:.0f} ms with the pool held"
+                # Had it waited for a pooled connection it could not answer before the pool gives up (its
+                # timeout, 30 s); a generous bound on a loaded machine, the held pool is what proves it.
+                assert elapsed < pool.timeout() / 3, f"/healthz took {elapsed * 1000:.0f} ms with the pool held"
             unchanged = client.get("/api/v1/receiver/playlist", headers={**device, "If-None-Match": etag})
             assert unchanged.status_code == 304
             again = client.get("/api/v1/receiver/playlist", headers=device)

@@ -6,7 +6,6 @@ server recorded from receivers.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -202,6 +201,14 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def settle(seconds: float) -> None:
-    """Let a few more polls happen (to show that nothing else happens)."""
-    time.sleep(seconds)
+def settle(*receivers: Receiver, rounds: int = 2, loops: tuple[str, ...] = ("sync", "playout")) -> None:
+    """Let each agent's ``loops`` decide ``rounds`` more times (to show that nothing else happens): told by
+    the agents' decision logs, not by sleeping and hoping they had their turn. While an item plays the
+    playout loop decides nothing, so then wait on ``loops=("sync",)`` (its polls) alone."""
+    for receiver in receivers:
+        mark = receiver.process.mark()
+
+        def turned(r: Receiver = receiver, mark: int = mark) -> bool:
+            return all(len(r.process.decisions(loop, after=mark)) >= rounds for loop in loops)
+
+        wait_for(turned, 60, what=f"receiver {receiver.id} to decide {rounds} more times in {loops}")

@@ -63,7 +63,7 @@ def test_a_scheduled_bulletin_plays_once_at_its_time_on_every_receiver(live_any:
         wait_for(lambda r=receiver: live.events(r.id, "played"), 10, what="each receiver's played report")
         assert [e.item_id for e in live.events(receiver.id, "played")] == [item["id"]]
         assert [e.item_id for e in live.events(receiver.id, "downloaded")] == [item["id"]]
-    settle(2)
+    settle(*receivers)
     assert all(len(r.starts(item["id"])) == 1 for r in receivers[:2]), "played twice"
     assert bystander.process.plays() == [] and live.events(bystander.id, "played") == []
 
@@ -186,7 +186,7 @@ def test_an_emergency_interrupts_a_playing_bulletin_within_two_polls(live: LiveW
     normal, alarm = live.bulletin("normal"), live.bulletin("alarm")
     [item] = live.place(normal["id"], [station], at=_soon(5))
     wait_for(lambda: ("start", item["id"]) in receiver.words(), 30, what="the normal bulletin started")
-    settle(1)
+    settle(receiver, loops=("sync",))  # it plays on while the agent polls
     placed_at = datetime.now(UTC).timestamp()
     [urgent] = live.place(alarm["id"], [station])
     wait_for(lambda: ("start", urgent["id"]) in receiver.words(), 20, what="the emergency started")
@@ -221,12 +221,12 @@ def test_kill_9_mid_download_and_mid_playback(live: LiveWorld, tmp_path: Path, r
         resumed = [r for sha, r, status in proxy.media_requests if sha == bulletin["audio"]["sha256"] and r]
         assert resumed and int(resumed[0].removeprefix("bytes=").rstrip("-")) >= cut_at, proxy.media_requests
         assert _no_partials(receiver)
-        settle(1)
+        settle(receiver, loops=("sync",))  # it plays on while the agent polls
         receiver.process.kill9()  # mid-playback: its player is orphaned, still "playing"
         receiver.process.start()
         wait_for(lambda: ("term", item["id"]) in receiver.words(), 20, what="the orphaned player stopped")
         wait_for(lambda: live.events(receiver.id, "skipped"), 20, what="the cut-off item reported")
-        settle(3)
+        settle(receiver)
     finally:
         proxy.stop()
     assert receiver.words() == [("start", item["id"]), ("term", item["id"])], "played twice after a restart"

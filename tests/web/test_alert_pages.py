@@ -115,3 +115,18 @@ def test_a_warning_without_vietnamese_says_so(web_client, located: World) -> Non
     page = _upload(admin, csrf, samples.THUNDERSTORM)
     assert "không có phần tiếng Việt" in visible_text(page.text)
     assert "Đã hết hiệu lực" in visible_text(page.text)
+
+
+def test_an_intake_machine_account_has_no_web_pages(app_client, runtime, world: World) -> None:  # type: ignore[no-untyped-def]
+    from broadcast.models import Role
+    from broadcast.services.accounts import create_user
+    from tests.conftest import PASSWORD
+
+    with session_scope(runtime.engine) as session:
+        create_user(session, "kttv-may", PASSWORD, Role.intake)
+    token = FORM_CSRF.search(app_client.get("/login").text)
+    assert token is not None
+    reply = app_client.post("/login", data={"username": "kttv-may", "password": PASSWORD,
+                                            "csrf_token": token.group(1), "next": "/"})
+    assert reply.status_code == 403 and "Không được phép" in reply.text
+    assert app_client.get("/alerts").status_code == 403

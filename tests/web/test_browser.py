@@ -299,7 +299,15 @@ def test_receiver_goes_offline_on_the_dashboard(people, site: Site) -> None:
         admin.page.wait_for_timeout(500)
     assert "Trực tuyến" in row.inner_text()
     assert "Xã Mẫu Sơn" not in admin.text("#silent-stations")
-    admin.page.wait_for_timeout((OFFLINE_AFTER_S + 1) * 1000)
+    # No more polls: wait (generously, the page re-read each second) for the station to be shown offline,
+    # rather than sleeping OFFLINE_AFTER_S and hoping the batched last-seen write came in time.
+    deadline = time.monotonic() + OFFLINE_AFTER_S + 3 * LastSeen.FLUSH_EVERY_S + 60
+    while True:
+        admin.goto("/receivers")
+        row = admin.page.locator("[data-station=xa-c] tbody tr").first
+        if "Mất kết nối" in row.inner_text() or time.monotonic() > deadline:
+            break
+        admin.page.wait_for_timeout(1000)
     admin.goto("/receivers", "receivers-offline")
     assert "Mất kết nối" in admin.page.locator("[data-station=xa-c] tbody tr").first.inner_text()
     assert "Xã Mẫu Sơn" in admin.text("#silent-stations")

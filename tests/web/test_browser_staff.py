@@ -12,12 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
 from broadcast.api.receiver import LastSeen
 from broadcast.web.delivery import POLL_S
-from tests.conftest import start_server
+from tests.alerts import cap_samples as samples
+from tests.conftest import login, start_server
 from tests.receiver.support import ReceiverProcess, enrol
 from tests.web.conftest import SCREENSHOTS, Site, make_province
 from tests.web.test_browser import DESKTOP, PHONE, Staff, _bulletin_id, people  # noqa: F401  (the fixture is used by name)
@@ -98,6 +100,16 @@ def _no_quiet_hours(site: Site) -> None:
         db.execute("UPDATE station SET quiet_start = '00:00', quiet_end = '00:00'")
 
 
+def _body(response) -> str | None:  # type: ignore[no-untyped-def]
+    """A polled fragment's HTML; None when the browser has already let go of it (it keeps bodies a while)."""
+    from playwright.sync_api import Error
+
+    try:
+        return response.text()
+    except Error:
+        return None
+
+
 def test_play_now_live_status_per_cluster_and_a_failure(people, site: Site, tmp_path: Path) -> None:  # noqa: F811
     """One cluster online (a real receiver process), one never heard: the page shows one played and one
     offline without reload; then the receiver's player fails and the page shows it within one poll."""
@@ -120,7 +132,8 @@ def test_play_now_live_status_per_cluster_and_a_failure(people, site: Site, tmp_
         _play_now(approver, bulletin_id, ["xa-a", "xa-b"])
         page = approver.page
         assert "Đã gửi lệnh phát ngay" in approver.text()
-        assert "Cụm loa đang trực tuyến: 1/2" in approver.text("#delivery-summary")
+        page.wait_for_function("() => (document.querySelector('#delivery-summary') || {}).innerText"
+                               "?.includes('Cụm loa đang trực tuyến: 1/2')", timeout=60_000)  # live, no reload
         assert "Chưa từng nhận tín hiệu" in approver.text("[data-station=xa-b]")
         approver.shoot("delivery-sent")
         page.wait_for_selector("[data-station=xa-a] [data-state=played]", timeout=180_000)  # no reload
@@ -150,8 +163,9 @@ def test_play_now_live_status_per_cluster_and_a_failure(people, site: Site, tmp_
         page.wait_for_selector("[data-station=xa-a] [data-state=failed]", timeout=120_000)  # no reload
         # "Within one poll interval", counted in polls rather than seconds (a loaded machine cannot flake it):
         # every poll the page sent after the report was stored already showed the failure.
-        late = [r for r in polls if r.request.timing["startTime"] > stored_ms]
-        assert all('data-state="failed"' in r.text() for r in late), [r.text()[:300] for r in late]
+        late = [body for body in map(_body, [r for r in polls if r.request.timing["startTime"] > stored_ms])
+                if body is not None]
+        assert all('data-state="failed"' in body for body in late), [body[:300] for body in late]
         assert POLL_S <= 3  # one poll interval is a few seconds
         assert "Lỗi phát" in approver.text("[data-station=xa-a] [data-item-status]")
         assert "dừng bất thường" in approver.text("[data-station=xa-a]")
@@ -255,7 +269,10 @@ def _pages_for(staff: Staff) -> list[str]:
     pages += sorted(set(staff.page.locator("a[href^='/placements/']").evaluate_all(
         "as => as.map(a => a.getAttribute('href'))")))[:2]
     if staff.name != "editor":
+        staff.goto("/alerts")
         pages.append("/alerts")
+        pages += sorted(set(staff.page.locator("main a[href^='/alerts/']").evaluate_all(
+            "as => as.map(a => a.getAttribute('href'))")))[:2]
     if staff.name == "admin":
         pages += ["/admin/lexicon", "/admin/audit", "/admin/users", "/admin/stations", "/admin/stations/xa-a/location",
                   "/admin/stations/locations/import"]
@@ -264,6 +281,10 @@ def _pages_for(staff: Staff) -> list[str]:
 
 def test_every_page_speaks_vietnamese_for_every_role(people, site: Site, tmp_path: Path) -> None:  # noqa: F811
     _approved_recording(people, "Tin ghi âm để kiểm tra chữ", ["xa-a"], tmp_path)
+    with httpx.Client(base_url=site.url, timeout=30) as http:  # a CAP warning, so its page is scanned too
+        sent = http.post("/api/v1/alerts", content=samples.flood_warning("VN-SCAN-1"),
+                         headers={**login(http, "admin"), "Content-Type": "application/xml"})
+        assert sent.status_code == 201, sent.text
     found: dict[str, set[str]] = {}
     for role in ("editor", "approver", "admin"):
         staff: Staff = people(role)
