@@ -246,7 +246,7 @@ def run_push(db_key: str) -> None:
     from broadcast.distribute.push import deliver_due, next_attempt_at
 
     jobs = _context(db_key)
-    deliver_due(jobs.deps.engine, jobs.clock.now())
+    deliver_due(jobs.deps.engine, jobs.clock.now(), allow_private=jobs.deps.settings.push_allow_private)
     retry = next_attempt_at(jobs.deps.engine)
     if retry is not None:  # a retry due before the next tick runs on time (5 s after a first failure)
         jobs.run_at(PUSH_RETRY_JOB, run_push, PUSH_JOB, jobs.clock.to_real(retry))
@@ -311,6 +311,12 @@ def run_housekeeping(db_key: str) -> None:
     removed = sweep_orphan_media(jobs.deps.engine, jobs.deps.media.root)
     if removed:
         log.warning("removed %d media file(s) no audio asset refers to", len(removed))
+    from broadcast.services.previews import expire_unreferenced
+
+    expired = expire_unreferenced(jobs.deps.engine, jobs.deps.media.root, utcnow(),
+                                  timedelta(hours=jobs.deps.settings.preview_ttl_hours))
+    if expired:
+        log.info("removed the audio of %d preview(s) no bulletin uses", len(expired))
 
 
 def sweep_orphan_media(engine: Engine, root: Path, older_than: timedelta = ORPHAN_AGE) -> list[Path]:
