@@ -339,6 +339,7 @@ HEALTH: list[tuple[str, Callable[[re.Match[str]], str]]] = [
 
 #: Shown once after an action (``?m=<key>`` on the page it redirects to).
 FLASH = {
+    "password_changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.",
     "created": "Đã lưu bản tin.", "submitted": "Đã gửi bản tin đi duyệt.", "approved": "Đã duyệt bản tin.",
     "rejected": "Đã từ chối bản tin và gửi lại cho tác giả.", "saved": "Đã lưu thay đổi.",
     "resubmit": "Đã lưu. Bản tin đã duyệt khi sửa phải được duyệt lại.", "placed": "Đã xếp lịch phát.",

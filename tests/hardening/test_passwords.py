@@ -104,3 +104,27 @@ def test_admin_page_refuses_a_weak_password_in_vietnamese(app_client: TestClient
     reply = app_client.post("/admin/users", data={"username": "moi", "password": "matkhau-matkhau", "role": "editor",
                                             "csrf_token": csrf})
     assert reply.status_code == 422 and "quá phổ biến" in reply.text
+
+
+def test_change_own_password_on_the_web(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.conftest import web_login
+
+    csrf = web_login(app_client, world.editor)
+    assert "Đổi mật khẩu" in app_client.get("/account/password").text
+    new = "ruộng bậc thang mùa vàng"
+    wrong = app_client.post("/account/password", data={"current": "not it at all", "new": new, "repeat": new,
+                                                       "csrf_token": csrf})
+    assert wrong.status_code == 403 and "Mật khẩu hiện tại không đúng" in wrong.text
+    weak = app_client.post("/account/password", data={"current": PASSWORD, "new": "matkhau123", "repeat": "matkhau123",
+                                                      "csrf_token": csrf})
+    assert weak.status_code == 422 and "ít nhất 12 ký tự" in weak.text
+    mismatch = app_client.post("/account/password", data={"current": PASSWORD, "new": new, "repeat": new + "x",
+                                                          "csrf_token": csrf})
+    assert mismatch.status_code == 422 and "không giống nhau" in mismatch.text
+    done = app_client.post("/account/password", data={"current": PASSWORD, "new": new, "repeat": new,
+                                                      "csrf_token": csrf})
+    assert done.status_code == 200 and "Đã đổi mật khẩu" in done.text  # the session itself stays
+    assert app_client.post("/api/v1/auth/token",
+                           data={"username": world.editor, "password": PASSWORD}).status_code == 401
+    login(app_client, world.editor, new)
+    assert [a.detail for a in _audit(runtime, "user.password_changed")] == ["web, from testclient"]
