@@ -179,7 +179,8 @@ def report(label: str, phases: list[Phase]) -> bool:
         codes = ", ".join(f"{code}×{n}" for code, n in sorted(phase.logins.items()))
         print(f"  {phase.name:<18} {ratios}   probes {len(phase.healthz_ms)}+{len(phase.poll_ms)}"
               + (f"   logins [{codes}]" if codes else ""))
-        ok = ok and all(v < GOAL_MS for v in p99.values())
+        if phase is not phases[0]:  # the goal is for the floods; idle is the machine's own noise
+            ok = ok and all(v < GOAL_MS for v in p99.values())
     print(f"  goal p99 < {GOAL_MS:.0f} ms under both floods: {'met' if ok else 'NOT met'}")
     return ok
 
