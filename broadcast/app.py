@@ -65,7 +65,11 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
     install_web(app)
     from broadcast.web.docs_gate import DocsGate
     from broadcast.web.headers import SecurityHeaders
+    from broadcast.web.input_guard import InputGuard
+    from broadcast.web.limits import BodyLimit
 
+    app.add_middleware(InputGuard)  # NUL, lone surrogates, >64-bit ints, off-calendar dates: 422
+    app.add_middleware(BodyLimit)  # counts body bytes as they stream in (413 past the route's limit)
     app.add_middleware(DocsGate)
     app.add_middleware(SecurityHeaders)  # added last: wraps everything, so every answer carries the headers
     return app

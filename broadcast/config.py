@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     gtts_retries: int = Field(1, ge=0, le=5)
     mp3_bitrate_kbps: int = Field(64, ge=16, le=160, description="MPEG-2 layer III at 22,050 Hz stops at 160")
     sentence_cache_mb: int = Field(256, ge=1)
+    push_allow_private: bool = Field(False, description="Allow push URLs on loopback/private/link-local "
+                                     "addresses (gateways on an internal network); off: public hosts only.")
     max_upload_mb: int = Field(50, ge=1, le=1024)
     max_upload_minutes: int = Field(30, ge=1, le=600)
     synthesis_workers: int = Field(1, ge=1, le=8)

@@ -7,6 +7,7 @@ Alembic migrations, both at start-up and through ``broadcast db upgrade``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,11 +45,36 @@ def require_driver(url: str) -> None:
         ) from None
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite opens it, and tighten an existing one.
+
+    It holds password hashes, push secrets and the audit log, like the signing key beside it. SQLite
+    creates its ``-wal`` and ``-shm`` files with the database file's own permissions, so they follow;
+    ones left by an older version are tightened too.
+    """
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate.exists():
+            os.chmod(candidate, 0o600)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with the per-backend settings the service relies on (raises DriverMissing)."""
+    from broadcast import db_guard
+
     require_driver(url)
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        db_guard.install(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -60,7 +86,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    db_guard.install(engine)
+    return engine
 
 
 def alembic_config(url: str) -> Config:

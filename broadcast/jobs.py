@@ -246,7 +246,7 @@ def run_push(db_key: str) -> None:
     from broadcast.distribute.push import deliver_due, next_attempt_at
 
     jobs = _context(db_key)
-    deliver_due(jobs.deps.engine, jobs.clock.now())
+    deliver_due(jobs.deps.engine, jobs.clock.now(), allow_private=jobs.deps.settings.push_allow_private)
     retry = next_attempt_at(jobs.deps.engine)
     if retry is not None:  # a retry due before the next tick runs on time (5 s after a first failure)
         jobs.run_at(PUSH_RETRY_JOB, run_push, PUSH_JOB, jobs.clock.to_real(retry))

@@ -72,7 +72,8 @@ def assemble(
 #: Long bulletins are rendered in parts of about this much audio, cut at paragraph (else sentence)
 #: boundaries: memory then stays bounded whatever the length, and the parts' MP3 frames are joined into one
 #: stream. Peak RSS of a whole `broadcast say` of 9 minutes: 218 MB with 60 s parts, 272 MB with 120 s
-#: (a part's working set is several float copies of it); each part costs one more encoder/decoder pair.
+#: (a part's working set is several float copies of it); of 77,000 characters (115 minutes): 291 MB
+#: (bench/memory_bench.py; 403 MB with 120 s parts). Each part costs one more encoder/decoder pair.
 PART_SECONDS = 60.0
 
 

@@ -21,6 +21,7 @@ from broadcast.services import demo
 
 if TYPE_CHECKING:
     from broadcast.jobs import JobDeps
+    from broadcast.services.login import LoginGuard
     from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,13 @@ class Runtime:
 
         return Speaker(self.settings)
 
+    @cached_property
+    def login_guard(self) -> LoginGuard:
+        """Login throttling and the argon2 pool (``services.login``), made on first use."""
+        from broadcast.services.login import LoginGuard
+
+        return LoginGuard()
+
     def job_deps(self) -> JobDeps:
         """What the background jobs may use, and no more."""
         from broadcast.jobs import JobDeps
@@ -83,4 +91,6 @@ class Runtime:
     def close(self) -> None:
         if self.jobs is not None:
             self.jobs.shutdown()
+        if "login_guard" in self.__dict__:
+            self.login_guard.close()
         self.engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Annotated
 
@@ -11,8 +10,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
-from broadcast.db import session_scope
 from broadcast.services import accounts
+from broadcast.services.login import Busy, Throttled, WrongLogin
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -30,22 +29,27 @@ class UserPublic(BaseModel):
     role: str
 
 
-@router.post("/token", response_model=TokenPublic)
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, runtime: RuntimeDep) -> TokenPublic:
-    """Exchange a username and password (form fields) for a bearer token."""
+@router.post("/token", response_model=TokenPublic,
+             responses={401: {"description": "wrong username or password"},
+                        429: {"description": "too many failures: wait Retry-After seconds"},
+                        503: {"description": "too many logins at once: retry after Retry-After seconds"}})
+async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
+                runtime: RuntimeDep) -> TokenPublic:
+    """Exchange a username and password (form fields) for a bearer token.
+
+    Throttled per username and per client address (429 with ``Retry-After``); the password check runs on a
+    small dedicated pool, so this handler holds no request thread while argon2 works.
+    """
     client = request.client.host if request.client else ""
-    with session_scope(runtime.engine) as session:
-        delay = accounts.throttle_delay_s(accounts.failures_recently(session, form.username.strip().lower()))
-        user = accounts.authenticate(session, form.username, form.password, client)
-        token = None
-        if user is not None:
-            ttl = timedelta(hours=runtime.settings.token_ttl_hours)
-            token, _ = accounts.issue_token(session, user, ttl)
-    if delay:
-        time.sleep(delay)
-    if token is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password",
-                            headers={"WWW-Authenticate": "Bearer"})
+    ttl = timedelta(hours=runtime.settings.token_ttl_hours)
+    try:
+        token, _user = await runtime.login_guard.log_in(runtime.engine, form.username, form.password, client,
+                                                        "api", ttl)
+    except (Throttled, Busy) as exc:
+        raise HTTPException(exc.status_code, exc.message, headers={"Retry-After": str(exc.retry_after)}) from exc
+    except WrongLogin as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, exc.message,
+                            headers={"WWW-Authenticate": "Bearer"}) from exc
     return TokenPublic(access_token=token, expires_in=runtime.settings.token_ttl_hours * 3600)
 
 

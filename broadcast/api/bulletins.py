@@ -89,6 +89,7 @@ def create_from_recording(
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise InvalidInput(f"the recording is larger than {runtime.settings.max_upload_mb} MB")
+    svc.check_new_bulletin(session, user, title=title, text=text, station_codes=stations, recording=True)
     try:
         audio = runtime.speaker.recording(data, file.filename or "upload")
     except AudioRejected as exc:

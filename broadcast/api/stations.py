@@ -318,8 +318,12 @@ class PushConfig(BaseModel):
 
 
 @router.put("/{code}/push", response_model=PushConfig)
-def set_push(code: str, body: PushIn, user: AdminUser, session: SessionDep) -> PushConfig:
-    """Make the server POST each new signed manifest to the station's gateway (HMAC-signed)."""
+def set_push(code: str, body: PushIn, user: AdminUser, session: SessionDep, runtime: RuntimeDep) -> PushConfig:
+    """Make the server POST each new signed manifest to the station's gateway (HMAC-signed).
+
+    The URL must reach a public address unless ``push_allow_private`` is set (422 otherwise).
+    """
+    from broadcast.distribute.push_target import check_push_url
     from broadcast.security import new_secret
 
     station = stations.get_station(session, code)
@@ -328,6 +332,7 @@ def set_push(code: str, body: PushIn, user: AdminUser, session: SessionDep) -> P
     else:
         if not body.url.startswith(("http://", "https://")) or len(body.url) > 500:
             raise InvalidInput("the push URL must be http:// or https:// (at most 500 characters)")
+        check_push_url(body.url, runtime.settings.push_allow_private)
         station.push_url, station.push_secret = body.url, body.secret or new_secret()
     session.add(station)
     audit.record(session, user, "station.push", "station", station.id, station.push_url or "off")

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from broadcast.db import insert_ignore, session_scope
 from broadcast.distribute.manifests import current_manifest
+from broadcast.distribute.push_target import blocked_reason
 from broadcast.keys import SigningKey
 from broadcast.models import (
     DeliveryStatus,
@@ -84,7 +85,8 @@ def enqueue_changes(session: Session, key: SigningKey, public_url: str, now: dat
     return queued
 
 
-def deliver_due(engine: Engine, now: datetime, client: httpx.Client | None = None, limit: int = 50) -> int:
+def deliver_due(engine: Engine, now: datetime, client: httpx.Client | None = None, limit: int = 50,
+                allow_private: bool = False) -> int:
     """Try every pending delivery whose time has come; returns how many were attempted."""
     with Session(engine) as session:
         due = session.exec(select(PushDelivery.id).where(PushDelivery.status == DeliveryStatus.pending,
@@ -96,7 +98,7 @@ def deliver_due(engine: Engine, now: datetime, client: httpx.Client | None = Non
     client = client or httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
     try:
         for delivery_id in due:
-            _attempt(engine, delivery_id, now, client)
+            _attempt(engine, delivery_id, now, client, allow_private)
     finally:
         if own_client:
             client.close()
@@ -110,7 +112,8 @@ def next_attempt_at(engine: Engine) -> datetime | None:
             PushDelivery.status == DeliveryStatus.pending).order_by(col(PushDelivery.next_attempt_at))).first()
 
 
-def _attempt(engine: Engine, delivery_id: int | None, now: datetime, client: httpx.Client) -> None:
+def _attempt(engine: Engine, delivery_id: int | None, now: datetime, client: httpx.Client,
+             allow_private: bool = False) -> None:
     with Session(engine) as session:
         delivery = session.get(PushDelivery, delivery_id)
         if delivery is None or delivery.status != DeliveryStatus.pending:
@@ -129,13 +132,17 @@ def _attempt(engine: Engine, delivery_id: int | None, now: datetime, client: htt
     timestamp = str(int(now.timestamp()))
     started = time.monotonic()
     status_code, error = None, None
+    blocked = blocked_reason(url, allow_private)  # again at send time: the name may point elsewhere now
     try:
-        reply = client.post(url, content=body, headers={
-            "Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: signature(secret, timestamp, body)})
-        status_code = reply.status_code
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}: {reply.text[:200]}"
+        if blocked:
+            error = f"refused: {blocked}"[:1000]
+        else:
+            reply = client.post(url, content=body, headers={
+                "Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: signature(secret, timestamp, body)})
+            status_code = reply.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}: {reply.text[:200]}"
     except httpx.HTTPError as exc:
         error = f"{exc.__class__.__name__}: {exc}"[:1000]
     elapsed_ms = int((time.monotonic() - started) * 1000)

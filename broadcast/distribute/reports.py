@@ -33,6 +33,7 @@ LOW_DISK_MB = 200.0
 MAX_CLOCK_OFFSET_S = 30.0
 OFFLINE_AFTER = timedelta(minutes=10)
 CORRECTABLE = (ItemStatus.scheduled, ItemStatus.missed, ItemStatus.failed, ItemStatus.skipped)
+MAX_EVENT_SKEW = timedelta(days=1)  # a receiver's clock may drift, not by a day: such a time is not believed
 
 
 @dataclass
@@ -59,9 +60,16 @@ def ingest(session: Session, receiver: Receiver, body: ReportsRequest, now: date
             ignored = "item is not on this receiver's station"
         elif event.kind != "rejected" and event.item_id is None:
             ignored = "no item_id"
+        at, started_at, detail = event.at, event.started_at, event.detail
+        if _implausible(at, now) or (started_at is not None and _implausible(started_at, now)):
+            # Stored at the server's time, the claimed times kept in the detail: no page ever has to show
+            # (or compute with) year 9999, and the receiver still deletes the event from its queue.
+            ignored = "event time is more than a day from the server's clock"
+            claimed = f"claimed at={at.isoformat()}" + (f" started_at={started_at.isoformat()}" if started_at else "")
+            at, started_at, detail = now, None, f"{claimed}; {detail}"[:1000]
         row = ReceiverEvent(receiver_id=receiver.id, station_id=receiver.station_id, event_id=event.event_id,
-                            item_id=event.item_id, kind=EventKind(event.kind), at=event.at,
-                            started_at=event.started_at, detail=event.detail,
+                            item_id=event.item_id, kind=EventKind(event.kind), at=at,
+                            started_at=started_at, detail=detail,
                             sha256=event.sha256, ignored=ignored, received_at=now)
         try:
             with session.begin_nested():
@@ -83,6 +91,13 @@ def ingest(session: Session, receiver: Receiver, body: ReportsRequest, now: date
     session.add(receiver)
     _update_health(session, receiver.station_id, now, receiver.id)
     return result
+
+
+def _implausible(moment: datetime, now: datetime) -> bool:
+    try:
+        return abs(moment - now) > MAX_EVENT_SKEW
+    except OverflowError:
+        return True
 
 
 def _played(session: Session, receiver: Receiver, item: PlaylistItem, started_at: datetime | None,

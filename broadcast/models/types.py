@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -37,6 +37,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def in_zone(value: datetime, zone: tzinfo) -> datetime:
+    """``value`` in ``zone`` for display; a stored value at the very edge of the calendar (year 9999 or 1,
+    written by a broken device clock) stays in UTC instead of overflowing: a page must show any stored value."""
+    try:
+        return value.astimezone(zone)
+    except OverflowError:
+        return value
 
 
 def enum_type(enum_cls: type) -> Any:

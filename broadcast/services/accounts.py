@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from broadcast.errors import Conflict, InvalidInput, NotFound
-from broadcast.models import AuthToken, LoginAttempt, Role, Station, User, UserStation, utcnow
-from broadcast.security import hash_password, hash_secret, new_secret, verify_password
+from broadcast.models import AuthToken, Role, Station, User, UserStation, utcnow
+from broadcast.security import hash_password, hash_secret, new_secret
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 8
-THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_FREE_FAILURES = 5
 
 
 def create_user(session: Session, username: str, password: str, role: Role, full_name: str = "",
@@ -35,41 +33,6 @@ def create_user(session: Session, username: str, password: str, role: Role, full
             raise NotFound(f"unknown station {code!r}")
         session.add(UserStation(user_id=user.id, station_id=station.id))
     return user
-
-
-def failures_recently(session: Session, username: str) -> int:
-    since = utcnow() - THROTTLE_WINDOW
-    rows = session.exec(
-        select(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.at >= since)
-        .order_by(col(LoginAttempt.at).desc()).limit(50)
-    ).all()
-    count = 0
-    for row in rows:
-        if row.success:
-            break
-        count += 1
-    return count
-
-
-def throttle_delay_s(failures: int) -> float:
-    """Delay before answering a login: free for the first few failures, then doubling up to 8 s."""
-    if failures < THROTTLE_FREE_FAILURES:
-        return 0.0
-    return float(min(8, 2 ** (failures - THROTTLE_FREE_FAILURES)))
-
-
-def authenticate(session: Session, username: str, password: str, client: str = "") -> User | None:
-    """Check a password and log the attempt (successful or not)."""
-    username = username.strip().lower()
-    user = session.exec(select(User).where(User.username == username)).first()
-    stored = user.password_hash if user is not None and user.active else None
-    if not (session.new or session.dirty or session.deleted):
-        # Only reads so far: end the transaction so the pooled connection is free while argon2 works
-        # (tens of milliseconds of CPU per attempt; a burst of logins must not hold the whole pool).
-        session.commit()
-    ok = stored is not None and verify_password(stored, password)
-    session.add(LoginAttempt(username=username[:64], client=client[:64], success=ok))
-    return user if ok else None
 
 
 def issue_token(session: Session, user: User, ttl: timedelta, kind: str = "api") -> tuple[str, AuthToken]:

@@ -28,6 +28,7 @@ from broadcast.models import (
     Station,
     User,
 )
+from broadcast.models.types import in_zone
 from broadcast.services.directory import visible_stations
 
 OUTCOMES = (EventKind.played, EventKind.failed, EventKind.skipped)
@@ -119,7 +120,7 @@ CSV_HEADER = ["Đài", "Huyện", "Cụm loa", "Bản tin", "Mức ưu tiên", "
 
 
 def _local(value: datetime, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S")
+    return in_zone(value, zone).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def _minutes(seconds: float) -> str:
@@ -158,7 +159,7 @@ def monthly_summary(rows: list[AsRunRow], zone: ZoneInfo) -> list[MonthSummary]:
         if r.kind != "played" or r.item_id in seen:
             continue
         seen.add(r.item_id)
-        local = r.at.astimezone(zone)
+        local = in_zone(r.at, zone)
         key = (r.station_name, r.district, f"{local.month:02d}/{local.year}")
         bulletins, minutes = groups.setdefault(key, ({p.value: set() for p in Priority},
                                                      {p.value: 0.0 for p in Priority}))
@@ -215,7 +216,7 @@ def to_xlsx(rows: list[AsRunRow], zone: ZoneInfo, title: str, explain: dict[str,
     for r in rows:
         note = (explain or {}).get(r.detail, "") if r.kind != "played" else ""
         log.append([r.station_name, r.district, r.receiver_name, r.bulletin_title, PRIORITY_VI[r.priority],
-                    r.planned_at.astimezone(zone).replace(tzinfo=None), r.at.astimezone(zone).replace(tzinfo=None),
+                    in_zone(r.planned_at, zone).replace(tzinfo=None), in_zone(r.at, zone).replace(tzinfo=None),
                     KIND_VI[r.kind], round(r.duration_s / 60, 2) if r.kind == "played" else None, note, r.alert])
     for row in log.iter_rows(min_row=2, min_col=6, max_col=7):
         for cell in row:

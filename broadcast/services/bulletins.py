@@ -90,6 +90,13 @@ def create_bulletin(session: Session, user: User, *, title: str, text: str, prio
     return bulletin
 
 
+def check_new_bulletin(session: Session, user: User, *, title: str, text: str, station_codes: Iterable[str],
+                       recording: bool) -> None:
+    """The checks :func:`create_bulletin` makes, for callers that must pass them before storing audio."""
+    _check_text(title, text, needs_text=not recording)
+    _stations(session, user, station_codes)
+
+
 def visible_bulletins(session: Session, user: User):  # type: ignore[no-untyped-def]
     """A select() of the bulletins this user may see (admins: all; others: their stations')."""
     query = select(Bulletin)

@@ -148,11 +148,17 @@ def extract_document(data: bytes, filename: str) -> Extracted:
     return Extracted(text, title)
 
 
+def _tag(node: Any) -> str:
+    """An element's local name; "" for comments, entity references and processing instructions (their
+    ``tag`` is a function in lxml, and a crafted document may put them anywhere)."""
+    return node.tag.rsplit("}", 1)[-1] if isinstance(node.tag, str) else ""
+
+
 def _run_text(element: Any) -> str:
     """The text of a paragraph: its runs, with line breaks and tabs as spaces (never words glued together)."""
     parts: list[str] = []
     for node in element.iter():
-        tag = node.tag.rsplit("}", 1)[-1]
+        tag = _tag(node)
         if tag == "t":
             parts.append(node.text or "")
         elif tag in ("br", "cr", "tab"):
@@ -174,9 +180,9 @@ def _row_line(row: Any) -> str:
     sentence, so the rows of a table never run together when read."""
     cells: list[str] = []
     for cell in row:
-        if not cell.tag.endswith("}tc"):
+        if _tag(cell) != "tc":
             continue
-        paragraphs = [_run_text(p) for p in cell.iter() if p.tag.endswith("}p")]
+        paragraphs = [_run_text(p) for p in cell.iter() if _tag(p) == "p"]
         text = ", ".join(p.rstrip(",") for p in paragraphs if p)  # a cell's own lines, apart too
         if text:
             cells.append(text)
@@ -206,7 +212,7 @@ def read_docx(data: bytes) -> Extracted:
     lines: list[str] = []
     title: str | None = None
     for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
+        tag = _tag(child)
         if tag == "p":
             line = _run_text(child)
             if title is None and line and _is_heading(Paragraph(child, document.part)):
@@ -214,7 +220,7 @@ def read_docx(data: bytes) -> Extracted:
             lines.append(line)
         elif tag == "tbl":
             for row in child.iterchildren():
-                if row.tag.endswith("}tr"):
+                if _tag(row) == "tr":
                     lines.append(_row_line(row))
     # Collapse runs of empty paragraphs (Word spacing) into one paragraph break.
     out: list[str] = []

@@ -8,6 +8,7 @@ redoing it rewrites the same file rather than leaving an orphan.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -44,8 +45,17 @@ class SynthesisOutcome:
 
 
 def store_asset(session: Session, media: MediaStore, audio: RenderedAudio, spoken_text: str) -> AudioAsset:
-    """Put rendered audio in the media store and return its (possibly existing) asset row."""
+    """Put rendered audio in the media store and return its (possibly existing) asset row.
+
+    A file this call newly wrote is removed again if the session rolls back (a refused upload, a failed
+    check after the audio was made): refusals leave no media behind (see :mod:`broadcast.media_undo`).
+    """
+    from broadcast import media_undo
+
+    new_file = not media.exists(hashlib.sha256(audio.mp3).hexdigest(), ".mp3")
     stored = media.put(audio.mp3, ".mp3")
+    if new_file:
+        media_undo.remember(session, media, stored.sha256, stored.path)
     asset = session.exec(select(AudioAsset).where(AudioAsset.sha256 == stored.sha256)).first()
     if asset is None:
         asset = AudioAsset(sha256=stored.sha256, path=stored.path, bytes=stored.size, format="mp3",

@@ -1,31 +1,30 @@
 """Log in, log out and the home page.
 
-Login is protected by a double-submit CSRF cookie (there is no session yet), and throttled per username:
-after a few failures in a row every further attempt waits longer (``accounts.throttle_delay_s``), and each
-failure is written to the log and the audit trail. A web session lives ``token_ttl_hours`` (a working day
-by default); logging out revokes it in the database, so the old cookie is worthless even if kept.
+Login is protected by a double-submit CSRF cookie (there is no session yet), and throttled per username and
+per client address (``services.login``): after a few failures in a row the next attempts are refused at
+once with 429 and ``Retry-After``; each failure is written to the log and the audit trail. A web session
+lives ``token_ttl_hours`` (a working day by default); logging out revokes it in the database, so the old
+cookie is worthless even if kept.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from broadcast.alerts import records as alert_records
 from broadcast.api.deps import RuntimeDep
-from broadcast.db import session_scope
 from broadcast.models import Role
 from broadcast.runtime import Runtime
 from broadcast.security import new_secret
 from broadcast.services import accounts, audit, bulletins, firstrun
 from broadcast.services.dashboard import station_statuses
+from broadcast.services.login import USER_RULE, Busy, Throttled, WrongLogin
 from broadcast.web.core import (
     FLASH,
     HERE,
@@ -69,21 +68,6 @@ def login_form(request: Request, runtime: RuntimeDep, next: str = "/") -> HTMLRe
     return _login_page(request, runtime, nxt=_safe_next(next))
 
 
-def _attempt(runtime: Runtime, username: str, password: str, client: str) -> tuple[str | None, int, float]:
-    """Check the password and open a session; returns (cookie secret or None, failures before, delay)."""
-    with session_scope(runtime.engine) as session:
-        name = username.strip().lower()
-        failures = accounts.failures_recently(session, name)
-        user = accounts.authenticate(session, username, password, client)
-        if user is None:
-            audit.record(session, None, "user.login_failed", "user", None,
-                         f"{name[:64]} from {client} ({failures + 1} failure(s) in a row)")
-            return None, failures, accounts.throttle_delay_s(failures)
-        secret, _ = accounts.issue_token(session, user, timedelta(hours=runtime.settings.token_ttl_hours), kind="web")
-        audit.record(session, user, "user.login", "user", user.id, f"web, from {client}")
-        return secret, failures, accounts.throttle_delay_s(failures)
-
-
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, runtime: RuntimeDep, username: Annotated[str, Form(max_length=200)] = "",
                 password: Annotated[str, Form(max_length=1000)] = "", csrf_token: Annotated[str, Form()] = "",
@@ -93,14 +77,22 @@ async def login(request: Request, runtime: RuntimeDep, username: Annotated[str, 
         return _login_page(request, runtime, say("login_stale"), username, _safe_next(next),
                            status_code=403)
     client = request.client.host if request.client else ""
-    secret, failures, delay = await run_in_threadpool(_attempt, runtime, username, password, client)
-    if delay:
-        # Slow down guessing without tying up a worker thread.
-        await asyncio.sleep(delay)
-    if secret is None:
-        log.warning("failed web login for %r from %s (%d in a row)", username[:64], client, failures + 1)
+    ttl = timedelta(hours=runtime.settings.token_ttl_hours)
+    try:
+        secret, _user = await runtime.login_guard.log_in(runtime.engine, username, password, client, "web", ttl)
+    except Throttled as exc:
+        page = _login_page(request, runtime, say("login_wait", seconds=exc.retry_after),
+                           username, _safe_next(next), status_code=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    except Busy as exc:
+        page = _login_page(request, runtime, say("login_busy"),
+                           username, _safe_next(next), status_code=503)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    except WrongLogin as exc:
         message = say("login_wrong")
-        if failures + 1 >= accounts.THROTTLE_FREE_FAILURES:
+        if exc.failures >= USER_RULE.free:
             message += say("login_throttled")
         return _login_page(request, runtime, message, username, _safe_next(next), status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)

@@ -133,6 +133,8 @@ def _create(ctx: WebCtx, title: str, text: str, priority: str, voice: str, stati
     if not title.strip():
         raise InvalidInput("the title is empty")
     if upload and not document:
+        svc.check_new_bulletin(ctx.session, ctx.user, title=title, text=text, station_codes=stations,
+                               recording=True)  # before the audio is decoded and stored
         try:
             audio = ctx.runtime.speaker.recording(upload[1], upload[2])
         except AudioRejected as exc:

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from broadcast.api.deps import RuntimeDep, SessionDep
 from broadcast.errors import ServiceError
 from broadcast.models import AuthToken, Role, User
+from broadcast.models.types import in_zone
 from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.services import accounts
@@ -135,7 +136,7 @@ def secure_cookies(request: Request, runtime: Runtime) -> bool:
 def _local(context: Any, value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
     if value is None:
         return "—"
-    return value.astimezone(context["tz"]).strftime(fmt)
+    return in_zone(value, context["tz"]).strftime(fmt)
 
 
 def _names(context: Any) -> dict[str, str]:

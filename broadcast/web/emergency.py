@@ -12,8 +12,9 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from broadcast.audio import AudioRejected
-from broadcast.errors import InvalidInput, ServiceError
+from broadcast.errors import Forbidden, InvalidInput, ServiceError
 from broadcast.services import directory, documents, emergency, lexicon
+from broadcast.services.login import Throttled
 from broadcast.services.synthesis import store_asset
 from broadcast.web import i18n
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
@@ -44,6 +45,12 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
     values = {"title": title, "text": text, "stations": stations or [], "districts": districts or [],
               "province": bool(province)}
     try:
+        emergency.check_allowed(ctx.user)
+        if confirm:  # the re-entered password is a password oracle: throttled per user and audited
+            client = ctx.request.client.host if ctx.request.client else ""
+            if not ctx.runtime.login_guard.confirm_password(ctx.runtime.engine, ctx.user, password, client,
+                                                            "emergency broadcast"):
+                raise Forbidden("the password you re-entered is wrong")
         emergency.check_confirmation(ctx.user, bool(confirm), password)
         if not title.strip():
             raise InvalidInput("the title is empty")
@@ -75,7 +82,10 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
         ctx.publish_now()
     except ServiceError as exc:
         ctx.session.rollback()
-        return _page(ctx, values, i18n.translate(exc.message), status_code=exc.status_code)
+        page = _page(ctx, values, i18n.translate(exc.message), status_code=exc.status_code)
+        if isinstance(exc, Throttled):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     return redirect(f"/placements/{placement.id}/delivery", "emergency")
 
 

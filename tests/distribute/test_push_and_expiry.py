@@ -27,7 +27,7 @@ from broadcast.jobs import PUSH_RETRY_JOB, Jobs
 from broadcast.models import DeliveryStatus, ItemStatus, JobRun, PlaylistItem, PushAttempt, PushDelivery
 from broadcast.protocol import verify
 from tests.conftest import World, login
-from tests.distribute.support import FIXED_NOW, advance, ready_bulletin, service_now
+from tests.distribute.support import FIXED_NOW, advance, pinned_settings, ready_bulletin, service_now
 from tests.protocol.test_receiver_api import place_at, poll, public_key
 from tests.protocol.test_reports import event, report
 
@@ -59,6 +59,16 @@ class Gateway:
 
 
 @pytest.fixture
+def settings(tmp_path, db_url: str):  # type: ignore[no-untyped-def]
+    """The gateways here are loopback servers: pushing to private addresses has to be allowed."""
+    return pinned_settings(tmp_path, db_url, push_allow_private=True)
+
+
+def deliver(runtime, now, **kwargs) -> int:  # type: ignore[no-untyped-def]
+    return deliver_due(runtime.engine, now, allow_private=runtime.settings.push_allow_private, **kwargs)
+
+
+@pytest.fixture
 def gateway() -> Iterator[Gateway]:
     gw = Gateway([500, 503])
     yield gw
@@ -81,10 +91,10 @@ def test_push_retries_with_backoff_and_logs_every_attempt(app_client: TestClient
     _publish(runtime)
     _publish(runtime)  # the same change found twice is queued once
     now = service_now(runtime)
-    assert deliver_due(runtime.engine, now) == 1
-    assert deliver_due(runtime.engine, now) == 0  # not due again before its backoff
-    assert deliver_due(runtime.engine, now + timedelta(seconds=7)) == 1
-    assert deliver_due(runtime.engine, now + timedelta(seconds=7 + 13)) == 1
+    assert deliver(runtime, now) == 1
+    assert deliver(runtime, now) == 0  # not due again before its backoff
+    assert deliver(runtime, now + timedelta(seconds=7)) == 1
+    assert deliver(runtime, now + timedelta(seconds=7 + 13)) == 1
     assert [h.get(SIGNATURE_HEADER) is not None for h, _ in gateway.received] == [True, True, True]
     headers, body = gateway.received[-1]
     assert verify_signature(secret, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
@@ -149,7 +159,7 @@ def test_newer_manifest_supersedes_a_pending_push(app_client: TestClient, world:
         _publish(runtime)
     deliveries = app_client.get("/api/v1/stations/xa-a/push-deliveries", headers=admin).json()
     assert [d["status"] for d in deliveries] == ["pending", "superseded"]
-    deliver_due(runtime.engine, service_now(runtime) + timedelta(hours=1))
+    deliver(runtime, service_now(runtime) + timedelta(hours=1))
     assert app_client.put("/api/v1/stations/xa-a/push", headers=admin, json={"url": "ftp://x"}).status_code == 422
 
 
