@@ -21,13 +21,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(data_dir: Path, env: dict[str, str], port: int | None = None,
-          within_s: float = 90.0) -> tuple[subprocess.Popen[bytes], str]:
-    """``broadcast serve`` with ``env`` on a loopback port (its log in ``data_dir/serve.log``), once /healthz
-    answers; exits with a message if it stops or does not answer within ``within_s``."""
+def serve(data_dir: Path, env: dict[str, str], port: int | None = None, within_s: float = 90.0,
+          options: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    """``broadcast serve [options]`` with ``env`` on a loopback port (its log in ``data_dir/serve.log``), once
+    /healthz answers; exits with a message if it stops or does not answer within ``within_s``."""
     port = port or free_port()
     log = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "serve", "--port", str(port), *options],
                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + within_s

@@ -132,7 +132,7 @@ def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.P
            "BROADCAST_CLOCK_OFFSET_S": str((MORNING - datetime.now(UTC)).total_seconds())}
     if database_url:
         env["BROADCAST_DATABASE_URL"] = database_url
-    return serve(data_dir, env, port, within_s=60.0)
+    return serve(data_dir, env, port, within_s=60.0, options=("--no-access-log",))
 
 
 def warm_up(url: str, tokens: list[str], data_dir: Path) -> Fleet:
@@ -308,6 +308,68 @@ async def closed_loop_httpx(fleet: Fleet, static: bool, connections: int, second
                    "  (httpx client: may be the bottleneck)")
 
 
+async def closed_loop_raw(fleet: Fleet, static: bool, connections: int, seconds: float, name: str = "") -> Figures:
+    """As many requests as the server takes from ``connections`` keep-alive connections, with the minimal
+    client above (lighter than httpx, so the server, not the client, is what is measured)."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    host, port = fleet.url.removeprefix("http://").split(":")
+    end = time.perf_counter() + seconds
+    start = time.perf_counter()
+
+    async def worker(offset: int) -> None:
+        connection = Connection(host, int(port))
+        n = offset
+        try:
+            while time.perf_counter() < end:
+                n = (n + connections) % len(fleet.tokens)
+                headers = {} if static else {"Authorization": f"Bearer {fleet.tokens[n]}",
+                                             "If-None-Match": fleet.etags[n]}
+                sent = time.perf_counter()
+                status = await connection.get(fleet.static_url if static else "/api/v1/receiver/playlist", headers)
+                latencies.append((time.perf_counter() - sent) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(worker(i) for i in range(connections)))
+    elapsed = time.perf_counter() - start
+    name = name or ("static file" if static else "playlist poll (304)")
+    return Figures(name, len(latencies), elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99), statuses)
+
+
+def start_bare(fleet: Fleet, workdir: Path) -> tuple[subprocess.Popen[bytes], Fleet]:
+    """The baseline: ``bench/bare_poll_app.py`` (bare Starlette, same uvicorn) with this fleet in memory."""
+    fleet_file = workdir / "bare-fleet.txt"
+    fleet_file.write_text("".join(f"{t} {e}\n" for t, e in zip(fleet.tokens, fleet.etags, strict=True)))
+    Path(str(fleet_file) + ".body").write_bytes(random.Random(2).randbytes(fleet.manifest_bytes))
+    port = free_port()
+    env = {**os.environ, "BARE_POLL_FLEET": str(fleet_file)}
+    log = (workdir / "bare.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.bare_poll_app:app", "--host", "127.0.0.1",
+                                "--port", str(port), "--no-access-log", "--log-level", "warning"],
+                               stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"the bare Starlette baseline exited: see {workdir / 'bare.log'}")
+        try:
+            httpx.get(f"{url}/api/v1/receiver/playlist", timeout=1)
+            return process, Fleet(url, fleet.tokens, fleet.etags, fleet.manifest_bytes, fleet.static_url)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the bare Starlette baseline did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def fresh_postgres(server_url: str) -> tuple[str, str]:
     """A new, empty database on ``server_url``'s server: (its URL, its name)."""
     import psycopg
@@ -347,6 +409,10 @@ def last_seen_written(data_dir: Path, database_url: str | None, since: datetime)
         runtime.close()
 
 
+#: (backend, poll/bare ratio) of each backend run, for the summary.
+RATIOS: list[tuple[str, float]] = []
+
+
 def run_backend(label: str, database_url: str | None, args: argparse.Namespace) -> tuple[Figures, Figures, int]:
     workdir = Path(tempfile.mkdtemp(prefix="poll-bench-"))
     data_dir = workdir / "var"
@@ -374,18 +440,38 @@ def run_backend(label: str, database_url: str | None, args: argparse.Namespace) 
               f"{args.receivers} receivers during the run; throughput ratio poll/static "
               f"{poll_a.rps / static_a.rps:.2f}\n")
 
-        tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
-        print(f"2. throughput: closed loop, {args.connections} connections, {args.throughput_seconds} s ({tool})")
-        if tool == "wrk":
-            poll_b = run_wrk(fleet, False, args.connections, args.throughput_seconds, workdir)
-            static_b = run_wrk(fleet, True, args.connections, args.throughput_seconds, workdir)
-        else:
-            poll_b = asyncio.run(closed_loop_httpx(fleet, False, args.connections, args.throughput_seconds))
-            static_b = asyncio.run(closed_loop_httpx(fleet, True, args.connections, args.throughput_seconds))
-        for figures in (poll_b, static_b):
+        tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "raw")
+        print(f"2. throughput: closed loop, {args.connections} connections, {args.throughput_seconds} s ({tool}); "
+              "baseline: a bare Starlette app (bench/bare_poll_app.py, same uvicorn) answering the same polls "
+              "from memory")
+        bare_process, bare = start_bare(fleet, workdir)
+        try:
+            if tool == "wrk":
+                poll_b = run_wrk(fleet, False, args.connections, args.throughput_seconds, workdir)
+                bare_b = run_wrk(bare, False, args.connections, args.throughput_seconds, workdir)
+                static_b = run_wrk(fleet, True, args.connections, args.throughput_seconds, workdir)
+            elif tool == "raw":
+                def measure(target: Fleet, static: bool, name: str = "") -> Figures:
+                    return asyncio.run(closed_loop_raw(target, static, args.connections, args.throughput_seconds,
+                                                       name))
+
+                poll_b = measure(fleet, False)
+                bare_b = measure(bare, False, "bare Starlette (304)")
+                static_b = measure(fleet, True)
+            else:
+                poll_b = asyncio.run(closed_loop_httpx(fleet, False, args.connections, args.throughput_seconds))
+                bare_b = asyncio.run(closed_loop_httpx(bare, False, args.connections, args.throughput_seconds))
+                static_b = asyncio.run(closed_loop_httpx(fleet, True, args.connections, args.throughput_seconds))
+        finally:
+            stop(bare_process)
+        if bare_b.name == "playlist poll (304)":
+            bare_b.name = "bare Starlette (304)"
+        for figures in (poll_b, bare_b, static_b):
             print(figures.line())
-        ratio = poll_b.rps / static_b.rps
-        print(f"  ratio poll/static {ratio:.2f} (target ≥ 0.5: {'OK' if ratio >= 0.5 else 'BELOW TARGET'})\n")
+        ratio = poll_b.rps / bare_b.rps
+        print(f"  ratio poll/bare Starlette {ratio:.2f} (target ≥ 0.5: {'OK' if ratio >= 0.5 else 'BELOW TARGET'});"
+              f" poll/static file {poll_b.rps / static_b.rps:.2f}\n")
+        RATIOS.append((label, ratio))
         return poll_a, poll_b, written
     finally:
         stop_server(process)
@@ -405,7 +491,8 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("BROADCAST_TEST_DATABASE_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"),
                         help="a server where the bench may create (and drop) a database")
-    parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
+    parser.add_argument("--tool", choices=["auto", "wrk", "raw", "httpx"], default="auto",
+                        help="closed-loop client: wrk when installed, else the bench's minimal asyncio client")
     args = parser.parse_args()
     summary = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
@@ -423,6 +510,8 @@ def main() -> None:
     for label, latency, throughput, written in summary:
         print(f"  {label:<11} p50 {latency.p50_ms:6.2f} ms  p99 {latency.p99_ms:6.2f} ms  "
               f"{latency.rps:6.0f} req/s  last-seen written {written}  closed-loop {throughput.rps:6.0f} req/s")
+    for label, ratio in RATIOS:
+        print(f"  {label:<11} closed-loop poll / bare Starlette: {ratio:.2f} (target ≥ 0.5)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from broadcast.api import alerts, auth, bulletins, health, lexicon, media, place
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
 from broadcast.runtime import Runtime
+from broadcast.schedule import changes
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,20 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
             jobs.start()
             runtime.jobs = jobs
         flusher = asyncio.create_task(receiver.flush_last_seen_periodically(app, runtime.engine))
+        cache = receiver.poll_cache(app)
+        changes.on_poll_change(cache.bump)
+        listener = None
+        if runtime.engine.dialect.name == "postgresql":  # other processes' changes arrive by NOTIFY
+            from broadcast.distribute.pgpoll import libpq_url
+
+            listener = asyncio.create_task(cache.listen(libpq_url(runtime.settings.db_url)))
         try:
             yield
         finally:
             flusher.cancel()
+            changes.no_longer_on_poll_change(cache.bump)
+            if listener is not None:
+                listener.cancel()
             await receiver.close_poll_reader(app)
             seen = getattr(app.state, "receiver_last_seen", None)
             if seen is not None and seen.pending:
@@ -71,5 +82,14 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
     app.add_middleware(InputGuard)  # NUL, lone surrogates, >64-bit ints, off-calendar dates: 422
     app.add_middleware(BodyLimit)  # counts body bytes as they stream in (413 past the route's limit)
     app.add_middleware(DocsGate)
+    app.add_middleware(receiver.PollFastPath)  # inside the headers middleware: cached 304s carry them too
     app.add_middleware(SecurityHeaders)  # added last: wraps everything, so every answer carries the headers
     return app
+
+
+def worker_app() -> FastAPI:
+    """One of ``broadcast serve --workers N``'s processes (uvicorn imports this factory in each); the parent
+    migrated and seeded the database before starting them."""
+    from broadcast.cli_common import load_settings
+
+    return create_app(load_settings())

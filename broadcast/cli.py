@@ -43,7 +43,12 @@ def _print_seed(seed) -> None:  # type: ignore[no-untyped-def]
 
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port")] = 8000) -> None:
+          port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+          workers: Annotated[int, typer.Option(
+              help="Service processes sharing the port (PostgreSQL only); one of them, the scheduler lease "
+                   "holder, runs the background jobs")] = 1,
+          access_log: Annotated[bool, typer.Option(
+              help="Log every request (off behind nginx, which logs them already)")] = True) -> None:
     """Run the service (API, web pages and scheduler) on the configured database."""
     import uvicorn
 
@@ -55,11 +60,45 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
         require_driver(settings.db_url)
     except ServiceError as exc:
         raise fail(exc.message) from None
+    if workers < 1:
+        raise fail("--workers must be at least 1")
+    if workers > 1 and settings.db_url.startswith("sqlite"):
+        raise fail("--workers > 1 needs PostgreSQL (BROADCAST_DATABASE_URL=postgresql+psycopg://…): SQLite takes "
+                   "one writing process; run one process, or see docs/deploy.md")
     # uvicorn configures only its own loggers; route the service's (lease, jobs, synthesis) to the same output.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["broadcast"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    uvicorn.run(create_app(settings, on_seed=_print_seed), host=host, port=port, log_level="info",
-                log_config=log_config)
+    if workers == 1:
+        uvicorn.run(create_app(settings, on_seed=_print_seed), host=host, port=port, log_level="info",
+                    log_config=log_config, access_log=access_log)
+        return
+    _prepare_for_workers(settings)
+    import inspect
+
+    extra = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters:  # uvicorn ≥ 0.33
+        # a worker's start-up (imports, lifespan) on a busy machine takes more than uvicorn's default 5 s,
+        # after which the supervisor kills and restarts it, forever
+        extra["timeout_worker_healthcheck"] = 60
+    uvicorn.run("broadcast.app:worker_app", factory=True, workers=workers, host=host, port=port,
+                log_level="info", log_config=log_config, access_log=access_log, **extra)
+
+
+def _prepare_for_workers(settings) -> None:  # type: ignore[no-untyped-def]
+    """Migrate, seed and make the signing key once, here, before the workers start (they would race)."""
+    from broadcast.runtime import Runtime
+
+    try:
+        runtime = Runtime.open(settings)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    try:
+        seeded = runtime.seed_if_empty()
+        runtime.signing_key  # noqa: B018 - created now, not by N workers at once
+    finally:
+        runtime.close()
+    if seeded:
+        _print_seed(seeded)
 
 
 @app.command()

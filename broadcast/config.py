@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     sentence_cache_mb: int = Field(256, ge=1)
     push_allow_private: bool = Field(False, description="Allow push URLs on loopback/private/link-local "
                                      "addresses (gateways on an internal network); off: public hosts only.")
+    preview_ttl_hours: float = Field(24, gt=0, le=24 * 90, description="Audio of previews that no bulletin "
+                                     "version uses is removed after this long (housekeeping, hourly).")
+    previews_per_user: int = Field(2, ge=1, le=20, description="Previews one user may synthesise at once (429).")
     max_upload_mb: int = Field(50, ge=1, le=1024)
     max_upload_minutes: int = Field(30, ge=1, le=600)
     synthesis_workers: int = Field(1, ge=1, le=8)

@@ -311,6 +311,12 @@ def run_housekeeping(db_key: str) -> None:
     removed = sweep_orphan_media(jobs.deps.engine, jobs.deps.media.root)
     if removed:
         log.warning("removed %d media file(s) no audio asset refers to", len(removed))
+    from broadcast.services.previews import expire_unreferenced
+
+    expired = expire_unreferenced(jobs.deps.engine, jobs.deps.media.root, utcnow(),
+                                  timedelta(hours=jobs.deps.settings.preview_ttl_hours))
+    if expired:
+        log.info("removed the audio of %d preview(s) no bulletin uses", len(expired))
 
 
 def sweep_orphan_media(engine: Engine, root: Path, older_than: timedelta = ORPHAN_AGE) -> list[Path]:

@@ -22,6 +22,7 @@ from broadcast.services import demo
 if TYPE_CHECKING:
     from broadcast.jobs import JobDeps
     from broadcast.services.login import LoginGuard
+    from broadcast.services.previews import PreviewSlots
     from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,13 @@ class Runtime:
         from broadcast.speech import Speaker
 
         return Speaker(self.settings)
+
+    @cached_property
+    def preview_slots(self) -> PreviewSlots:
+        """Per-user cap on previews being synthesised at once (``services.previews``)."""
+        from broadcast.services.previews import PreviewSlots
+
+        return PreviewSlots(self.settings.previews_per_user)
 
     @cached_property
     def login_guard(self) -> LoginGuard:

@@ -177,13 +177,13 @@ class LiveServer:
 
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None,
-                 timeout: float = 60.0) -> LiveServer:
-    """Run ``broadcast serve`` as a real process on loopback and wait until /healthz answers."""
+                 timeout: float = 60.0, args: list[str] | None = None) -> LiveServer:
+    """Run ``broadcast serve`` (with ``args``) as a real process on loopback and wait until /healthz answers."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"serve-{port}.log"
     full_env = {**os.environ, "BROADCAST_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "serve", "--port", str(port), *(args or [])],
                                stdout=log_path.open("wb"), stderr=subprocess.STDOUT, env=full_env, cwd=REPO)
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, data_dir)
     deadline = time.monotonic() + timeout

@@ -2,7 +2,10 @@
 
 See docs/receiver-protocol.md. The playlist poll is the hot path (every receiver, every minute): it
 authenticates with one indexed read that also returns the stored manifest's ETag and its station feed's
-version, and answers 304 without touching anything else when nothing changed.
+version, and answers 304 without touching anything else when nothing changed. The state read is then kept
+in the process's poll cache (:mod:`broadcast.distribute.pollcache`), and :class:`PollFastPath`, a pure
+ASGI layer ahead of routing, answers the next unchanged polls from memory: no database, no thread hop,
+no FastAPI request machinery.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.background import BackgroundTask
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
 from broadcast.distribute.manifests import PollState, current_manifest
+from broadcast.distribute.pollcache import PollCache
 from broadcast.distribute.reports import ingest
 from broadcast.models import Receiver
 from broadcast.protocol import Enrolment, ReportsReply, ReportsRequest, SigningKeyInfo
@@ -37,6 +42,7 @@ if TYPE_CHECKING:  # PostgreSQL only: psycopg is the `postgres` extra, imported 
     PollReader = AsyncPollReader | SqlitePollReader
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
+PLAYLIST_PATH = "/api/v1/receiver/playlist"
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 
@@ -105,8 +111,11 @@ class LastSeen:
         try:
             if batch:
                 with engine.begin() as connection:
-                    connection.execute(update(Receiver.__table__).where(  # type: ignore[attr-defined]
-                        Receiver.__table__.c.id == bindparam("rid")).values(  # type: ignore[attr-defined]
+                    table = Receiver.__table__  # type: ignore[attr-defined]
+                    # never backwards: another process may have written a later time for the same receiver
+                    connection.execute(update(table).where(
+                        table.c.id == bindparam("rid"),
+                        or_(table.c.last_seen_at.is_(None), table.c.last_seen_at < bindparam("seen"))).values(
                         last_seen_at=bindparam("seen")),
                         [{"rid": rid, "seen": seen} for rid, seen in sorted(batch.items())])
         finally:
@@ -125,11 +134,15 @@ async def flush_last_seen_periodically(app: Any, engine: Engine) -> None:
             await run_in_threadpool(seen.flush, engine)
 
 
-def _last_seen(request: Request) -> LastSeen:
-    seen = getattr(request.app.state, "receiver_last_seen", None)
+def _last_seen_of(app: Any) -> LastSeen:
+    seen = getattr(app.state, "receiver_last_seen", None)
     if seen is None:
-        seen = request.app.state.receiver_last_seen = LastSeen()
+        seen = app.state.receiver_last_seen = LastSeen()
     return seen
+
+
+def _last_seen(request: Request) -> LastSeen:
+    return _last_seen_of(request.app)
 
 
 def poll_reader(app: Any, runtime: Runtime) -> PollReader:
@@ -157,13 +170,26 @@ async def close_poll_reader(app: Any) -> None:
         await reader.close()
 
 
+def poll_cache(app: Any) -> PollCache:
+    cache: PollCache | None = getattr(app.state, "poll_cache", None)
+    if cache is None:
+        cache = app.state.poll_cache = PollCache()
+    return cache
+
+
 async def _read(reader: PollReader, runtime: Runtime, token: DeviceToken, if_none_match: str | None,
-                now: datetime) -> tuple[PollState | None, bool, bytes | None]:
-    """The poll's one read (and the stored body when it must be sent): (state, current, body)."""
+                now: datetime, cache: PollCache) -> tuple[PollState | None, bool, bytes | None]:
+    """The poll's one read (and the stored body when it must be sent): (state, current, body).
+
+    A current state is remembered in the poll cache under the epoch seen *before* the read, so a change
+    committed while the read was under way leaves the entry already outdated."""
+    epoch = cache.epoch
     state = await reader.state(token.token_id)
     if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
         return None, False, None
     current = state.is_current(now, runtime.signing_key.key_id)
+    if current:
+        cache.put(token.token_id, token.secret, state, epoch)
     body = None
     if current and not _etag_matches(if_none_match, state.etag or ""):
         body = await reader.body(state.receiver_id)
@@ -183,7 +209,8 @@ async def serve_playlist(request: Request) -> Response:
         return _unauthorised_reply("send the device token: Authorization: Bearer rcv_…")
     now = clock_for(runtime.settings).now()
     if_none_match = request.headers.get("if-none-match")
-    state, current, body = await _read(poll_reader(request.app, runtime), runtime, token, if_none_match, now)
+    cache = poll_cache(request.app)
+    state, current, body = await _read(poll_reader(request.app, runtime), runtime, token, if_none_match, now, cache)
     if state is None:
         return _unauthorised_reply("unknown or revoked device token")
     etag = state.etag or ""
@@ -194,10 +221,64 @@ async def serve_playlist(request: Request) -> Response:
         seen = _last_seen(request)
         if seen.note(state.receiver_id, now):
             background = BackgroundTask(seen.flush, runtime.engine)
+        entry = cache.entries.get(token.token_id)
+        if entry is not None and entry.state is state:
+            entry.seen_at = now
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers, background=background)
     return Response(body, media_type="application/json", headers=headers, background=background)
+
+
+class PollFastPath:
+    """Pure ASGI, ahead of routing: an unchanged poll whose state is in the poll cache gets its 304 here.
+
+    Anything else (no cache entry, a changed ETag, a state no longer current, a missing header) goes on
+    to the route below, which reads the database and fills the cache. The answer is the route's, byte for
+    byte: same status and headers (the security headers are added by the middleware around this one).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == PLAYLIST_PATH and scope["method"] == "GET":
+            start = self._cached_reply(scope)
+            if start is not None:
+                await send(start)
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self.app(scope, receive, send)
+
+    def _cached_reply(self, scope: Scope) -> Message | None:
+        authorization = if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value
+            elif name == b"if-none-match":
+                if_none_match = value
+        if authorization is None or if_none_match is None:
+            return None
+        scheme, _, raw = authorization.decode("latin-1").partition(" ")
+        token = DeviceToken.parse(raw.strip()) if scheme.lower() == "bearer" else None
+        app = scope.get("app")
+        cache: PollCache | None = getattr(app.state, "poll_cache", None) if app is not None else None
+        entry = cache.get(token.token_id, token.secret) if token is not None and cache is not None else None
+        if entry is None:
+            return None
+        runtime: Runtime = app.state.runtime  # type: ignore[union-attr]
+        now = clock_for(runtime.settings).now()
+        state = entry.state
+        if not state.is_current(now, runtime.signing_key.key_id) or not _etag_matches(
+                if_none_match.decode("latin-1"), state.etag or ""):
+            return None
+        if entry.seen_at is None or now - entry.seen_at > LAST_SEEN_RESOLUTION:
+            entry.seen_at = now
+            seen = _last_seen_of(app)
+            if seen.note(state.receiver_id, now):
+                asyncio.get_running_loop().run_in_executor(None, seen.flush, runtime.engine)
+        return {"type": "http.response.start", "status": 304,
+                "headers": [(b"etag", (state.etag or "").encode("latin-1")), (b"cache-control", b"no-cache")]}
 
 
 @router.get("/playlist", openapi_extra={"security": [{"DeviceToken": []}]},

@@ -22,5 +22,5 @@ def create_receiver(session: Session, station: Station, name: str) -> tuple[Rece
 
 
 def revoke_receiver(session: Session, receiver: Receiver) -> None:
-    receiver.revoked_at = utcnow()
+    receiver.revoked_at = utcnow()  # the poll cache sees it at commit (pollcache: before_flush)
     session.add(receiver)

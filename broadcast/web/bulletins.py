@@ -175,8 +175,13 @@ def preview(ctx: WebPost, text: Annotated[str, Form(max_length=200_000)] = "",
         raise InvalidInput(f"the bulletin text is longer than {svc.MAX_TEXT} characters")
     current = versions.lexicon_for(ctx.session, versions.parse_overrides(overrides))
     ctx.session.commit()  # hand the database connection back while synthesising (seconds, in this worker thread)
-    speech = ctx.runtime.speaker.speak(text, voice or None, current, speed)
-    asset = store_asset(ctx.session, ctx.runtime.media, speech.audio, speech.spoken.text)
+    slots = ctx.runtime.preview_slots
+    slots.acquire(ctx.user.id or 0)  # 429 when this user already has previews being made
+    try:
+        speech = ctx.runtime.speaker.speak(text, voice or None, current, speed)
+    finally:
+        slots.release(ctx.user.id or 0)
+    asset = store_asset(ctx.session, ctx.runtime.media, speech.audio, speech.spoken.text)  # expires unused
     return render_fragment(ctx, "bulletins/_preview.html", paragraphs=highlighted(text, speech.spoken.changes),
                            expansions=expansion_list(speech.spoken.changes), asset=asset,
                            engine=engines_vi(speech.audio.engines))

@@ -12,6 +12,9 @@ from broadcast.models import Role
 from broadcast.services.accounts import create_user
 from broadcast.services.stations import create_station
 from tests.conftest import PASSWORD
+from tests.web.conftest import web_client  # noqa: F401  (fixture: staff logged in through the pages)
+
+__all__ = ["web_client", "world_settings_users"]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from broadcast.config import Settings
 from broadcast.db import session_scope
@@ -30,9 +30,11 @@ from broadcast.models import (
     ManifestState,
     PlacementMode,
     PlaylistItem,
+    Receiver,
     ReceiverEvent,
     Role,
     SchedulerLease,
+    Station,
 )
 from broadcast.protocol import load_public_key_b64, verify
 from broadcast.runtime import Runtime
@@ -244,7 +246,7 @@ def test_a_placement_on_the_standby_is_published_by_the_lease_holder_at_once(tmp
     if not live_db_url.startswith("postgresql"):
         print("LISTEN/NOTIFY needs PostgreSQL: set BROADCAST_TEST_DATABASE_URL")
         pytest.skip("LISTEN/NOTIFY needs PostgreSQL (BROADCAST_TEST_DATABASE_URL is not set)")
-    runtime, _ = prepare(tmp_path, live_db_url)
+    runtime, token = prepare(tmp_path, live_db_url)
     bid = ready_bulletin(runtime.engine, runtime.media, "Qua tiến trình khác", ["xa-a"], seconds=5)
     env = {"BROADCAST_SCHEDULER": "true", "BROADCAST_SCHEDULER_LEASE_S": "30"}  # no takeover during the test
     noon = datetime(2026, 11, 23, 12, 0, tzinfo=HCM)
@@ -276,6 +278,20 @@ def test_a_placement_on_the_standby_is_published_by_the_lease_holder_at_once(tmp
         wait_for(lambda: sequence() > before and bool(woken()), 10, "the new manifest, published by a wake-up")
         publishes = [r for r in _runs(runtime) if r.job_id == "publish"]
         assert {r.holder for r in publishes} == {holder}  # only the lease holder ran it
+        # last-seen times are batched in each process and written by both
+        with session_scope(runtime.engine) as session:
+            station = session.exec(select(Station).where(Station.code == "xa-a")).one()
+            other_token = create_receiver(session, station, "Cụm loa phụ")[1]
+        for server, device in ((first, token), (second, other_token)):
+            reply = httpx.get(f"{server.url}/api/v1/receiver/playlist", headers={"Authorization": f"Bearer {device}"})
+            assert reply.status_code == 200
+
+        def seen() -> int:
+            with Session(runtime.engine) as session:
+                return session.exec(select(func.count()).select_from(Receiver)
+                                    .where(col(Receiver.last_seen_at).is_not(None))).one()
+
+        wait_for(lambda: seen() == 2, 30, "both receivers' last-seen times")
         with Session(runtime.engine) as session:
             duplicates = session.exec(select(JobRun.job_id, JobRun.run_time, func.count())
                                       .group_by(JobRun.job_id, JobRun.run_time).having(func.count() > 1)).all()
