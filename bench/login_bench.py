@@ -43,7 +43,7 @@ from broadcast.services.accounts import create_user  # noqa: E402
 from broadcast.services.receivers import create_receiver  # noqa: E402
 from broadcast.services.stations import create_station  # noqa: E402
 
-USERNAME, PASSWORD = "bench-admin", "bench login password 2026"
+USERNAME, PASSWORD = "bench-admin", "river lights over lang son"
 GOAL_MS = 200.0
 
 

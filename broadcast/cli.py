@@ -169,21 +169,41 @@ def create_user(username: str,
                 role: Annotated[str, typer.Option(help="admin, editor, approver or intake")] = "editor",
                 full_name: Annotated[str, typer.Option(help="Display name")] = "",
                 station: Annotated[list[str] | None, typer.Option(help="Station code (repeatable)")] = None,
-                password: Annotated[str | None, typer.Option(help="Default: a random one, printed")] = None) -> None:
+                password: Annotated[str | None, typer.Option(
+                    help="Visible in `ps` and shell history: prefer --password-stdin. Default: a random one, printed"
+                )] = None,
+                password_stdin: Annotated[bool, typer.Option(
+                    "--password-stdin", help="Read the password from standard input (asked for, hidden, on a terminal)"
+                )] = False) -> None:
     """Create a user; prints the password once if it was generated."""
     from broadcast.models import Role
-    from broadcast.security import random_password
     from broadcast.services.accounts import create_user as create
+    from broadcast.services.passwords import generate, problem
 
     try:
         role_value = Role(role)
     except ValueError:
         raise fail("role must be admin, editor, approver or intake") from None
-    secret = password or random_password()
+    if password_stdin:
+        if password is not None:
+            raise fail("give either --password or --password-stdin, not both")
+        password = read_password()
+    if password is not None and (why := problem(password, username)):
+        raise fail(why)
+    secret = password or generate(username)
     _with_session(lambda s, _r: create(s, username, secret, role_value, full_name, station or []))
     typer.echo(f"created {role_value.value} {username.strip().lower()}")
     if password is None:
         typer.echo(f"password: {secret}")
+
+
+def read_password() -> str:
+    """One password from standard input: asked for twice without echo on a terminal, else its first line."""
+    import sys
+
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @admin_app.command("create-station")

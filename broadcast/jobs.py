@@ -50,6 +50,7 @@ from broadcast.wakeups import PgWakeups
 
 if TYPE_CHECKING:
     from broadcast.keys import SigningKey
+    from broadcast.secret_box import SecretBox
     from broadcast.speech import Speaker
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class JobDeps:
     media: MediaStore
     speaker: Callable[[], Speaker]
     signing_key: Callable[[], SigningKey]
+    secret_box: Callable[[], SecretBox] | None = None
 
 
 # --- the lease ------------------------------------------------------------------------------------------
@@ -246,7 +248,8 @@ def run_push(db_key: str) -> None:
     from broadcast.distribute.push import deliver_due, next_attempt_at
 
     jobs = _context(db_key)
-    deliver_due(jobs.deps.engine, jobs.clock.now(), allow_private=jobs.deps.settings.push_allow_private)
+    deliver_due(jobs.deps.engine, jobs.clock.now(), allow_private=jobs.deps.settings.push_allow_private,
+                box=jobs.deps.secret_box() if jobs.deps.secret_box else None)
     retry = next_attempt_at(jobs.deps.engine)
     if retry is not None:  # a retry due before the next tick runs on time (5 s after a first failure)
         jobs.run_at(PUSH_RETRY_JOB, run_push, PUSH_JOB, jobs.clock.to_real(retry))

@@ -21,6 +21,7 @@ from broadcast.services import demo
 
 if TYPE_CHECKING:
     from broadcast.jobs import JobDeps
+    from broadcast.secret_box import SecretBox
     from broadcast.services.login import LoginGuard
     from broadcast.services.previews import PreviewSlots
     from broadcast.speech import Speaker
@@ -56,7 +57,19 @@ class Runtime:
             upgrade(engine)
         media = MediaStore(settings.media_dir)
         media.remove_partials()
-        return cls(settings=settings, engine=engine, media=media)
+        runtime = cls(settings=settings, engine=engine, media=media)
+        if migrate:
+            from broadcast.secret_box import encrypt_plain_push_secrets
+
+            encrypt_plain_push_secrets(engine, runtime.secret_box)  # rows from before encryption at rest
+        return runtime
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        """Encrypts push secrets at rest; its key sits beside the signing key (0600)."""
+        from broadcast.secret_box import SecretBox
+
+        return SecretBox.load_or_create(self.settings.keys_dir / "push-secrets.key")
 
     @cached_property
     def signing_key(self) -> SigningKey:
@@ -87,7 +100,8 @@ class Runtime:
         from broadcast.jobs import JobDeps
 
         return JobDeps(settings=self.settings, engine=self.engine, media=self.media,
-                       speaker=lambda: self.speaker, signing_key=lambda: self.signing_key)
+                       speaker=lambda: self.speaker, signing_key=lambda: self.signing_key,
+                       secret_box=lambda: self.secret_box)
 
     def seed_if_empty(self) -> demo.DemoSeed | None:
         with session_scope(self.engine) as session:

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
-from broadcast.services import accounts
+from broadcast.services import accounts, audit
 from broadcast.services.login import Busy, Throttled, WrongLogin
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -64,3 +64,32 @@ def logout(user: CurrentUser, session: SessionDep, request: Request) -> None:
     found = accounts.resolve_token(session, raw)
     if found:
         accounts.revoke_token(session, found[1])
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1000)
+    new_password: str = Field(max_length=1000)
+
+
+@router.post("/password", status_code=204,
+             responses={403: {"description": "the current password is wrong"},
+                        422: {"description": "the new password breaks the policy (the reason in detail)"},
+                        429: {"description": "too many wrong current passwords: wait Retry-After seconds"}})
+def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep, request: Request,
+                    runtime: RuntimeDep) -> None:
+    """Change one's own password (the current one is needed); every other token of the user is revoked.
+
+    Only ever the caller's own account: there is no user id to name. Wrong current passwords are throttled and
+    audited like the emergency re-entry.
+    """
+    client = request.client.host if request.client else ""
+    raw = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    found = accounts.resolve_token(session, raw)
+    try:
+        if not runtime.login_guard.confirm_password(runtime.engine, user, body.current_password, client,
+                                                    "password change"):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is wrong")
+    except Throttled as exc:
+        raise HTTPException(exc.status_code, exc.message, headers={"Retry-After": str(exc.retry_after)}) from exc
+    accounts.change_password(session, user, body.new_password, keep_token=found[1] if found else None)
+    audit.record(session, user, "user.password_changed", "user", user.id, f"api, from {client}")

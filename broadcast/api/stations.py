@@ -333,10 +333,11 @@ def set_push(code: str, body: PushIn, user: AdminUser, session: SessionDep, runt
         if not body.url.startswith(("http://", "https://")) or len(body.url) > 500:
             raise InvalidInput("the push URL must be http:// or https:// (at most 500 characters)")
         check_push_url(body.url, runtime.settings.push_allow_private)
-        station.push_url, station.push_secret = body.url, body.secret or new_secret()
+        secret = body.secret or new_secret()
+        station.push_url, station.push_secret = body.url, runtime.secret_box.encrypt(secret)
     session.add(station)
     audit.record(session, user, "station.push", "station", station.id, station.push_url or "off")
-    return PushConfig(station=station.code, url=station.push_url, secret=station.push_secret)
+    return PushConfig(station=station.code, url=station.push_url, secret=secret if body.url is not None else None)
 
 
 class PushAttemptPublic(BaseModel):

@@ -34,6 +34,7 @@ from broadcast.models import (
     Receiver,
     Station,
 )
+from broadcast.secret_box import SecretBox
 
 log = logging.getLogger(__name__)
 BASE_DELAY_S = 5.0
@@ -86,7 +87,7 @@ def enqueue_changes(session: Session, key: SigningKey, public_url: str, now: dat
 
 
 def deliver_due(engine: Engine, now: datetime, client: httpx.Client | None = None, limit: int = 50,
-                allow_private: bool = False) -> int:
+                allow_private: bool = False, box: SecretBox | None = None) -> int:
     """Try every pending delivery whose time has come; returns how many were attempted."""
     with Session(engine) as session:
         due = session.exec(select(PushDelivery.id).where(PushDelivery.status == DeliveryStatus.pending,
@@ -98,7 +99,7 @@ def deliver_due(engine: Engine, now: datetime, client: httpx.Client | None = Non
     client = client or httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
     try:
         for delivery_id in due:
-            _attempt(engine, delivery_id, now, client, allow_private)
+            _attempt(engine, delivery_id, now, client, allow_private, box)
     finally:
         if own_client:
             client.close()
@@ -113,14 +114,14 @@ def next_attempt_at(engine: Engine) -> datetime | None:
 
 
 def _attempt(engine: Engine, delivery_id: int | None, now: datetime, client: httpx.Client,
-             allow_private: bool = False) -> None:
+             allow_private: bool = False, box: SecretBox | None = None) -> None:
     with Session(engine) as session:
         delivery = session.get(PushDelivery, delivery_id)
         if delivery is None or delivery.status != DeliveryStatus.pending:
             return
         station = session.get(Station, delivery.station_id)
         state = session.get(ManifestState, delivery.receiver_id)
-        url, secret = delivery.url, (station.push_secret if station else None) or ""
+        url, stored = delivery.url, (station.push_secret if station else None) or ""
         body = state.body.encode() if state is not None and state.sequence == delivery.sequence else None
     if body is None:
         with session_scope(engine) as session:
@@ -133,6 +134,12 @@ def _attempt(engine: Engine, delivery_id: int | None, now: datetime, client: htt
     started = time.monotonic()
     status_code, error = None, None
     blocked = blocked_reason(url, allow_private)  # again at send time: the name may point elsewhere now
+    try:
+        secret = box.decrypt(stored) if box is not None else stored
+    except ValueError as exc:
+        secret, blocked = "", str(exc)
+    if box is None and stored.startswith("enc:"):
+        blocked = "the push secret is encrypted and no key was given"
     try:
         if blocked:
             error = f"refused: {blocked}"[:1000]

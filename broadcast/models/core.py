@@ -30,7 +30,7 @@ class Station(SQLModel, table=True):
     quiet_start: str = Field(default="21:00", max_length=5, description="Local HH:MM when quiet hours begin")
     quiet_end: str = Field(default="05:30", max_length=5, description="Local HH:MM when quiet hours end")
     push_url: str | None = Field(default=None, max_length=500)
-    push_secret: str | None = Field(default=None, max_length=200)
+    push_secret: str | None = Field(default=None, max_length=400, description="Encrypted (secret_box.py)")
     default_voice: str | None = Field(default=None, max_length=64, description="Voice profile; none: province's")
     # Location, for matching warning areas (CAP alerts): a point, an area polygon (GeoJSON geometry text,
     # Polygon or MultiPolygon, lon/lat) and the state registry's administrative codes. All optional.

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 from broadcast.errors import Conflict, InvalidInput, NotFound
 from broadcast.models import AuthToken, Role, Station, User, UserStation, utcnow
 from broadcast.security import hash_password, hash_secret, new_secret
+from broadcast.services import passwords
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
-MIN_PASSWORD = 8
 
 
 def create_user(session: Session, username: str, password: str, role: Role, full_name: str = "",
@@ -20,8 +20,7 @@ def create_user(session: Session, username: str, password: str, role: Role, full
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise InvalidInput("username must be 3–64 characters: lower-case letters, digits, _ . -")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters")
+    passwords.check(password, username)
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"user {username!r} already exists")
     user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=role)
@@ -33,6 +32,17 @@ def create_user(session: Session, username: str, password: str, role: Role, full
             raise NotFound(f"unknown station {code!r}")
         session.add(UserStation(user_id=user.id, station_id=station.id))
     return user
+
+
+def change_password(session: Session, user: User, new_password: str, keep_token: AuthToken | None = None) -> None:
+    """Set a new password (policy-checked) and end every other session and API token of this user."""
+    passwords.check(new_password, user.username)
+    user.password_hash = hash_password(new_password)
+    session.add(user)
+    for token in session.exec(select(AuthToken).where(AuthToken.user_id == user.id,
+                                                      AuthToken.revoked_at.is_(None))).all():  # type: ignore[union-attr]
+        if keep_token is None or token.id != keep_token.id:
+            revoke_token(session, token)
 
 
 def issue_token(session: Session, user: User, ttl: timedelta, kind: str = "api") -> tuple[str, AuthToken]:

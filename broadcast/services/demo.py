@@ -20,8 +20,7 @@ from broadcast.models import (
 )
 from broadcast.schedule.service import apply_template
 from broadcast.schedule.templates import load_templates
-from broadcast.security import random_password
-from broadcast.services import audit
+from broadcast.services import audit, passwords
 from broadcast.services.accounts import create_user
 from broadcast.services.placements import place
 from broadcast.services.receivers import create_receiver
@@ -73,7 +72,7 @@ def is_empty(session: Session) -> bool:
 
 def seed(session: Session, templates_dir, with_demo: bool = True) -> DemoSeed:  # type: ignore[no-untyped-def]
     """Create the admin account, and (``with_demo``) three communes with receivers, slots and a bulletin."""
-    password = random_password()
+    password = passwords.generate("admin")
     admin = create_user(session, "admin", password, Role.admin, full_name="Quản trị hệ thống")
     result = DemoSeed("admin", password)
     if not with_demo:

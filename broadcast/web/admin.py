@@ -114,9 +114,9 @@ def user_create(ctx: WebPost, username: Annotated[str, Form(max_length=100)] = "
                 email: Annotated[str, Form(max_length=254)] = "") -> Response:
     """Create an account; an empty password field makes a random one, shown on the page only this once."""
     ctx.require(Role.admin)
-    from broadcast.security import random_password
+    from broadcast.services.passwords import generate
 
-    secret = password or random_password()
+    secret = password or generate(username)
     try:
         address = _email(email)
         user = accounts.create_user(ctx.session, username, secret, Role(role) if role in i18n.ROLE else Role.editor,

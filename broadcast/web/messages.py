@@ -56,6 +56,15 @@ ACTIONS.update({"station.quiet_hours": "Sửa giờ yên tĩnh", "station.schedu
 
 #: Service errors (English, from ``broadcast.services``) → Vietnamese; ``{s}`` is a status, shown translated.
 SERVICE_ERRORS: list[tuple[str, str]] = [
+    # The password policy (services/passwords.py)
+    (r"^the password must have at least (?P<n>\d+) characters$", "Mật khẩu phải có ít nhất {n} ký tự."),
+    (r"^the password must use at least (?P<n>\d+) different characters.*$",
+     "Mật khẩu phải có ít nhất {n} ký tự khác nhau (không chỉ dấu cách hay một ký tự lặp lại)."),
+    (r"^the password must not contain the username$", "Mật khẩu không được chứa tên đăng nhập."),
+    (r"^the password must not be only digits$", "Mật khẩu không được chỉ gồm chữ số."),
+    (r"^the password is too common.*$",
+     "Mật khẩu quá phổ biến, dễ bị đoán. Hãy chọn một cụm từ dài của riêng bạn."),
+    (r"^the current password is wrong$", "Mật khẩu hiện tại không đúng."),
     # CAP warnings (issue 16)
     (r"^not a valid CAP 1\.2 alert: (?P<a>.+)$", "Tệp không phải cảnh báo CAP 1.2 hợp lệ. Chi tiết kỹ thuật: {a}"),
     (r"^not a CAP 1\.2 alert: .*$", "Tệp không phải cảnh báo theo chuẩn CAP 1.2 "
@@ -330,6 +339,7 @@ HEALTH: list[tuple[str, Callable[[re.Match[str]], str]]] = [
 
 #: Shown once after an action (``?m=<key>`` on the page it redirects to).
 FLASH = {
+    "password_changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã bị đăng xuất.",
     "created": "Đã lưu bản tin.", "submitted": "Đã gửi bản tin đi duyệt.", "approved": "Đã duyệt bản tin.",
     "rejected": "Đã từ chối bản tin và gửi lại cho tác giả.", "saved": "Đã lưu thay đổi.",
     "resubmit": "Đã lưu. Bản tin đã duyệt khi sửa phải được duyệt lại.", "placed": "Đã xếp lịch phát.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from broadcast.web import (
+    account,
     admin,
     alerts,
     asrun,
@@ -22,5 +23,5 @@ from broadcast.web import (
 
 router = APIRouter(include_in_schema=False)
 for module in (auth, bulletins, schedule, emergency, monitor, admin, locations, delivery, voices, batch, asrun,
-               notifications, alerts):
+               notifications, alerts, account):
     router.include_router(module.router)

@@ -65,7 +65,8 @@ def settings(tmp_path, db_url: str):  # type: ignore[no-untyped-def]
 
 
 def deliver(runtime, now, **kwargs) -> int:  # type: ignore[no-untyped-def]
-    return deliver_due(runtime.engine, now, allow_private=runtime.settings.push_allow_private, **kwargs)
+    return deliver_due(runtime.engine, now, allow_private=runtime.settings.push_allow_private,
+                       box=runtime.secret_box, **kwargs)
 
 
 @pytest.fixture

@@ -42,10 +42,11 @@ def test_first_start_demo_and_one_bulletin_end_to_end(live_server_factory, db_ur
     assert demo_playlist, "the demo bulletin should be on the demo stations' playlist"
 
     code = stations[0]["code"]
-    created = run_cli("admin", "create-user", "duyet", "--role", "approver", "--password", "mat-khau-duyet",
-                      "--station", code, data_dir=server.data_dir, env=env)
+    created = run_cli("admin", "create-user", "duyet", "--role", "approver", "--password-stdin",
+                      "--station", code, data_dir=server.data_dir, env=env, stdin="hoa-dao-xu-lang-2026\n")
     assert created.returncode == 0, created.stderr
-    approver_token = client.post("/api/v1/auth/token", data={"username": "duyet", "password": "mat-khau-duyet"})
+    approver_token = client.post("/api/v1/auth/token",
+                                 data={"username": "duyet", "password": "hoa-dao-xu-lang-2026"})
     approver = {"Authorization": f"Bearer {approver_token.json()['access_token']}"}
 
     bulletin = client.post("/api/v1/bulletins", headers=admin, json={

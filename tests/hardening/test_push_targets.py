@@ -53,13 +53,44 @@ def test_a_stored_private_url_is_not_contacted_at_send_time(app_client: TestClie
         place_at(app_client, bid, FIXED_NOW + timedelta(hours=1))
         with session_scope(runtime.engine) as session:
             publish(session, runtime.signing_key, "", service_now(runtime))
-        assert deliver_due(runtime.engine, service_now(runtime)) == 1
+        assert deliver_due(runtime.engine, service_now(runtime), box=runtime.secret_box) == 1
         assert hits == []
         with session_scope(runtime.engine) as session:
             delivery = session.exec(select(PushDelivery)).one()
         assert delivery.last_error and "refused" in delivery.last_error and "loopback" in delivery.last_error
         # With the setting on (gateways on an internal network) the same delivery goes out.
-        assert deliver_due(runtime.engine, service_now(runtime) + timedelta(minutes=20), allow_private=True) == 1
+        assert deliver_due(runtime.engine, service_now(runtime) + timedelta(minutes=20), allow_private=True,
+                           box=runtime.secret_box) == 1
         assert hits == ["/push"]
     finally:
         server.shutdown()
+
+
+def test_push_secrets_are_encrypted_at_rest(app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    """The database holds only ciphertext; old plain rows are encrypted at the next start; the key is 0600."""
+    import stat
+
+    from broadcast.runtime import Runtime
+    from broadcast.secret_box import PREFIX
+
+    admin = login(app_client, world.admin)
+    reply = app_client.put("/api/v1/stations/xa-a/push", headers=admin,
+                           json={"url": "https://93.184.216.34/push", "secret": "bi-mat-cua-cong-xa-a"})
+    assert reply.status_code == 200 and reply.json()["secret"] == "bi-mat-cua-cong-xa-a"
+    with session_scope(runtime.engine) as session:
+        stored = session.exec(select(Station.push_secret).where(Station.code == "xa-a")).one()
+        legacy = session.exec(select(Station).where(Station.code == "xa-b")).one()
+        legacy.push_url, legacy.push_secret = "https://93.184.216.34/b", "ban-ro-tu-truoc-khi-ma-hoa"
+        session.add(legacy)
+    assert stored and stored.startswith(PREFIX) and "bi-mat" not in stored
+    assert runtime.secret_box.decrypt(stored) == "bi-mat-cua-cong-xa-a"
+    key = runtime.settings.keys_dir / "push-secrets.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    again = Runtime.open(runtime.settings)  # the start-up pass encrypts the plain row
+    try:
+        with session_scope(again.engine) as session:
+            converted = session.exec(select(Station.push_secret).where(Station.code == "xa-b")).one()
+        assert converted and converted.startswith(PREFIX)
+        assert again.secret_box.decrypt(converted) == "ban-ro-tu-truoc-khi-ma-hoa"
+    finally:
+        again.close()
