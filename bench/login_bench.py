@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._common import serve  # noqa: E402
 from broadcast.config import Settings  # noqa: E402
 from broadcast.db import session_scope  # noqa: E402
 from broadcast.models import Role  # noqa: E402
@@ -61,32 +61,9 @@ def prepare(data_dir: Path, database_url: str) -> str:
         runtime.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(data_dir: Path, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "BROADCAST_DATA_DIR": str(data_dir), "BROADCAST_DEMO": "false",
-           "BROADCAST_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-    log = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "serve", "--port", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"broadcast serve exited: see {data_dir / 'serve.log'}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("broadcast serve did not start")
+    return serve(data_dir, {**os.environ, "BROADCAST_DATA_DIR": str(data_dir), "BROADCAST_DEMO": "false",
+                            "BROADCAST_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"})
 
 
 def percentile(values: list[float], fraction: float) -> float:

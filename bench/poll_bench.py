@@ -28,7 +28,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench._common import add_fleet_arguments  # noqa: E402
+from bench._common import add_fleet_arguments, free_port, serve  # noqa: E402
 from broadcast.config import Settings  # noqa: E402
 from broadcast.db import session_scope  # noqa: E402
 from broadcast.models import AudioAsset, Bulletin, BulletinStation, BulletinStatus, PlacementMode, Role  # noqa: E402
@@ -112,12 +111,6 @@ def prepare(data_dir: Path, database_url: str | None, receivers: int, stations: 
     return tokens
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 #: When each server (by URL) started: its clock is MORNING plus the time since.
 SERVER_STARTED: dict[str, float] = {}
 LAST_SEEN_S = 60
@@ -139,21 +132,7 @@ def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.P
            "BROADCAST_CLOCK_OFFSET_S": str((MORNING - datetime.now(UTC)).total_seconds())}
     if database_url:
         env["BROADCAST_DATABASE_URL"] = database_url
-    log = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "serve", "--port", str(port),
-                                "--no-access-log"], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        if process.poll() is not None:
-            raise SystemExit(f"broadcast serve exited: see {data_dir / 'serve.log'}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("broadcast serve did not start")
+    return serve(data_dir, env, port, within_s=60.0, options=("--no-access-log",))
 
 
 def warm_up(url: str, tokens: list[str], data_dir: Path) -> Fleet:
