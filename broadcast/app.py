@@ -12,7 +12,19 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from broadcast import __version__
-from broadcast.api import alerts, auth, bulletins, health, lexicon, media, placements, receiver, stations, voices
+from broadcast.api import (
+    alerts,
+    auth,
+    bulletins,
+    health,
+    lexicon,
+    media,
+    placements,
+    receiver,
+    stations,
+    users,
+    voices,
+)
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
 from broadcast.runtime import Runtime
@@ -69,7 +81,8 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool | None = No
         return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status_code)
 
     app.include_router(health.router)
-    for module in (receiver, media, auth, bulletins, placements, stations, lexicon, voices, alerts):  # hot paths first
+    # hot paths first
+    for module in (receiver, media, auth, bulletins, placements, stations, lexicon, voices, alerts, users):
         app.include_router(module.router, prefix="/api/v1")
     from broadcast.web import install as install_web
 

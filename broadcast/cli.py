@@ -197,6 +197,20 @@ def create_user(username: str,
         typer.echo(f"password: {secret}")
 
 
+@admin_app.command("reset-password")
+def reset_password(username: str) -> None:
+    """Give a user a random one-time password (printed once) that must be changed at the next login."""
+    from broadcast.services.accounts import reset_password as reset
+
+    def run(session, _runtime):  # type: ignore[no-untyped-def]
+        user, secret = reset(session, None, username)
+        return user.username, secret
+
+    name, secret = _with_session(run)
+    typer.echo(f"password of {name} reset; every session ended; it must be changed at the next login")
+    typer.echo(f"one-time password: {secret}")
+
+
 def read_password() -> str:
     """One password from standard input: asked for twice without echo on a terminal, else its first line."""
     import sys

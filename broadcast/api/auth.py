@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
+from broadcast.api.deps import AccountUser, CurrentUser, RuntimeDep, SessionDep
 from broadcast.services import accounts, audit
 from broadcast.services.login import Busy, Throttled, WrongLogin
 
@@ -20,6 +20,8 @@ class TokenPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    #: True after an admin's reset: only POST /auth/password and /auth/logout work until it is changed.
+    must_change_password: bool = False
 
 
 class UserPublic(BaseModel):
@@ -43,14 +45,15 @@ async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: 
     client = request.client.host if request.client else ""
     ttl = timedelta(hours=runtime.settings.token_ttl_hours)
     try:
-        token, _user = await runtime.login_guard.log_in(runtime.engine, form.username, form.password, client,
+        token, user = await runtime.login_guard.log_in(runtime.engine, form.username, form.password, client,
                                                         "api", ttl)
     except (Throttled, Busy) as exc:
         raise HTTPException(exc.status_code, exc.message, headers={"Retry-After": str(exc.retry_after)}) from exc
     except WrongLogin as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, exc.message,
                             headers={"WWW-Authenticate": "Bearer"}) from exc
-    return TokenPublic(access_token=token, expires_in=runtime.settings.token_ttl_hours * 3600)
+    return TokenPublic(access_token=token, expires_in=runtime.settings.token_ttl_hours * 3600,
+                       must_change_password=user.must_change_password)
 
 
 @router.get("/me", response_model=UserPublic)
@@ -59,7 +62,7 @@ def me(user: CurrentUser) -> UserPublic:
 
 
 @router.post("/logout", status_code=204)
-def logout(user: CurrentUser, session: SessionDep, request: Request) -> None:
+def logout(user: AccountUser, session: SessionDep, request: Request) -> None:
     raw = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     found = accounts.resolve_token(session, raw)
     if found:
@@ -75,11 +78,13 @@ class PasswordChange(BaseModel):
              responses={403: {"description": "the current password is wrong"},
                         422: {"description": "the new password breaks the policy (the reason in detail)"},
                         429: {"description": "too many wrong current passwords: wait Retry-After seconds"}})
-def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep, request: Request,
+def change_password(body: PasswordChange, user: AccountUser, session: SessionDep, request: Request,
                     runtime: RuntimeDep) -> None:
     """Change one's own password (the current one is needed); every other token of the user is revoked.
 
-    Only ever the caller's own account: there is no user id to name. Wrong current passwords are throttled and
+    Only ever the caller's own account: there is no user id to name. The new password must differ from the
+    current one; this also replaces a one-time password from an admin reset (which clears the change-required
+    state). Wrong current passwords are throttled and
     audited like the emergency re-entry.
     """
     client = request.client.host if request.client else ""
@@ -91,5 +96,6 @@ def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep
             raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is wrong")
     except Throttled as exc:
         raise HTTPException(exc.status_code, exc.message, headers={"Retry-After": str(exc.retry_after)}) from exc
-    accounts.change_password(session, user, body.new_password, keep_token=found[1] if found else None)
+    accounts.change_password(session, user, body.new_password, keep_token=found[1] if found else None,
+                             current_password=body.current_password)
     audit.record(session, user, "user.password_changed", "user", user.id, f"api, from {client}")

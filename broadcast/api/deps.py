@@ -42,14 +42,28 @@ def _unauthorised(message: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_user(session: SessionDep,
+def account_user(session: SessionDep,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    """The token's user, even one who must change a reset password (for the password change and logout)."""
     if credentials is None:
         raise _unauthorised("log in first: send Authorization: Bearer <token>")
     found = resolve_token(session, credentials.credentials)
     if found is None:
         raise _unauthorised("the token is invalid or has expired")
     return found[0]
+
+
+AccountUser = Annotated[User, Depends(account_user)]
+
+PASSWORD_CHANGE_REQUIRED = ("password change required: this account has a one-time password from an admin reset; "
+                            "set your own with POST /api/v1/auth/password first")
+
+
+def current_user(user: AccountUser) -> User:
+    """The token's user, refused (403) while a one-time password from a reset has not been changed."""
+    if user.must_change_password:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, PASSWORD_CHANGE_REQUIRED)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Text
+from sqlalchemy import Text, false
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from .types import UTCDateTime, enum_type, utcnow
@@ -74,6 +74,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: Role = Field(default=Role.editor, sa_type=enum_type(Role))
     active: bool = True
+    #: Set by an admin's password reset: every page and API route but the password change is refused until then.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from broadcast.errors import Conflict, InvalidInput, NotFound
 from broadcast.models import AuthToken, Role, Station, User, UserStation, utcnow
 from broadcast.security import hash_password, hash_secret, new_secret
-from broadcast.services import passwords
+from broadcast.services import audit, passwords
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
 
@@ -34,15 +34,37 @@ def create_user(session: Session, username: str, password: str, role: Role, full
     return user
 
 
-def change_password(session: Session, user: User, new_password: str, keep_token: AuthToken | None = None) -> None:
-    """Set a new password (policy-checked) and end every other session and API token of this user."""
+def change_password(session: Session, user: User, new_password: str, keep_token: AuthToken | None = None,
+                    current_password: str | None = None) -> None:
+    """Set a new password (policy-checked, not the current one) and end every other session and API token of
+    this user. Clears ``must_change_password``: this is how a one-time password from a reset is replaced."""
+    if current_password is not None and new_password == current_password:
+        raise InvalidInput("the new password must differ from the current one")
     passwords.check(new_password, user.username)
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     session.add(user)
     for token in session.exec(select(AuthToken).where(AuthToken.user_id == user.id,
                                                       AuthToken.revoked_at.is_(None))).all():  # type: ignore[union-attr]
         if keep_token is None or token.id != keep_token.id:
             revoke_token(session, token)
+
+
+def reset_password(session: Session, admin: User | None, username: str) -> tuple[User, str]:
+    """An admin's reset: a random one-time password (returned, to be shown once) that must be changed at the
+    next login; every session and token of the user ends. ``admin`` None is the command line."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    if admin is not None and user.id == admin.id:
+        raise InvalidInput("you cannot reset your own password; change it instead")
+    secret = passwords.generate(user.username)
+    change_password(session, user, secret)
+    user.must_change_password = True
+    session.add(user)
+    audit.record(session, admin, "user.password_reset", "user", user.id,
+                 user.username + ("" if admin is not None else " (command line)"))
+    return user, secret
 
 
 def issue_token(session: Session, user: User, ttl: timedelta, kind: str = "api") -> tuple[str, AuthToken]:

@@ -1,7 +1,8 @@
 """The person's own account: change one's password (the current one is needed).
 
 Same rules as ``POST /api/v1/auth/password``: the policy of ``services.passwords``, a wrong current password
-throttled and audited (``LoginGuard.confirm_password``), every other session of the user ended.
+throttled and audited (``LoginGuard.confirm_password``), every other session of the user ended. It is also
+where a one-time password from an admin reset must be replaced: until then every other page redirects here.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def change_password(ctx: WebPost, current: Annotated[str, Form(max_length=1000)]
     if new != repeat:
         return _page(ctx, i18n.Message("Hai lần nhập mật khẩu mới không giống nhau."), 422)
     try:
-        accounts.change_password(ctx.session, ctx.user, new, keep_token=ctx.token)
+        accounts.change_password(ctx.session, ctx.user, new, keep_token=ctx.token, current_password=current)
     except ServiceError as exc:
         ctx.session.rollback()
         return _page(ctx, i18n.translate(exc.message), exc.status_code)

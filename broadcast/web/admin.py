@@ -93,9 +93,10 @@ def audit_page(ctx: Web, action: str = "", username: str = "", page: int = 0) ->
 
 
 def _users_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: int = 200,
-                created: tuple[str, str] | None = None) -> HTMLResponse:
+                created: tuple[str, str] | None = None, reset: tuple[str, str] | None = None) -> HTMLResponse:
     return render(ctx, "admin/users.html", status_code=status_code, rows=directory.list_users(ctx.session),
                   stations=directory.visible_stations(ctx.session, ctx.user), error=error, created=created,
+                  reset=reset,
                   # least privilege first (and preselected); intake: a warning centre's machine account
                   roles=[Role.editor, Role.approver, Role.admin, Role.intake])
 
@@ -157,6 +158,19 @@ def user_active(username: str, ctx: WebPost, active: Annotated[str, Form()] = ""
     ctx.require(Role.admin)
     directory.set_user_active(ctx.session, ctx.user, username, active == "1")
     return redirect("/admin/users", "user")
+
+
+@router.post("/users/{username}/password-reset", response_class=HTMLResponse)
+def user_password_reset(username: str, ctx: WebPost) -> Response:
+    """A one-time password for the user, shown on this page only; it must be changed at the next login."""
+    ctx.require(Role.admin)
+    try:
+        user, secret = accounts.reset_password(ctx.session, ctx.user, username)
+    except ServiceError as exc:
+        ctx.session.rollback()
+        return _users_page(ctx, i18n.translate(exc.message), exc.status_code)
+    ctx.session.flush()
+    return _users_page(ctx, reset=(user.username, secret))
 
 
 @router.post("/users/{username}/stations")

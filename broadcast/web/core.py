@@ -52,6 +52,14 @@ class CsrfFailed(Exception):
     """A state-changing request without the session's CSRF token."""
 
 
+class PasswordChangeRequired(Exception):
+    """The user logs in with a one-time password from an admin reset: only the password change is open."""
+
+
+#: What a user who must change a reset password may still reach (static files never pass through here).
+PASSWORD_CHANGE_OPEN = frozenset({"/account/password", "/logout"})
+
+
 class RoleRequired(Exception):
     def __init__(self, roles: tuple[Role, ...]) -> None:
         super().__init__(", ".join(r.value for r in roles))
@@ -106,6 +114,8 @@ def web_ctx(request: Request, session: SessionDep, runtime: RuntimeDep) -> WebCt
     user, token = found
     if user.role == Role.intake:  # a warning centre's machine account: the API's alert intake only
         raise RoleRequired((Role.editor, Role.approver, Role.admin))
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_OPEN:
+        raise PasswordChangeRequired()
     return WebCtx(request, session, runtime, user, token)
 
 
@@ -312,6 +322,10 @@ class WebRoute(APIRoute):
                 if request.method != "GET" or request.headers.get("x-requested-with") == "fetch":
                     return error_page(request, 401, _TITLES[401], i18n.Message(say("session_expired")))
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            except PasswordChangeRequired:
+                if request.method != "GET" or request.headers.get("x-requested-with") == "fetch":
+                    return error_page(request, 403, _TITLES[403], i18n.Message(say("password_must_change")))
+                return RedirectResponse("/account/password", status_code=303)
             except CsrfFailed:
                 return error_page(request, 403, say("csrf_title"), i18n.Message(say("csrf")))
             except RoleRequired as exc:

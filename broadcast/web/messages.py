@@ -39,6 +39,7 @@ ACTIONS = {
     "user.login": "Đăng nhập", "user.logout": "Đăng xuất", "user.login_failed": "Đăng nhập sai",
     "user.create": "Tạo tài khoản", "user.lock": "Khóa tài khoản", "user.unlock": "Mở khóa tài khoản",
     "user.stations": "Phân công đài", "user.email": "Sửa thư điện tử",
+    "user.password_reset": "Cấp lại mật khẩu",
     "station.create": "Tạo đài", "station.voice": "Đổi giọng đọc mặc định của đài", "receiver.create": "Thêm cụm loa",
     "receiver.revoke": "Thu hồi cụm loa", "demo.seed": "Dữ liệu mẫu",
     "bulletin.override": "Sửa cách đọc riêng", "bulletin.reread": "Đọc lại theo từ điển mới",
@@ -65,6 +66,9 @@ SERVICE_ERRORS: list[tuple[str, str]] = [
     (r"^the password is too common.*$",
      "Mật khẩu quá phổ biến, dễ bị đoán. Hãy chọn một cụm từ dài của riêng bạn."),
     (r"^the current password is wrong$", "Mật khẩu hiện tại không đúng."),
+    (r"^the new password must differ from the current one$", "Mật khẩu mới phải khác mật khẩu hiện tại."),
+    (r"^you cannot reset your own password; change it instead$",
+     "Bạn không thể tự cấp lại mật khẩu của mình; hãy dùng trang Đổi mật khẩu."),
     # CAP warnings (issue 16)
     (r"^not a valid CAP 1\.2 alert: (?P<a>.+)$", "Tệp không phải cảnh báo CAP 1.2 hợp lệ. Chi tiết kỹ thuật: {a}"),
     (r"^not a CAP 1\.2 alert: .*$", "Tệp không phải cảnh báo theo chuẩn CAP 1.2 "
@@ -366,6 +370,8 @@ TEXT = {
     "csrf_title": "Yêu cầu bị từ chối",
     "csrf": "Biểu mẫu thiếu mã bảo vệ (CSRF) hoặc mã không đúng. Hãy tải lại trang rồi thử lại.",
     "session_expired": "Phiên làm việc đã hết hạn: hãy đăng nhập lại.",
+    "password_must_change": "Tài khoản đang dùng mật khẩu tạm thời do quản trị cấp lại: hãy đổi mật khẩu trước "
+                            "khi làm việc khác.",
     "role_required": "Chỉ tài khoản có vai trò {roles} mới dùng được chức năng này.",
     "form_invalid": "Biểu mẫu thiếu hoặc sai thông tin.",
     "form_fields": "trường: {fields}",
