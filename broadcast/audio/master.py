@@ -155,7 +155,8 @@ def join_parts(joined: bytearray, parts: list[RenderedAudio], step_energy: list[
     each other), ``parts`` their figures and ``step_energy`` the K-weighted 100 ms step energies of each
     part's decoded MP3 (from :func:`master`). The whole's integrated loudness gates the concatenated steps
     exactly as a decode of the joined file would (each part's last partial step, under 100 ms of its closing
-    pause, is left out), so the joined file is not decoded a second time. Duration is the parts' sum; the
+    pause, is left out), so the joined file is not decoded a second time. Duration is the parts' summed sample
+    counts over the rate (a sum of float seconds would differ from a decode in the last digit); the
     true peak is the largest of the parts' (each refined finely when it was mastered).
     """
     mp3 = joined  # a bytes-like buffer, not copied: a 2-hour bulletin's MP3 is 55 MB
@@ -163,7 +164,7 @@ def join_parts(joined: bytearray, parts: list[RenderedAudio], step_energy: list[
     return RenderedAudio(
         mp3=mp3,  # type: ignore[arg-type]
         sha256=hashlib.sha256(mp3).hexdigest(),
-        duration_s=sum(part.duration_s for part in parts),
+        duration_s=sum(round(part.duration_s * part.sample_rate) for part in parts) / first.sample_rate,
         lufs=loudness_from_step_energy(np.concatenate(step_energy), step_length(settings.sample_rate)),
         true_peak_dbtp=max(part.true_peak_dbtp for part in parts),
         sample_rate=first.sample_rate,

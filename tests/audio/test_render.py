@@ -86,7 +86,9 @@ def test_a_bulletin_becomes_broadcast_ready_mp3(bulletin: RenderedAudio, profile
     assert len(bulletin.mp3) == pytest.approx(bulletin.duration_s * 64000 / 8, rel=0.02)  # CBR 64 kbps
     measured = measure_mp3(bulletin.mp3)
     assert measured.duration_s == bulletin.duration_s
-    assert measured.lufs == pytest.approx(bulletin.lufs, abs=1e-3)
+    # 84 s renders in two 60 s parts whose loudness is combined from each part's own decode (no second
+    # decode of the joined file): the stated figure agrees with a decode of the whole within 0.05 LU
+    assert measured.lufs == pytest.approx(bulletin.lufs, abs=0.05)
     assert (measured.sample_rate, measured.channels, measured.bitrate_kbps) == (22050, 1, 64)
     # the intro chime opens the file: its first note (E5, 659 Hz) dominates the first half second
     head = samples[: int(0.5 * 22050), 0]
