@@ -16,11 +16,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # not batch mode (see downgrade): a plain ADD COLUMN with a default is in place on both backends
+    op.add_column('user', sa.Column('must_change_password', sa.Boolean(), nullable=False,
+                                    server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('must_change_password')
+    # not batch mode: on SQLite that copies and drops "user", which every other table references, and
+    # the service's connections enforce foreign keys; SQLite (3.35+) drops a plain column in place
+    op.drop_column('user', 'must_change_password')
