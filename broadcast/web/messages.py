@@ -39,7 +39,8 @@ ACTIONS = {
     "user.login": "Đăng nhập", "user.logout": "Đăng xuất", "user.login_failed": "Đăng nhập sai",
     "user.create": "Tạo tài khoản", "user.lock": "Khóa tài khoản", "user.unlock": "Mở khóa tài khoản",
     "user.stations": "Phân công đài", "user.email": "Sửa thư điện tử",
-    "user.password_reset": "Cấp lại mật khẩu",
+    "user.password_reset": "Cấp lại mật khẩu", "user.password_changed": "Đổi mật khẩu",
+    "user.confirm_failed": "Nhập lại sai mật khẩu",
     "station.create": "Tạo đài", "station.voice": "Đổi giọng đọc mặc định của đài", "receiver.create": "Thêm cụm loa",
     "receiver.revoke": "Thu hồi cụm loa", "demo.seed": "Dữ liệu mẫu",
     "bulletin.override": "Sửa cách đọc riêng", "bulletin.reread": "Đọc lại theo từ điển mới",
@@ -290,6 +291,9 @@ def occurrences_vi(rest: str) -> str:
     return rest.replace("; queued after clashing content", "; xếp sau nội dung trùng giờ")
 
 
+#: What a password was re-entered for (services/login.py confirm_password's purpose).
+CONFIRM_PURPOSE = {"emergency broadcast": "phát khẩn cấp", "password change": "đổi mật khẩu"}
+
 #: Audit details (written in English by the services) → Vietnamese.
 AUDIT: list[tuple[str, Callable[[dict[str, str]], str]]] = [
     (r"^version (?P<a>\d+), audio \w+(?:: (?P<b>.*))?$",
@@ -307,7 +311,13 @@ AUDIT: list[tuple[str, Callable[[dict[str, str]], str]]] = [
     (r"^(?P<m>slot|at|now) on (?P<a>.+?): (?P<n>\d+) occurrence\(s\)(?P<r>.*)$",
      lambda g: f"{MODE[g['m']].lower()} trên {g['a']}: {g['n']} lượt phát{occurrences_vi(g['r'])}"),
     (r"^demo bulletin, approved by the seed$", lambda g: "bản tin mẫu, được duyệt sẵn khi tạo dữ liệu mẫu"),
+    (r"^(?P<p>emergency broadcast|password change): wrong password re-entered, from (?P<a>.*)$",
+     lambda g: f"{CONFIRM_PURPOSE[g['p']]}: nhập lại sai mật khẩu, từ máy {g['a']}"),
     (r"^web, from (?P<a>.+)$", lambda g: f"trên trang web, từ máy {g['a']}"),
+    (r"^api, from (?P<a>.+)$", lambda g: f"qua giao diện lập trình (API), từ máy {g['a']}"),
+    (r"^(?P<c>web|api): (?P<n>.*) from (?P<a>\S+)$",
+     lambda g: f"{'trên trang web' if g['c'] == 'web' else 'qua API'}: tên {g['n']}, từ máy {g['a']}"),
+    (r"^(?P<n>\S+) \(command line\)$", lambda g: f"{g['n']} (bằng dòng lệnh)"),
     (r"^web$", lambda g: "trên trang web"),
     (r"^(?P<a>.+) from (?P<b>\S+) \((?P<c>\d+) failure\(s\) in a row\)$",
      lambda g: f"{g['a']} từ máy {g['b']} (sai {g['c']} lần liên tiếp)"),
