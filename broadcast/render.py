@@ -79,13 +79,16 @@ def assemble(
 PART_SECONDS = 60.0
 
 
-def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
-                     part_seconds: float = PART_SECONDS) -> list[list[list[str]]]:
+def split_into_parts(
+    paragraphs: list[list[str]], profile: VoiceProfile, part_seconds: float = PART_SECONDS
+) -> list[list[list[str]]]:
     """Consecutive groups of paragraphs of at most ``part_seconds`` estimated audio each (a paragraph longer
     than that is cut between sentences)."""
+
     def seconds(group: list[list[str]]) -> float:
-        return estimate_seconds(group, profile.syllables_per_minute, profile.sentence_pause_ms,
-                                profile.paragraph_pause_ms)
+        return estimate_seconds(
+            group, profile.syllables_per_minute, profile.sentence_pause_ms, profile.paragraph_pause_ms
+        )
 
     # equal-sized parts (no short tail part): n parts of total / n each
     part_seconds = seconds(paragraphs) / max(1, -(-seconds(paragraphs) // part_seconds)) * 1.02
@@ -109,9 +112,14 @@ def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
     return parts
 
 
-def _speak_part(texts: list[list[str]], profile: VoiceProfile, engines: Mapping[str, Engine],
-                cache: SentenceCache | None, state: ChainState, rate: int
-                ) -> tuple[list[list[Analysed | None]], list[str], list[dict[str, str]]]:
+def _speak_part(
+    texts: list[list[str]],
+    profile: VoiceProfile,
+    engines: Mapping[str, Engine],
+    cache: SentenceCache | None,
+    state: ChainState,
+    rate: int,
+) -> tuple[list[list[Analysed | None]], list[str], list[dict[str, str]]]:
     """Speak and analyse one part's sentences (the engine speaks sentence n+1 while n is analysed)."""
     flat = [sentence for paragraph in texts for sentence in paragraph]
     engine_names: list[str] = []
