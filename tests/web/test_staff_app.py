@@ -210,6 +210,11 @@ def test_as_run_log_filters_and_exports(web_client, app_client, world: World, ru
     log = book["Nhật ký phát"]
     assert log.max_row == 4 and {row[7] for row in log.iter_rows(min_row=2, values_only=True)} == {
         "Đã phát", "Phát lỗi"}
+    # numbers stay numbers (Excel writes them with the reader's decimal comma), shown with a fixed format
+    minutes = [row[8] for row in log.iter_rows(min_row=2) if row[7].value == "Đã phát"]
+    assert minutes and all(c.data_type == "n" and isinstance(c.value, float) and c.number_format == "0.00"
+                           for c in minutes)
+    assert all(c.data_type == "n" and c.number_format == "0.0" for c in summary[3][6:10])
 
     other, _ = web_client("editor-c")  # another district's editor sees none of it
     assert "<tr data-kind" not in other.get("/asrun").text
