@@ -35,6 +35,7 @@ def change_password(ctx: WebPost, current: Annotated[str, Form(max_length=1000)]
                     new: Annotated[str, Form(max_length=1000)] = "",
                     repeat: Annotated[str, Form(max_length=1000)] = "") -> Response:
     client = ctx.request.client.host if ctx.request.client else ""
+    ctx.session.commit()  # hand the connection back while argon2 runs (and waits for its one worker)
     try:
         if not ctx.runtime.login_guard.confirm_password(ctx.runtime.engine, ctx.user, current, client,
                                                         "password change"):

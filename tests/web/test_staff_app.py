@@ -450,3 +450,19 @@ def test_placing_the_same_bulletin_twice_in_a_slot_warns(web_client, world: Worl
     assert first.status_code == 200 and "m=placed" in str(first.url) and "hai lần liền nhau" not in first.text
     second = approver.post(f"/bulletins/{bulletin_id}/schedule", data=form)
     assert second.status_code == 200 and "hai lần liền nhau" in second.text, second.text[:1500]
+
+
+def test_as_run_filter_keeps_an_older_chosen_bulletin(web_client, world: World, runtime, monkeypatch) -> None:
+    """The bulletin filter offers the newest bulletins; one chosen further back stays chosen and named."""
+    from broadcast.web import asrun as asrun_page
+
+    older = ready_bulletin(runtime.engine, runtime.media, "Tin cũ hơn về lịch họp", ["xa-a"], seconds=5)
+    newer = ready_bulletin(runtime.engine, runtime.media, "Tin mới hơn", ["xa-a"], seconds=5)
+    monkeypatch.setattr(asrun_page, "RECENT_BULLETINS", 1)
+    approver, _ = web_client("approver")
+    page = approver.get(f"/asrun?bulletin={older}").text
+    offered = re.findall(r'name="bulletin" value="(\d*)"( checked)?', page)
+    assert offered == [("", ""), (str(newer), ""), (str(older), " checked")], offered
+    assert 'id="asrun-bulletin-chosen">Tin cũ hơn về lịch họp<' in page
+    assert re.findall(r'name="bulletin" value="(\d*)"( checked)?', approver.get("/asrun").text) == [
+        ("", " checked"), (str(newer), "")]
