@@ -223,9 +223,12 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
     async def get(self, path: str, headers: dict[str, str]) -> int:
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            await self.open()
         lines = [f"GET {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -248,11 +251,15 @@ async def open_loop(fleet: Fleet, static: bool, interval: float, duration: float
     statuses: dict[int, int] = {}
     lags: list[float] = []
     host, port = fleet.url.removeprefix("http://").split(":")
+    # every receiver's keep-alive connection is open before the clock starts: the steady state of a fleet,
+    # not 500 TCP handshakes in the first second (1.3 % of a 75 s run's requests, enough to set its p99)
+    connections = [Connection(host, int(port)) for _ in fleet.tokens]
+    await asyncio.gather(*(c.open() for c in connections))
     start = time.perf_counter()
     end = start + duration
 
     async def receiver(index: int) -> None:
-        connection = Connection(host, int(port))
+        connection = connections[index]
         headers = (
             {} if static else {"Authorization": f"Bearer {fleet.tokens[index]}", "If-None-Match": fleet.etags[index]}
         )

@@ -158,16 +158,3 @@ def placement_delivery(
         if station_id in stations:
             result.append(StationDelivery(stations[station_id], item.status, item.starts_at, clusters))
     return Delivery(placement_id, result)
-
-
-def online_by_station(
-    session: Session, station_ids: Iterable[int], offline_after: timedelta, now: datetime
-) -> dict[int, tuple[int, int]]:
-    """(clusters online now, clusters in service) per station."""
-    counts: dict[int, tuple[int, int]] = {sid: (0, 0) for sid in station_ids}
-    for receiver in session.exec(
-        select(Receiver).where(col(Receiver.station_id).in_(list(counts) or [-1]), col(Receiver.revoked_at).is_(None))
-    ).all():
-        online, total = counts[receiver.station_id]
-        counts[receiver.station_id] = (online + _online(receiver, offline_after, now), total + 1)
-    return counts

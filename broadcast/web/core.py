@@ -83,10 +83,6 @@ class WebCtx:
         return self.runtime.settings
 
     @property
-    def is_admin(self) -> bool:
-        return self.user.role == Role.admin
-
-    @property
     def can_review(self) -> bool:
         return self.user.role in (Role.admin, Role.approver)
 
