@@ -30,6 +30,7 @@ from broadcast.models import (
     User,
 )
 from broadcast.models.types import in_zone
+from broadcast.services.delivery import RETRIED_DOWNLOAD
 from broadcast.services.directory import visible_stations
 
 OUTCOMES = (EventKind.played, EventKind.failed, EventKind.skipped)
@@ -77,7 +78,9 @@ def as_run(session: Session, user: User, wanted: AsRunFilter, limit: int = MAX_R
              .join(Receiver, col(Receiver.id) == ReceiverEvent.receiver_id)
              .join(AudioAsset, col(AudioAsset.id) == Bulletin.asset_id, isouter=True)
              .where(col(ReceiverEvent.station_id).in_([s.id for s in stations] or [-1]),
-                    col(ReceiverEvent.ignored).is_(None), col(ReceiverEvent.kind).in_(OUTCOMES)))
+                    col(ReceiverEvent.ignored).is_(None), col(ReceiverEvent.kind).in_(OUTCOMES),
+                    # a download the receiver fetches again is no outcome: the play may still happen
+                    ~col(ReceiverEvent.detail).startswith(RETRIED_DOWNLOAD)))
     if wanted.receiver_id is not None:
         query = query.where(ReceiverEvent.receiver_id == wanted.receiver_id)
     if wanted.bulletin_id is not None:

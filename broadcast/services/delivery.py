@@ -74,10 +74,13 @@ class Delivery:
         )
 
 
+RETRIED_DOWNLOAD = "download of"  # how the receiver agent begins a failed download it will fetch again
+
+
 def _retried(event: ReceiverEvent) -> bool:
     """A failed download the receiver fetches again (the agent's wording): not a failed play, so it never
     outranks what comes after it."""
-    return event.kind.value == "failed" and event.detail.startswith("download of")
+    return event.kind.value == "failed" and event.detail.startswith(RETRIED_DOWNLOAD)
 
 
 def _online(receiver: Receiver, offline_after: timedelta, now: datetime) -> bool:

@@ -4,6 +4,7 @@ says why in Vietnamese and closes the occurrence at once."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -70,3 +71,18 @@ def test_fetched_ahead_waits_and_a_skip_says_why(web_client, app_client, world: 
     assert 'data-state="skipped"' in part and "Không phát được" in part
     assert "Quá muộn: đã trễ 1200 giây so với giờ phát." in part and "too late" not in part
     assert 'data-finished="1"' in part
+
+
+def test_the_as_run_log_leaves_out_a_download_retry(web_client, app_client, world: World, runtime) -> None:
+    _no_quiet_hours(runtime)
+    bulletin_id = ready_bulletin(runtime.engine, runtime.media, "Tin tải lại rồi phát", ["xa-a"], seconds=5)
+    approver, csrf = web_client("approver")
+    approver.post(f"/bulletins/{bulletin_id}/schedule", data={"csrf_token": csrf, "stations": ["xa-a"], "mode": "now"})
+    item = _items(runtime)["xa-a"]
+    token = world.receiver_tokens["xa-a"]
+    retry = "download of 0123456789ab failed (HTTP 503); not kept, will fetch again (attempt 1)"
+    _report(app_client, token, _event("l1", item.id or 0, "failed", retry))
+    _report(app_client, token, _event("l2", item.id or 0, "downloaded"), _event("l3", item.id or 0, "played"))
+    assert re.findall(r'<tr data-kind="(\w+)">', approver.get("/asrun").text) == ["played"]  # no "Phát lỗi"
+    lines = approver.get("/asrun.csv").content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and "Đã phát" in lines[1], lines
