@@ -1,5 +1,7 @@
 """Issue 14, "screenshots of every page at both widths": every HTML page of the staff app, opened by each role
-that can open it, photographed at 360 px and 1280 px (ci-artifacts/screenshots/page-<role>-<page>-<width>.png).
+that can open it, photographed at 360 px and 1280 px (ci-artifacts/screenshots/page-<role>-<page>-<width>.png),
+and its visible text scanned for English words and codes (the pages the scan of test_browser_staff cannot
+reach from its lists too: login, account, delivery, batch job).
 The pages visited are checked against the app's own routes, so a page added later cannot go unphotographed."""
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from broadcast.web.routes import router
 from tests.alerts import cap_samples as samples
 from tests.conftest import login
 from tests.web.conftest import SCREENSHOTS, Site
-from tests.web.test_browser import Staff, people  # noqa: F401  (the fixture is used by name)
-from tests.web.test_browser_staff import _approved_recording, _pages_for, _play_now
+from tests.web.test_browser import DESKTOP, PHONE, Staff, people  # noqa: F401  (the fixture is used by name)
+from tests.web.test_browser_staff import CODES, SCAN, _approved_recording, _pages_for, _play_now
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +62,15 @@ def _template(path: str, routes: set[str]) -> str | None:
     return None
 
 
+def _english_or_codes(staff: Staff, path: str) -> set[str]:
+    """The deny-listed English words and station/voice codes in the page's visible text, at both widths."""
+    words: set[str] = set()
+    for viewport in (PHONE, DESKTOP):
+        staff.page.set_viewport_size(viewport)
+        words |= set(SCAN.findall(staff.page.evaluate("document.body.innerText")))
+    return words - set(CODES[:3]) if path == "/admin/stations" else words  # codes typed by the admin there
+
+
 def _slug(role: str, path: str) -> str:
     return f"page-{role}-" + (re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home")
 
@@ -86,9 +97,11 @@ def test_every_page_is_photographed_at_both_widths(people, site: Site, browser, 
 
     routes = _page_routes()
     seen: set[str] = set()
+    found: dict[str, set[str]] = {}
     stranger = Staff(browser, site, "stranger")  # the login page, before anyone logs in
     try:
         stranger.goto("/login", "page-anonymous-login")
+        found["anonymous /login"] = _english_or_codes(stranger, "/login")
         seen.add("/login")
     finally:
         stranger.close()
@@ -100,6 +113,8 @@ def test_every_page_is_photographed_at_both_widths(people, site: Site, browser, 
             route = _template(path, routes)
             assert route is not None, f"{path} is served by no known page route"
             seen.add(route)
+            found[f"{role} {path}"] = _english_or_codes(staff, path)
     assert routes - seen == set(), f"pages never photographed: {sorted(routes - seen)}"
+    assert not any(found.values()), {where: sorted(words) for where, words in found.items() if words}
     for shot in (s for s in site.shots if s.startswith("page-")):  # both widths of each page are on disk
         assert (SCREENSHOTS / f"{shot}-360.png").is_file() and (SCREENSHOTS / f"{shot}-1280.png").is_file(), shot
