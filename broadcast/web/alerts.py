@@ -35,23 +35,14 @@ def labels() -> dict[str, dict[str, str]]:
             "certainty": CERTAINTY, "outcome": OUTCOME, "how": HOW, "via": VIA}
 
 
-def _date(value: str, name: str) -> datetime | None:
-    if not value.strip():
-        return None
-    try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{name} {value!r} is not a date") from None
-
-
 def _list_page(ctx: WebCtx, filters: dict[str, str], error: i18n.Message | None = None,
                status_code: int = 200) -> HTMLResponse:
     tz = ctx.settings.tz
-    since, until = _date(filters["since"], "from"), _date(filters["until"], "to")
+    since, until = i18n.form_day(filters["since"]), i18n.form_day(filters["until"])  # dd/mm/yyyy boxes
     rows = records.filtered(ctx.session, ctx.user, outcome=filters["outcome"] or None,
                             msg_type=filters["msg_type"] or None,
-                            since=datetime.combine(since.date(), time(), tz) if since else None,
-                            until=datetime.combine(until.date(), time(), tz) + timedelta(days=1) if until else None)
+                            since=datetime.combine(since, time(), tz) if since else None,
+                            until=datetime.combine(until, time(), tz) + timedelta(days=1) if until else None)
     return render(ctx, "alerts/list.html", status_code=status_code, rows=rows, filters=filters, error=error,
                   counts={a.id: len(records.matched(a)) for a in rows},
                   labels=labels(), outcomes=records.OUTCOMES, msg_types=records.MSG_TYPES)
@@ -61,7 +52,7 @@ def _list_page(ctx: WebCtx, filters: dict[str, str], error: i18n.Message | None 
 def alert_list(ctx: Web, outcome: str = "", msg_type: str = "", since: str = "", until: str = "") -> HTMLResponse:
     ctx.require(Role.approver, Role.admin)
     filters = {"outcome": outcome if outcome in records.OUTCOMES else "",
-               "msg_type": msg_type if msg_type in records.MSG_TYPES else "", "since": since[:10], "until": until[:10]}
+               "msg_type": msg_type if msg_type in records.MSG_TYPES else "", "since": since[:40], "until": until[:40]}
     try:
         return _list_page(ctx, filters)
     except InvalidInput as exc:

@@ -72,9 +72,14 @@ def test_schedule_form_dates_and_times_are_typed_the_vietnamese_way(web_client, 
             "at_time": "17:30", field: typed})
         assert refused.status_code == 422 and message in refused.text, refused.text[:500]
         assert f'value="{typed}"' in refused.text  # shown back to be corrected
-    for page in ("/bulletins", "/reports", "/asrun", "/week"):
+    for page in ("/bulletins", "/reports", "/asrun", "/week", "/alerts"):
         html = approver.get(page).text
         assert 'type="date"' not in html and 'type="time"' not in html, page
-        assert re.search(r'name="(since|start)" value="\d\d/\d\d/\d{4}"', html) or page == "/bulletins", page
+        dated = re.search(r'name="(since|start)" value="\d\d/\d\d/\d{4}"', html)
+        assert dated or page in ("/bulletins", "/alerts"), page
     assert approver.get("/reports?since=29/11/2026&until=30/11/2026").status_code == 200
     assert "ngày/tháng/năm" in approver.get("/reports?since=hôm qua").text
+    assert approver.get("/alerts?since=29/11/2026&until=30/11/2026").status_code == 200
+    assert 'name="since" value="29/11/2026"' in approver.get("/alerts?since=2026-11-29").text
+    refused = approver.get("/alerts?since=11/29/2026")
+    assert refused.status_code == 422 and "ngày/tháng/năm" in refused.text
