@@ -15,7 +15,7 @@ from broadcast.messages import QUOTA_WORDS, say
 
 #: Engine names as people know them.
 ENGINE_TITLES = {
-    "espeak": "espeak-ng",
+    "espeak": "eSpeak NG",
     "gtts": "Google (gTTS)",
     "piper": "Piper",
     "fpt": "FPT.AI",

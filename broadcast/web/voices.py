@@ -86,7 +86,7 @@ def who_spoke(asset: Any) -> dict[str, Any] | None:
 
 
 def engines_vi(engines: list[str]) -> str:
-    """Engines that spoke, by the names people know ("espeak-ng", "FPT.AI")."""
+    """Engines that spoke, by the names people know ("eSpeak NG", "FPT.AI")."""
     return " + ".join(title(engine) for engine in dict.fromkeys(engines))
 
 

@@ -78,6 +78,6 @@ def test_emergency_form_previews_the_emergency_voice(people, site: Site) -> None
     page.wait_for_selector("#preview-audio")
     page.wait_for_function("() => { const a = document.getElementById('preview-audio');"
                            " return a && a.readyState >= 1 && a.duration > 3; }")
-    assert "Piper" not in approver.text() and "espeak-ng" in approver.text()
+    assert "Piper" not in approver.text() and "eSpeak NG" in approver.text()
     no_codes(approver)
     approver.shoot("emergency-preview")

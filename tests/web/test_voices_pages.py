@@ -70,7 +70,7 @@ def test_form_shows_labels_and_the_sample_speaks(app_client: TestClient, world: 
     assert "Nghe thử" in text and "Tốc độ đọc" in text and "Không cần Internet" in text
     # no FPT.AI key in this service: the voice says it will be read by the fallback voice
     assert "Giọng nữ miền Bắc (FPT.AI, trực tuyến) Miền Bắc · Nữ · Trực tuyến, cần Internet Chưa sẵn sàng, sẽ đọc " \
-           "bằng giọng dự phòng espeak-ng" in text
+           "bằng giọng dự phòng eSpeak NG" in text
     assert_no_voice_code(page.text)
 
     slow = client.get("/voices/sample.mp3", params={"voice": "mien-nam", "speed": -2})
@@ -148,8 +148,8 @@ def test_detail_page_says_who_spoke_and_why(unanswering_fpt: TestClient) -> None
     page = client.get(f"/bulletins/{created['id']}")
     assert page.status_code == 200
     text = visible_text(page.text)
-    assert "Đọc bằng giọng dự phòng espeak-ng vì FPT.AI không trả lời." in text
-    assert "Giọng đã đọc: espeak-ng: 2 câu" in text
+    assert "Đọc bằng giọng dự phòng eSpeak NG vì FPT.AI không trả lời." in text
+    assert "Giọng đã đọc: eSpeak NG: 2 câu" in text
     assert "Giọng nữ miền Bắc (FPT.AI, trực tuyến)" in text
     assert "sk-never-shown" not in page.text
     assert_no_voice_code(page.text)
