@@ -54,10 +54,12 @@ from broadcast.services.timing import DEFAULT_GRACE_S, bulletin_duration_ms, lat
 
 PLACEABLE = {BulletinStatus.approved, BulletinStatus.ready}
 MAX_REPEAT = 20
+#: Who may put an emergency on air (an emergency broadcast is started and stopped only by them).
+EMERGENCY_ROLES = (Role.approver, Role.admin)
 
 # repack, audio_changed, reconcile_durations and the time helpers live in repacking.py and timing.py;
 # they are re-exported here for callers written before the split.
-__all__ = ["DEFAULT_GRACE_S", "OnClash", "audio_changed", "bulletin_duration_ms", "cancel_placement",
+__all__ = ["DEFAULT_GRACE_S", "EMERGENCY_ROLES", "OnClash", "audio_changed", "bulletin_duration_ms", "cancel_placement",
            "in_quiet_hours", "local_time", "place", "reconcile_durations", "repack", "slot_occurrences",
            "station_playlist"]
 
@@ -211,7 +213,7 @@ def _targets(session: Session, stations: Sequence[Station], mode: PlacementMode,
 def _check_entitled(session: Session, user: User | None, bulletin: Bulletin, stations: Sequence[Station]) -> None:
     """Emergencies go on air only by an approver or an admin, and a bulletin only on the stations it was
     written and approved for."""
-    if bulletin.priority == Priority.emergency and user is not None and user.role not in (Role.approver, Role.admin):
+    if bulletin.priority == Priority.emergency and user is not None and user.role not in EMERGENCY_ROLES:
         raise Forbidden("only an approver or an admin can put an emergency bulletin on air")
     addressed = set(bulletin_station_codes(session, bulletin))
     outside = sorted(s.code for s in stations if s.code not in addressed)
