@@ -35,10 +35,6 @@ class HashPool:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
         self._in_flight = 0  # only touched on the event loop
 
-    @property
-    def in_flight(self) -> int:
-        return self._in_flight
-
     async def run(self, func, *args):  # type: ignore[no-untyped-def]
         """Run ``func`` (password work, with its short DB reads and writes) on this pool, or raise PoolBusy."""
         if self._in_flight >= self.workers + self.queue:

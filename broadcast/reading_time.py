@@ -48,13 +48,3 @@ def refuse_if_too_long(estimated_s: float, max_minutes: float) -> None:
             estimated_minutes=round(estimated_s / 60, 1), allowed_minutes=max_minutes,
         )
 
-
-def check_text(text: str, max_minutes: float, lexicon: object | None = None) -> float:
-    """Normalise ``text`` (default voice pace) and refuse it when it would read too long; returns the
-    estimate in seconds. Used where a bulletin is written, before anything is stored."""
-    from broadcast.normalise import default_lexicon, normalise
-
-    spoken = normalise(text, lexicon or default_lexicon())  # type: ignore[arg-type]
-    seconds = estimate_seconds(spoken.paragraphs)
-    refuse_if_too_long(seconds, max_minutes)
-    return seconds

@@ -4,8 +4,10 @@ Assembly sits above both the engines (:mod:`broadcast.synth`, which return PCM) 
 (:mod:`broadcast.audio`: analysis, levelling, encoding), beside :mod:`broadcast.speech`; neither of those
 imports it.
 
-While the engine speaks sentence n+1, worker threads trim, high-pass and analyse sentence n (numpy
-and libespeak-ng both release the GIL), so on two cores the analysis costs little wall time.
+While the engine speaks sentence n+1, worker threads trim, high-pass and analyse sentence n and write it
+to the sentence cache (numpy, fsync and libespeak-ng all release the GIL); while the engine speaks part
+n+1 of a long bulletin, another thread levels, encodes and measures part n (the ffmpeg encoder and decoder
+are processes of their own). On two cores the analysis and the mastering so cost little wall time.
 """
 
 from __future__ import annotations
@@ -77,13 +79,16 @@ def assemble(
 PART_SECONDS = 60.0
 
 
-def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
-                     part_seconds: float = PART_SECONDS) -> list[list[list[str]]]:
+def split_into_parts(
+    paragraphs: list[list[str]], profile: VoiceProfile, part_seconds: float = PART_SECONDS
+) -> list[list[list[str]]]:
     """Consecutive groups of paragraphs of at most ``part_seconds`` estimated audio each (a paragraph longer
     than that is cut between sentences)."""
+
     def seconds(group: list[list[str]]) -> float:
-        return estimate_seconds(group, profile.syllables_per_minute, profile.sentence_pause_ms,
-                                profile.paragraph_pause_ms)
+        return estimate_seconds(
+            group, profile.syllables_per_minute, profile.sentence_pause_ms, profile.paragraph_pause_ms
+        )
 
     # equal-sized parts (no short tail part): n parts of total / n each
     part_seconds = seconds(paragraphs) / max(1, -(-seconds(paragraphs) // part_seconds)) * 1.02
@@ -107,20 +112,33 @@ def split_into_parts(paragraphs: list[list[str]], profile: VoiceProfile,
     return parts
 
 
-def _speak_part(texts: list[list[str]], profile: VoiceProfile, engines: Mapping[str, Engine],
-                cache: SentenceCache | None, state: ChainState, rate: int
-                ) -> tuple[list[list[Analysed | None]], list[str], list[dict[str, str]]]:
+def _speak_part(
+    texts: list[list[str]],
+    profile: VoiceProfile,
+    engines: Mapping[str, Engine],
+    cache: SentenceCache | None,
+    state: ChainState,
+    rate: int,
+) -> tuple[list[list[Analysed | None]], list[str], list[dict[str, str]]]:
     """Speak and analyse one part's sentences (the engine speaks sentence n+1 while n is analysed)."""
     flat = [sentence for paragraph in texts for sentence in paragraph]
     engine_names: list[str] = []
     speakers: list[dict[str, str]] = []
     with ThreadPoolExecutor(max_workers=ANALYSIS_WORKERS, thread_name_prefix="analyse") as analyser:
         futures: list[Future[Analysed | None]] = []
-        for item in iter_spoken(flat, profile, engines, cache, state):
+        writes: list[Future[object]] = []
+
+        def store(key: str, pcm: Pcm) -> None:  # cache writes (fsync) off the engine's path
+            assert cache is not None
+            writes.append(analyser.submit(cache.put, key, pcm))
+
+        for item in iter_spoken(flat, profile, engines, cache, state, store):
             engine_names.append(item.engine)
             speakers.append(item.speaker())
             futures.append(analyser.submit(prepare_sentence, item.pcm, rate, profile.horn))
         prepared = iter([future.result() for future in futures])
+        for write in writes:
+            write.result()  # a failed write (disk full) fails the render, as it did in the engine's thread
     return [[next(prepared) for _ in paragraph] for paragraph in texts], engine_names, speakers
 
 
@@ -152,27 +170,41 @@ def render_speech(
     mp3 = bytearray()
     step_energy: list[np.ndarray] = []
     speakers: list[dict[str, str]] = []
-    for index, part in enumerate(parts):
-        grouped, engine_names, part_speakers = _speak_part(part, profile, engines, cache, state, rate)
-        speakers += part_speakers
-        speech = assemble(grouped, rate, profile.sentence_pause_ms, profile.paragraph_pause_ms)
-        if speech.size == 0:
-            if len(parts) == 1:
-                raise ValueError("the engines produced no audible speech")
-            continue
-        last = index == len(parts) - 1
-        if not last:  # the paragraph pause that joins this part to the next
-            speech = join([speech, silence_samples(profile.paragraph_pause_ms / 1000, rate)], rate)
-        programme = Programme(
-            speech=speech,
-            intro=profile.sound_source("intro") if index == 0 else None,
-            outro=profile.sound_source("outro") if last else None,
-            gap_s=profile.gap_after_intro_ms / 1000,
-        )
-        part_audio = master(programme, settings, engine_names, step_energy)
-        mp3 += part_audio.mp3  # keep the bytes once, the figures without them
+
+    def collect(future: Future[RenderedAudio]) -> None:
+        part_audio = future.result()
+        mp3.extend(part_audio.mp3)  # keep the bytes once, the figures without them
         rendered.append(replace(part_audio, mp3=b""))
-        del speech, grouped, programme, part_audio
+
+    # part n is levelled, encoded and measured (ffmpeg on the other core) while part n+1 is spoken; at
+    # most one part is mastered at a time, so the parts' step energies arrive in order and memory holds
+    # two parts at most
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="master") as mastering:
+        pending: Future[RenderedAudio] | None = None
+        for index, part in enumerate(parts):
+            grouped, engine_names, part_speakers = _speak_part(part, profile, engines, cache, state, rate)
+            speakers += part_speakers
+            speech = assemble(grouped, rate, profile.sentence_pause_ms, profile.paragraph_pause_ms)
+            del grouped
+            if speech.size == 0:
+                if len(parts) == 1:
+                    raise ValueError("the engines produced no audible speech")
+                continue
+            last = index == len(parts) - 1
+            if not last:  # the paragraph pause that joins this part to the next
+                speech = join([speech, silence_samples(profile.paragraph_pause_ms / 1000, rate)], rate)
+            programme = Programme(
+                speech=speech,
+                intro=profile.sound_source("intro") if index == 0 else None,
+                outro=profile.sound_source("outro") if last else None,
+                gap_s=profile.gap_after_intro_ms / 1000,
+            )
+            if pending is not None:
+                collect(pending)
+            pending = mastering.submit(master, programme, settings, engine_names, step_energy)
+            del speech, programme
+        if pending is not None:
+            collect(pending)
     if not rendered:
         raise ValueError("the engines produced no audible speech")
     if len(rendered) == 1:

@@ -15,6 +15,7 @@ import typer
 from broadcast.atomic import atomic_write
 from broadcast.config import Settings
 from broadcast.errors import ServiceError
+from broadcast.messages import say
 from broadcast.services import batch
 
 
@@ -81,7 +82,7 @@ def say_documents(settings: Settings, paths: list[Path], out: Path, voice: str |
     names = batch.mp3_names(p.name for p in docs)
     refused: list[tuple[Path, str]] = []
     written = 0
-    with typer.progressbar(list(zip(docs, names, strict=True)), label="Đang chuyển văn bản thành âm thanh",
+    with typer.progressbar(list(zip(docs, names, strict=True)), label=say("batch_progress"),
                            file=sys.stderr, item_show_func=lambda item: item[0].name if item else "") as bar:
         for path, name in bar:
             try:

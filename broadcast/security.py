@@ -31,11 +31,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def random_password() -> str:
-    """A password to print once for a new account (about 96 bits)."""
-    return secrets.token_urlsafe(12)
-
-
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
 

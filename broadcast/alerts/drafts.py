@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from broadcast.alerts.area import StationMatch
 from broadcast.alerts.cap import CapAlert, CapInfo
 from broadcast.errors import InvalidInput
+from broadcast.messages import say
 from broadcast.models import (
     Bulletin,
     BulletinStation,
@@ -59,12 +60,13 @@ def priority_of(info: CapInfo) -> Priority:
 def spoken_time(value: datetime, zone: ZoneInfo) -> str:
     """A time as a Vietnamese announcer reads it: "14 giờ 30 phút ngày 28 tháng 11 năm 2026"."""
     local = value.astimezone(zone)
-    clock = f"{local.hour} giờ" + (f" {local.minute} phút" if local.minute else "")
-    return f"{clock} ngày {local.day} tháng {local.month} năm {local.year}"
+    clock = (say("cap_spoken_clock_minutes", hour=local.hour, minute=local.minute) if local.minute
+             else say("cap_spoken_clock", hour=local.hour))
+    return say("cap_spoken_time", clock=clock, day=local.day, month=local.month, year=local.year)
 
 
 def title_of(info: CapInfo) -> str:
-    return (info.headline or info.event or "Cảnh báo thiên tai").strip()[:MAX_TITLE]
+    return (info.headline or info.event or say("cap_default_title")).strip()[:MAX_TITLE]
 
 
 def text_of(info: CapInfo, zone: ZoneInfo) -> str:
@@ -74,12 +76,12 @@ def text_of(info: CapInfo, zone: ZoneInfo) -> str:
         parts = [title_of(info)]
     closing = []
     if info.sender_name:
-        closing.append(f"Tin do {info.sender_name} phát đi.")
+        closing.append(say("cap_issued_by", sender=info.sender_name))
     if info.effective and info.expires:
-        closing.append(f"Cảnh báo có hiệu lực từ {spoken_time(info.effective, zone)} "
-                       f"đến {spoken_time(info.expires, zone)}.")
+        closing.append(say("cap_valid_between", start=spoken_time(info.effective, zone),
+                           end=spoken_time(info.expires, zone)))
     elif info.expires:
-        closing.append(f"Cảnh báo có hiệu lực đến {spoken_time(info.expires, zone)}.")
+        closing.append(say("cap_valid_until", end=spoken_time(info.expires, zone)))
     if closing:
         parts.append(" ".join(closing))
     return "\n".join(parts)

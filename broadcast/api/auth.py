@@ -90,6 +90,7 @@ def change_password(body: PasswordChange, user: AccountUser, session: SessionDep
     client = request.client.host if request.client else ""
     raw = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     found = accounts.resolve_token(session, raw)
+    session.commit()  # hand the connection back while argon2 runs (and waits for its one worker)
     try:
         if not runtime.login_guard.confirm_password(runtime.engine, user, body.current_password, client,
                                                     "password change"):

@@ -260,6 +260,7 @@ class StreamMeter:
         self._coarse: list[list[np.ndarray]] = [[] for _ in range(channels)]
         self._carry = np.zeros((0, channels), dtype=np.float32)
         self._done = 0
+        self._sample_max = 0.0
         self._frame_bytes = 4 * channels
         self.step_energy = np.zeros(0)  # K-weighted energy of each whole 100 ms step, set by finish()
 
@@ -305,9 +306,15 @@ class StreamMeter:
         if last <= first:
             self._carry = extended
             return
+        if frames.shape[0]:
+            self._sample_max = max(self._sample_max, float(np.abs(frames).max()))
+        # The true peak is at least the largest sample so far, and only 4x values within the candidate
+        # factor of the true peak matter (the maximum, and the intervals refined by finish()): smaller
+        # interpolated values need not be computed (see interpolated_max), the result is the same.
+        threshold = self._sample_max * _CANDIDATE_FACTOR
         for channel in range(self.channels):
             column = np.ascontiguousarray(extended[:, channel], dtype=np.float32)
-            coarse = np.maximum(np.abs(column), interpolated_max(column))
+            coarse = np.maximum(np.abs(column), interpolated_max(column, threshold))
             kept = coarse[first:last]
             self._coarse[channel].append(kept if self.keep_samples else kept.max(keepdims=True))
         self._done += last - first

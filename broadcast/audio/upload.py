@@ -28,6 +28,7 @@ from broadcast.audio.master import Programme, master
 from broadcast.audio.mp3info import find_first_frame, scan, skip_id3v2
 from broadcast.audio.settings import AudioSettings, RenderedAudio
 from broadcast.audio.silence import trim
+from broadcast.messages import decimal, duration, say
 
 #: Quieter than this (integrated, before normalising) counts as silence: boosting it would only raise noise.
 SILENCE_LUFS = -60.0
@@ -109,13 +110,13 @@ def _check_wav(data: bytes, settings: AudioSettings) -> None:
     if header is None or header.channels == 0 or header.sample_rate == 0 or header.bits == 0:
         raise AudioRejected(
             "The WAV file's header is damaged (no valid format or data section).",
-            "Phần đầu tệp WAV bị hỏng (không có thông tin định dạng hoặc dữ liệu hợp lệ).",
+            say("wav_header_broken"),
             code="corrupt",
         )
     if header.channels > 8 or header.sample_rate > 384_000 or header.bits > 64:
         raise AudioRejected(
             f"The WAV header is implausible ({header.channels} channels, {header.sample_rate} Hz, {header.bits} bit).",
-            f"Phần đầu tệp WAV không hợp lý ({header.channels} kênh, {header.sample_rate} Hz).",
+            say("wav_header_implausible", channels=header.channels, rate=header.sample_rate),
             code="corrupt",
         )
     bytes_per_second = header.channels * header.sample_rate * max(1, header.bits // 8)
@@ -126,8 +127,7 @@ def _check_wav(data: bytes, settings: AudioSettings) -> None:
         raise AudioRejected(
             f"The WAV header promises {_minutes(declared)} of audio but the file holds only "
             f"{_minutes(available / bytes_per_second)}: it is truncated or forged.",
-            f"Tệp WAV ghi là dài {_minutes(declared)} nhưng chỉ chứa {_minutes(available / bytes_per_second)}: "
-            "tệp bị cắt cụt hoặc bị làm giả.",
+            say("wav_truncated", declared=duration(declared), available=duration(available / bytes_per_second)),
             code="truncated",
         )
 
@@ -154,7 +154,7 @@ def _truncated(kind: str) -> AudioRejected:
     name = _FORMATS[kind]
     return AudioRejected(
         f"The {name} file is incomplete (it ends in the middle of the audio); upload it again.",
-        f"Tệp {name} không đầy đủ (bị cắt giữa chừng); vui lòng tải lên lại.",
+        say("audio_truncated", kind=name),
         code="truncated",
     )
 
@@ -170,12 +170,12 @@ def _declared_duration(log: str) -> float | None:
 def _check_container(data: bytes, filename: str, settings: AudioSettings) -> str:
     """Size, format by magic bytes and completeness, before anything is decoded: the container kind."""
     if not data:
-        raise AudioRejected("The file is empty.", "Tệp rỗng.", status_code=400, code="empty")
+        raise AudioRejected("The file is empty.", say("audio_empty"), status_code=400, code="empty")
     if len(data) > settings.max_upload_bytes:
         limit = settings.max_upload_bytes / (1024 * 1024)
         raise AudioRejected(
             f"The file is {len(data) / (1024 * 1024):.1f} MB; the limit is {limit:.0f} MB.",
-            f"Tệp có dung lượng {len(data) / (1024 * 1024):.1f} MB, vượt giới hạn {limit:.0f} MB.",
+            say("audio_too_large", size=decimal(len(data) / (1024 * 1024), 1), limit=decimal(limit, 0)),
             status_code=413,
             code="too_large",
         )
@@ -183,7 +183,7 @@ def _check_container(data: bytes, filename: str, settings: AudioSettings) -> str
     if kind is None:
         raise AudioRejected(
             f"{filename or 'The file'} is {_describe_unknown(data)}, not audio: upload MP3, WAV, M4A or OGG/Opus.",
-            f"Tệp {filename} không phải tệp âm thanh: hãy tải lên MP3, WAV, M4A hoặc OGG/Opus.",
+            say("audio_not_audio", name=filename),
             status_code=415,
             code="unsupported_format",
         )
@@ -206,7 +206,7 @@ def _decode_file(data: bytes, kind: str, settings: AudioSettings) -> tuple[np.nd
         except FfmpegError as exc:
             raise AudioRejected(
                 f"The {_FORMATS[kind]} file could not be decoded: it is damaged or not really {_FORMATS[kind]}.",
-                f"Không giải mã được tệp {_FORMATS[kind]}: tệp bị hỏng hoặc sai định dạng.",
+                say("audio_undecodable", kind=_FORMATS[kind]),
                 code="undecodable",
             ) from exc
 
@@ -219,7 +219,7 @@ def _check_decoded(samples: np.ndarray, log: str, kind: str, settings: AudioSett
     if decoded_s > limit_s or (declared is not None and declared > limit_s + 1.0 and decoded_s >= limit_s):
         raise AudioRejected(
             f"The recording is longer than the limit of {_minutes(limit_s)}.",
-            f"Bản ghi dài hơn giới hạn {_minutes(limit_s)}.",
+            say("audio_too_long", limit=duration(limit_s)),
             status_code=413,
             code="too_long",
         )
@@ -228,7 +228,7 @@ def _check_decoded(samples: np.ndarray, log: str, kind: str, settings: AudioSett
     if samples.size == 0:
         raise AudioRejected(
             f"The {_FORMATS[kind]} file holds no audio.",
-            f"Tệp {_FORMATS[kind]} không có âm thanh.",
+            say("audio_no_sound", kind=_FORMATS[kind]),
             code="undecodable",
         )
 
@@ -248,7 +248,7 @@ def render_recording(data: bytes, filename: str, settings: AudioSettings) -> Ren
     if trimmed.size and trimmed.shape[0] < settings.min_upload_seconds * settings.sample_rate:
         raise AudioRejected(
             f"The recording has less than {settings.min_upload_seconds:g} s of sound.",
-            f"Bản ghi có ít hơn {settings.min_upload_seconds:g} giây âm thanh.",
+            say("audio_too_short", seconds=decimal(settings.min_upload_seconds, 1).removesuffix(",0")),
             code="too_short",
         )
     analysed = analyse(trimmed, settings.sample_rate) if trimmed.size else None
@@ -265,6 +265,6 @@ def render_recording(data: bytes, filename: str, settings: AudioSettings) -> Ren
 def _silent() -> AudioRejected:
     return AudioRejected(
         "The recording is silent (or too quiet to use).",
-        "Bản ghi không có tiếng (hoặc quá nhỏ để sử dụng).",
+        say("audio_silent"),
         code="silent",
     )

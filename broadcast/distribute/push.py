@@ -56,11 +56,6 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"v1={mac}"
 
 
-def verify_signature(secret: str, timestamp: str, body: bytes, header: str) -> bool:
-    """For gateways (and tests): constant-time check of the signature header."""
-    return hmac.compare_digest(signature(secret, timestamp, body), header)
-
-
 def enqueue_changes(session: Session, key: SigningKey, public_url: str, now: datetime) -> int:
     """Queue a delivery for every push station's receiver whose manifest has a sequence not yet queued."""
     queued = 0

@@ -513,15 +513,34 @@ class Agent:
             self._sleep(self.wake_playout, min(1.0, max(0.02, timeout)))
 
     def play(self, item: ManifestItem, manifest: Manifest | None) -> None:
-        problem = self.media.verify(item.sha256, item.bytes)
-        if problem is not None:
-            self.media.discard(item.sha256)
-            self.retry_at.pop(item.sha256, None)
-            self.record("failed", item, f"the audio failed its check before playing ({problem}); "
-                                        "not played, fetching it again")
-            self.wake_download.set()
+        """Check the audio, start the player, watch it (stop, emergency, withdrawal), report how it ended."""
+        if not self._audio_checks_out(item):
             return
         now = self.clock.now()
+        process = self._start_player(item, now)
+        if process is None:
+            return
+        late = (now - item.play_at).total_seconds()
+        log.info("playing item=%s %r (%s), %.1f s after its time", item.id, item.title, item.priority, late)
+        started = time.monotonic()
+        status = self._watch(item, process, now, started)
+        if status is not None:
+            self._report_end(item, status, now, late, time.monotonic() - started)
+
+    def _audio_checks_out(self, item: ManifestItem) -> bool:
+        """The file is checked again just before playing; a bad one is thrown away and fetched again."""
+        problem = self.media.verify(item.sha256, item.bytes)
+        if problem is None:
+            return True
+        self.media.discard(item.sha256)
+        self.retry_at.pop(item.sha256, None)
+        self.record("failed", item, f"the audio failed its check before playing ({problem}); "
+                                    "not played, fetching it again")
+        self.wake_download.set()
+        return False
+
+    def _start_player(self, item: ManifestItem, now: datetime) -> subprocess.Popen[bytes] | None:
+        """Mark the item started in the ledger (before the player runs, so a crash is seen), then start it."""
         with self.update() as state:
             state.ledger[item.id] = LedgerEntry(state="started", at=now, play_at=item.play_at)
         try:
@@ -529,21 +548,23 @@ class Agent:
         except OSError as exc:
             self.record("failed", item, f"the player could not start: {exc}", event_id=f"failed-{item.id}",
                         ledger="failed")
-            return
+            return None
         with self.update() as state:
             state.ledger[item.id].pid, state.ledger[item.id].pid_start = process.pid, process_start_time(process.pid)
-        late = (now - item.play_at).total_seconds()
-        log.info("playing item=%s %r (%s), %.1f s after its time", item.id, item.title, item.priority, late)
-        started = time.monotonic()
+        return process
+
+    def _watch(self, item: ManifestItem, process: subprocess.Popen[bytes], now: datetime,
+               started: float) -> int | None:
+        """Wait for the player; the exit status, or None when the agent stopped it (shutdown, an emergency,
+        the item withdrawn), having recorded why."""
         while True:
             try:
-                status = process.wait(0.1)
-                break
+                return process.wait(0.1)
             except subprocess.TimeoutExpired:
                 pass
             if self.stopping.is_set():
                 Player.stop(process)
-                return  # left "started": the next run reports it as cut off
+                return None  # left "started": the next run reports it as cut off
             with self.store.lock:
                 emergency = wants_interrupt(item, self.manifest, self.store.state.ledger, self.clock.now(),
                                             self.late_tolerance, self.is_ready)
@@ -554,7 +575,7 @@ class Agent:
                                                         play_at=item.play_at)
                 self.decide("playout", "interrupt", item.id, f"by emergency item {emergency.id}")
                 log.info("item=%s interrupted by emergency item=%s", item.id, emergency.id)
-                return
+                return None
             with self.store.lock:
                 gone = withdrawn(item, self.manifest, self.clock.now())
             if gone:
@@ -564,8 +585,9 @@ class Agent:
                             ledger="skipped", started_at=now)
                 self.decide("playout", "withdrawn", item.id, "no longer in the manifest")
                 log.info("item=%s withdrawn by the service while playing: stopped", item.id)
-                return
-        elapsed = time.monotonic() - started
+                return None
+
+    def _report_end(self, item: ManifestItem, status: int, now: datetime, late: float, elapsed: float) -> None:
         if status == 0:
             self.record("played", item, f"played {elapsed:.1f} s, started {late:.1f} s after its time",
                         event_id=f"played-{item.id}", ledger="done", started_at=now)

@@ -8,11 +8,14 @@ import shutil
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from broadcast.receiver.store import ReceiverConfig
 
 # The agent, httpx, the protocol's pydantic models and the Ed25519 code are imported by the commands that use
@@ -42,15 +45,40 @@ def enrol(
     force: Annotated[bool, typer.Option(help="Start afresh: forget the cached manifest, media and reports")] = False,
 ) -> None:
     """Pin the server's signing key, check the token, and store the credentials in the state directory."""
-    import httpx
-
-    from broadcast.protocol import Enrolment, VerificationError, key_id, load_public_key_b64, verify
+    from broadcast.protocol import VerificationError, key_id, verify
     from broadcast.receiver.store import ReceiverConfig
-    from broadcast.receiver.sync import USER_AGENT
 
     server = server.rstrip("/")
     if not token.startswith("rcv_") or "." not in token:
         raise _fail("the token should look like rcv_<id>.<secret>")
+    key_info, playlist, where = _ask_server(server, token)
+    key = _offered_key(key_info, public_key)
+    if playlist.status_code == 401:
+        raise _fail("the server refused the device token (unknown or revoked)")
+    if playlist.status_code != 200:
+        raise _fail(f"the playlist request failed: HTTP {playlist.status_code}")
+    try:
+        manifest = verify(playlist.content, key)
+    except VerificationError as exc:
+        raise _fail(f"the server's manifest does not verify with its own key ({exc.reason}): refusing") from None
+    feed_url = _feed_url(where)
+    config = ReceiverConfig(server_url=server, token=token, public_key=key_info["public_key"], key_id=key_id(key),
+                            receiver_id=manifest.receiver_id, station=manifest.station, enrolled_at=datetime.now(UTC),
+                            player=player, poll_interval_s=poll_interval, feed_url=feed_url)
+    _replace_config(state, config, force)
+    typer.echo(f"enrolled receiver {config.receiver_id} of station {config.station} at {server}")
+    typer.echo(f"pinned signing key {config.key_id}")
+    typer.echo(f"API URL: {server}")
+    typer.echo(f"feed URL: {feed_url}" if feed_url else "feed URL: none (the service publishes no feeds; "
+               "polling the API)")
+
+
+def _ask_server(server: str, token: str) -> tuple[dict[str, Any], httpx.Response, httpx.Response]:
+    """The server's signing key (as offered), a first playlist and the enrolment reply, with the token."""
+    import httpx
+
+    from broadcast.receiver.sync import USER_AGENT
+
     try:
         with httpx.Client(base_url=server, timeout=20, headers={"User-Agent": USER_AGENT}) as http:
             offered = http.get("/api/v1/receiver/signing-key")
@@ -61,37 +89,34 @@ def enrol(
             where = http.get("/api/v1/receiver/enrolment", headers={"Authorization": f"Bearer {token}"})
     except (httpx.HTTPError, ValueError) as exc:
         raise _fail(f"cannot reach {server}: {exc}") from None
+    return key_info, playlist, where
+
+
+def _offered_key(key_info: dict[str, Any], expected: str | None) -> Ed25519PublicKey:
+    """The key the server offers, refused when unusable or not the one the installer was given."""
+    from broadcast.protocol import load_public_key_b64
+
     if key_info.get("alg") != "Ed25519":
         raise _fail(f"unsupported signature algorithm {key_info.get('alg')!r}")
     try:
         key = load_public_key_b64(str(key_info.get("public_key", "")))
     except ValueError as exc:
         raise _fail(f"the server's signing key is unusable: {exc}") from None
-    if public_key is not None and public_key.strip() != key_info["public_key"]:
+    if expected is not None and expected.strip() != key_info["public_key"]:
         raise _fail("the server's signing key is not the one given with --public-key: refusing to pin it")
-    if playlist.status_code == 401:
-        raise _fail("the server refused the device token (unknown or revoked)")
-    if playlist.status_code != 200:
-        raise _fail(f"the playlist request failed: HTTP {playlist.status_code}")
+    return key
+
+
+def _feed_url(where: httpx.Response) -> str | None:
+    """The receiver's feed address from the enrolment reply; None from an older server (API polling only)."""
+    from broadcast.protocol import Enrolment
+
+    if where.status_code != 200:
+        return None
     try:
-        manifest = verify(playlist.content, key)
-    except VerificationError as exc:
-        raise _fail(f"the server's manifest does not verify with its own key ({exc.reason}): refusing") from None
-    feed_url = None
-    if where.status_code == 200:  # an older server has no enrolment reply: API polling only
-        try:
-            feed_url = Enrolment.model_validate_json(where.content).feed_url
-        except ValueError:
-            feed_url = None
-    config = ReceiverConfig(server_url=server, token=token, public_key=key_info["public_key"], key_id=key_id(key),
-                            receiver_id=manifest.receiver_id, station=manifest.station, enrolled_at=datetime.now(UTC),
-                            player=player, poll_interval_s=poll_interval, feed_url=feed_url)
-    _replace_config(state, config, force)
-    typer.echo(f"enrolled receiver {config.receiver_id} of station {config.station} at {server}")
-    typer.echo(f"pinned signing key {config.key_id}")
-    typer.echo(f"API URL: {server}")
-    typer.echo(f"feed URL: {feed_url}" if feed_url else "feed URL: none (the service publishes no feeds; "
-               "polling the API)")
+        return Enrolment.model_validate_json(where.content).feed_url
+    except ValueError:
+        return None
 
 
 def _replace_config(state: Path, config: ReceiverConfig, force: bool) -> None:

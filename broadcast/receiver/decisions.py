@@ -41,10 +41,3 @@ class DecisionLog:
                 self._handle.close()
                 self._handle = None
 
-
-def read_decisions(path: Path) -> list[dict[str, Any]]:
-    """Every complete line of a decision log (a line being written is left for the next read)."""
-    if not path.exists():
-        return []
-    text = path.read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.split("\n")[:-1] if line]

@@ -91,9 +91,6 @@ class MediaCache:
             stray.unlink(missing_ok=True)
         return removed
 
-    def partial_files(self) -> list[Path]:
-        return sorted(self.partial_dir.glob("*.part"))
-
     def free_bytes(self) -> int:
         return shutil.disk_usage(self.dir).free
 

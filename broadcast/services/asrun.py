@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from broadcast.messages import AS_RUN_HEADER, AS_RUN_KIND, AS_RUN_SUMMARY_HEADER, PRIORITY, decimal, say
 from broadcast.models import (
     AudioAsset,
     Bulletin,
@@ -29,12 +30,13 @@ from broadcast.models import (
     User,
 )
 from broadcast.models.types import in_zone
+from broadcast.services.delivery import RETRIED_DOWNLOAD
 from broadcast.services.directory import visible_stations
 
 OUTCOMES = (EventKind.played, EventKind.failed, EventKind.skipped)
 MAX_ROWS = 5000
-KIND_VI = {"played": "Đã phát", "failed": "Phát lỗi", "skipped": "Không phát được"}
-PRIORITY_VI = {"normal": "Thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
+KIND_VI = AS_RUN_KIND
+PRIORITY_VI = PRIORITY
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ def as_run(session: Session, user: User, wanted: AsRunFilter, limit: int = MAX_R
              .join(Receiver, col(Receiver.id) == ReceiverEvent.receiver_id)
              .join(AudioAsset, col(AudioAsset.id) == Bulletin.asset_id, isouter=True)
              .where(col(ReceiverEvent.station_id).in_([s.id for s in stations] or [-1]),
-                    col(ReceiverEvent.ignored).is_(None), col(ReceiverEvent.kind).in_(OUTCOMES)))
+                    col(ReceiverEvent.ignored).is_(None), col(ReceiverEvent.kind).in_(OUTCOMES),
+                    # a download the receiver fetches again is no outcome: the play may still happen
+                    ~col(ReceiverEvent.detail).startswith(RETRIED_DOWNLOAD)))
     if wanted.receiver_id is not None:
         query = query.where(ReceiverEvent.receiver_id == wanted.receiver_id)
     if wanted.bulletin_id is not None:
@@ -115,8 +119,7 @@ def receivers_of(session: Session, user: User) -> list[tuple[Receiver, Station]]
     return [(r, stations[r.station_id]) for r in rows]
 
 
-CSV_HEADER = ["Đài", "Huyện", "Cụm loa", "Bản tin", "Mức ưu tiên", "Giờ dự kiến", "Giờ báo cáo", "Kết quả",
-              "Thời lượng (phút)", "Ghi chú", "Cảnh báo CAP"]
+CSV_HEADER = AS_RUN_HEADER
 
 
 def _local(value: datetime, zone: ZoneInfo) -> str:
@@ -124,7 +127,7 @@ def _local(value: datetime, zone: ZoneInfo) -> str:
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f}".replace(".", ",")
+    return decimal(seconds / 60, 1)
 
 
 def to_csv(rows: list[AsRunRow], zone: ZoneInfo, explain: dict[str, str] | None = None) -> bytes:
@@ -180,12 +183,12 @@ def to_xlsx(rows: list[AsRunRow], zone: ZoneInfo, title: str, explain: dict[str,
 
     book = Workbook()
     summary = book.active
-    summary.title = "Tổng hợp"
+    summary.title = say("asrun_sheet_summary")
     summary.append([title])
     summary["A1"].font = Font(bold=True, size=13)
     priorities = [p.value for p in Priority]
-    header = (["Đài", "Huyện", "Tháng"] + [f"Số bản tin – {PRIORITY_VI[p]}" for p in priorities]
-              + [f"Số phút – {PRIORITY_VI[p]}" for p in priorities] + ["Tổng số phút"])
+    header = (AS_RUN_SUMMARY_HEADER + [say("asrun_bulletins_of", priority=PRIORITY_VI[p]) for p in priorities]
+              + [say("asrun_minutes_of", priority=PRIORITY_VI[p]) for p in priorities] + [say("asrun_minutes_total")])
     summary.append(header)
     for cell in summary[2]:
         cell.font = Font(bold=True)
@@ -202,14 +205,14 @@ def to_xlsx(rows: list[AsRunRow], zone: ZoneInfo, title: str, explain: dict[str,
     if months:
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
-        chart.title, chart.y_axis.title = "Số phút đã phát theo mức ưu tiên", "phút"
+        chart.title, chart.y_axis.title = say("asrun_chart_title"), say("asrun_chart_unit")
         last = 2 + len(months)
         chart.add_data(Reference(summary, min_col=7, max_col=9, min_row=2, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(summary, min_col=1, max_col=1, min_row=3, max_row=last))
         chart.height, chart.width = 8, 18
         summary.add_chart(chart, f"A{last + 3}")
 
-    log = book.create_sheet("Nhật ký phát")
+    log = book.create_sheet(say("asrun_sheet_log"))
     log.append(CSV_HEADER)
     for cell in log[1]:
         cell.font = Font(bold=True)
@@ -221,6 +224,8 @@ def to_xlsx(rows: list[AsRunRow], zone: ZoneInfo, title: str, explain: dict[str,
     for row in log.iter_rows(min_row=2, min_col=6, max_col=7):
         for cell in row:
             cell.number_format = "dd/mm/yyyy hh:mm:ss"
+    for (cell,) in log.iter_rows(min_row=2, min_col=9, max_col=9):
+        cell.number_format = "0.00"  # a number, not text: Excel shows it with the reader's decimal comma
     for column, width in zip("ABCDEFGHIJK", (22, 18, 28, 36, 12, 20, 20, 16, 12, 50, 36), strict=True):
         log.column_dimensions[column].width = width
     out = io.BytesIO()

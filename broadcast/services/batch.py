@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from broadcast.atomic import atomic_write
 from broadcast.errors import InvalidInput, NotFound, ServiceError
+from broadcast.messages import say
 from broadcast.services import documents
 from broadcast.synth import EngineError
 
@@ -88,7 +89,7 @@ def convert(speaker: Speaker, data: bytes, name: str, voice: str | None = None,
     """Read one document and speak it; any refusal is returned with its reason, never raised."""
     try:
         if documents.classify(name) != documents.UploadKind.document:
-            raise InvalidInput(f"Không phải văn bản: chỉ nhận {', '.join(documents.DOCUMENT_SUFFIXES)}.")
+            raise InvalidInput(say("batch_not_document", allowed=", ".join(documents.DOCUMENT_SUFFIXES)))
         if max_bytes is not None:
             documents.check_size(data, max_bytes)
         text = documents.extract_text(data, name)
@@ -96,7 +97,7 @@ def convert(speaker: Speaker, data: bytes, name: str, voice: str | None = None,
     except ServiceError as exc:
         return Converted(name, reason=exc.message)
     except (EngineError, ValueError) as exc:
-        return Converted(name, reason=f"không tạo được âm thanh: {exc}")
+        return Converted(name, reason=say("batch_no_audio", reason=exc))
 
 
 # --------------------------------------------------------------------------- web batch jobs
@@ -150,9 +151,9 @@ class BatchJobs:
                lexicon: Lexicon | None, max_bytes: int) -> Job:
         """Start converting ``files`` (name, bytes) for ``user_id``; returns at once."""
         if not files:
-            raise InvalidInput("Hãy chọn ít nhất một tệp văn bản (.docx, .txt, .pdf).")
+            raise InvalidInput(say("batch_none_chosen"))
         if len(files) > MAX_DOCUMENTS:
-            raise InvalidInput(f"Mỗi lần chỉ chuyển tối đa {MAX_DOCUMENTS} tệp.")
+            raise InvalidInput(say("batch_too_many", count=MAX_DOCUMENTS))
         speaker.profile(voice)  # an unknown voice is refused now, not once per document
         self._expire()
         job_id = secrets.token_urlsafe(12)
@@ -171,7 +172,7 @@ class BatchJobs:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None or job.user_id != user_id:
-            raise NotFound("Không có đợt chuyển văn bản này.")
+            raise NotFound(say("batch_unknown"))
         return job
 
     def of_user(self, user_id: int) -> list[Job]:
@@ -202,7 +203,7 @@ class BatchJobs:
                 item.status = "done"
             except Exception as exc:  # one document must never stop the batch; the reason is shown
                 log.exception("batch %s: %s failed", job.id, item.name)
-                item.reason, item.status = f"lỗi khi chuyển: {exc}", "refused"
+                item.reason, item.status = say("batch_failed", reason=exc), "refused"
 
     def _expire(self) -> None:
         cutoff = time.time() - JOB_LIFETIME_S

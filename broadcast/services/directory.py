@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from broadcast.errors import Forbidden, InvalidInput, NotFound
+from broadcast.messages import say
 from broadcast.models import AuditLog, Receiver, Station, StationSlot, User, UserStation
 from broadcast.services import audit
 from broadcast.services.accounts import station_ids_for
@@ -132,7 +133,7 @@ def audit_entries(session: Session, *, action: str = "", object_type: str = "", 
     if username:
         query = query.where(User.username == username)
     rows = session.exec(query.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)).all()
-    return [AuditRow(entry, name or "hệ thống") for entry, name in rows]
+    return [AuditRow(entry, name or say("audit_by_system")) for entry, name in rows]
 
 
 def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:

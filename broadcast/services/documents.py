@@ -22,6 +22,7 @@ from pathlib import PurePath
 from typing import Any
 
 from broadcast.errors import InvalidInput
+from broadcast.messages import decimal, say
 
 DOCUMENT_SUFFIXES = (".docx", ".txt", ".pdf")
 MAX_PDF_PAGES = 500
@@ -49,15 +50,15 @@ def classify(filename: str) -> UploadKind:
     if suffix in AUDIO_SUFFIXES:
         return UploadKind.audio
     allowed = ", ".join(DOCUMENT_SUFFIXES + AUDIO_SUFFIXES)
-    raise InvalidInput(f"Không nhận tệp “{PurePath(filename or '').name or '?'}”: chỉ nhận tệp {allowed}.")
+    raise InvalidInput(say("upload_kind_refused", name=PurePath(filename or "").name or "?", allowed=allowed))
 
 
 def check_size(data: bytes, limit_bytes: int) -> None:
     if len(data) > limit_bytes:
-        raise InvalidInput(f"Tệp quá lớn ({len(data) / 1048576:.1f} MB); "
-                           f"giới hạn là {limit_bytes / 1048576:.0f} MB.")
+        raise InvalidInput(say("upload_too_large", size=decimal(len(data) / 1048576, 1),
+                               limit=decimal(limit_bytes / 1048576, 0)))
     if not data:
-        raise InvalidInput("Tệp tải lên rỗng.")
+        raise InvalidInput(say("upload_empty"))
 
 
 def extract_text(data: bytes, filename: str) -> str:
@@ -70,17 +71,17 @@ def extract_text(data: bytes, filename: str) -> str:
     elif suffix == ".pdf":
         text = _pdf_text(data)
     else:
-        raise InvalidInput("Chỉ nhập được văn bản từ tệp .docx, .txt hoặc .pdf.")
+        raise InvalidInput(say("document_kind_refused"))
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
-        raise InvalidInput("Tệp không có nội dung văn bản.")
+        raise InvalidInput(say("document_no_text"))
     return text
 
 
 def _txt_text(data: bytes) -> str:
     text = _decode_txt(data)
     if text is None or _CONTROL.search(text):
-        raise InvalidInput("Tệp .txt không đọc được: hãy lưu lại với bảng mã UTF-8.")
+        raise InvalidInput(say("txt_unreadable"))
     return text
 
 
@@ -106,13 +107,13 @@ def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    broken = InvalidInput("Tệp .pdf bị hỏng hoặc không phải tài liệu PDF.")
+    broken = InvalidInput(say("pdf_broken"))
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise InvalidInput("Tệp .pdf có mật khẩu: hãy bỏ mật khẩu rồi tải lại.")
+            raise InvalidInput(say("pdf_password"))
         if len(reader.pages) > MAX_PDF_PAGES:
-            raise InvalidInput(f"Tệp .pdf dài quá {MAX_PDF_PAGES} trang.")
+            raise InvalidInput(say("pdf_too_long", pages=MAX_PDF_PAGES))
         pages = [page.extract_text() or "" for page in reader.pages]
     except InvalidInput:
         raise
@@ -120,7 +121,7 @@ def _pdf_text(data: bytes) -> str:
         raise broken from exc
     text = "\n".join(pages)
     if not text.strip():
-        raise InvalidInput("Tệp .pdf không có lớp chữ (có thể là bản chụp/quét): không có gì để đọc.")
+        raise InvalidInput(say("pdf_no_text"))
     return text
 
 
@@ -197,11 +198,11 @@ def read_docx(data: bytes) -> Extracted:
     from docx import Document
     from docx.text.paragraph import Paragraph
 
-    broken = InvalidInput("Tệp .docx bị hỏng hoặc không phải tài liệu Word.")
+    broken = InvalidInput(say("docx_broken"))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNPACKED:
-                raise InvalidInput("Tệp .docx quá lớn khi giải nén.")
+                raise InvalidInput(say("docx_too_large"))
             if "word/document.xml" not in archive.namelist():
                 raise broken
         document = Document(io.BytesIO(data))

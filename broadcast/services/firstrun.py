@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from broadcast.messages import say
 from broadcast.models import EventKind, Receiver, ReceiverEvent, Role, Station, User
 
 
@@ -30,8 +31,8 @@ def checklist(session: Session) -> list[Step]:
                                                                    col(Receiver.revoked_at).is_(None)))
     played = count(select(func.count()).select_from(ReceiverEvent).where(ReceiverEvent.kind == EventKind.played))
     return [
-        Step("users", "Tạo tài khoản cho biên tập viên và người duyệt tin, phân công đài", "/admin/users", staff > 0),
-        Step("stations", "Tạo các đài (xã) với khung giờ phát", "/admin/stations", stations > 0),
-        Step("receivers", "Thêm cụm loa và cài mã thiết bị: cụm loa gửi tín hiệu về", "/receivers", heard > 0),
-        Step("test", "Phát thử một bản tin và xem cụm loa báo đã phát", "/bulletins", played > 0),
+        Step("users", say("firstrun_users"), "/admin/users", staff > 0),
+        Step("stations", say("firstrun_stations"), "/admin/stations", stations > 0),
+        Step("receivers", say("firstrun_receivers"), "/receivers", heard > 0),
+        Step("test", say("firstrun_test"), "/bulletins", played > 0),
     ]

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from broadcast.config import Settings
+from broadcast.messages import ITEM_FATE, NOTIFICATION_KIND, say
 from broadcast.models import (
     Bulletin,
     BulletinStation,
@@ -41,10 +42,8 @@ from broadcast.models import (
 
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(days=2)
-KINDS = {"alert": "Cảnh báo thiên tai chờ duyệt",
-         "submitted": "Chờ duyệt", "rejected": "Bị từ chối", "failed": "Phát lỗi / không phát được",
-         "offline": "Cụm loa mất tín hiệu"}
-_ITEM_VI = {ItemStatus.failed: "phát lỗi", ItemStatus.skipped: "không phát được", ItemStatus.missed: "bị bỏ lỡ"}
+KINDS = NOTIFICATION_KIND
+_ITEM_VI = {status: ITEM_FATE[status.value] for status in (ItemStatus.failed, ItemStatus.skipped, ItemStatus.missed)}
 
 
 def _active_users(session: Session) -> dict[int, User]:
@@ -115,12 +114,15 @@ def _bulletins(session: Session, writer: _Writer, users: dict[int, User], admins
                          if users.get(uid) and users[uid].role == Role.approver}
             reviewers = (reviewers or admins) - {b.created_by}
             author = users.get(b.created_by or 0)
-            writer.add(reviewers, f"submitted:{b.id}:{b.version}", "submitted", f"Chờ duyệt: {b.title}",
-                       f"{(author.full_name or author.username) if author else 'Một biên tập viên'} đã gửi bản tin "
-                       f"“{b.title}” và đang chờ bạn nghe, đọc và duyệt.", link, now)
+            writer.add(reviewers, f"submitted:{b.id}:{b.version}", "submitted",
+                       say("note_submitted_title", title=b.title),
+                       say("note_submitted_body", title=b.title, author=(author.full_name or author.username)
+                           if author else say("note_some_editor")), link, now)
         elif b.created_by:
-            writer.add([b.created_by], f"rejected:{b.id}:{b.version}", "rejected", f"Bị từ chối: {b.title}",
-                       f"Bản tin “{b.title}” bị từ chối. Lý do: {b.review_comment or '(không ghi)'}", link, now)
+            writer.add([b.created_by], f"rejected:{b.id}:{b.version}", "rejected",
+                       say("note_rejected_title", title=b.title),
+                       say("note_rejected_body", title=b.title, reason=b.review_comment or say("note_no_reason")),
+                       link, now)
 
 
 def _alerts(session: Session, writer: _Writer, users: dict[int, User], admins: set[int], since: datetime,
@@ -136,10 +138,10 @@ def _alerts(session: Session, writer: _Writer, users: dict[int, User], admins: s
         staff = _station_staff(session, station_ids)
         reviewers = {uid for sid in station_ids for uid in staff.get(sid, ())
                      if users.get(uid) and users[uid].role == Role.approver} or admins
-        what = alert.headline or alert.event or "Cảnh báo thiên tai"
-        writer.add(reviewers, f"alert:{alert.id}", "alert", f"Cảnh báo thiên tai chờ duyệt: {what}",
-                   f"{alert.sender_name or alert.sender} gửi cảnh báo “{what}”. Bản tin khẩn cấp cho các đài trong "
-                   "vùng cảnh báo đang chờ bạn nghe và duyệt phát.", f"/alerts/{alert.id}", now)
+        what = alert.headline or alert.event or say("note_alert_default")
+        writer.add(reviewers, f"alert:{alert.id}", "alert", say("note_alert_title", what=what),
+                   say("note_alert_body", sender=alert.sender_name or alert.sender, what=what),
+                   f"/alerts/{alert.id}", now)
 
 
 def _occurrences(session: Session, writer: _Writer, since: datetime, now: datetime) -> None:
@@ -153,8 +155,8 @@ def _occurrences(session: Session, writer: _Writer, since: datetime, now: dateti
     for item, bulletin, placement, station in rows:
         people = {u for u in (bulletin.created_by, bulletin.approved_by, placement.created_by) if u}
         writer.add(people, f"item:{item.id}:{item.status.value}", "failed",
-                   f"Không phát được: {bulletin.title}",
-                   f"Lượt phát “{bulletin.title}” ở {station.name} {_ITEM_VI[item.status]}.",
+                   say("note_failed_title", title=bulletin.title),
+                   say("note_failed_body", title=bulletin.title, station=station.name, fate=_ITEM_VI[item.status]),
                    f"/placements/{placement.id}/delivery", now)
 
 
@@ -172,9 +174,9 @@ def _silent_clusters(session: Session, writer: _Writer, admins: set[int], settin
         assert seen is not None
         writer.add(staff.get(station.id or 0, set()) | admins,
                    f"offline:{receiver.id}:{seen.isoformat(timespec='seconds')}", "offline",
-                   f"Cụm loa mất tín hiệu: {receiver.name}",
-                   f"Cụm loa “{receiver.name}” của {station.name} không gửi tín hiệu từ "
-                   f"{seen.astimezone(settings.tz).strftime('%H:%M %d/%m/%Y')}.", "/receivers", now)
+                   say("note_offline_title", receiver=receiver.name),
+                   say("note_offline_body", receiver=receiver.name, station=station.name,
+                       seen=seen.astimezone(settings.tz).strftime("%H:%M %d/%m/%Y")), "/receivers", now)
 
 
 # ---------------------------------------------------------------------------------------------- the inbox
@@ -210,10 +212,9 @@ def mark_read(session: Session, user: User, now: datetime, notification_id: int 
 def _message(settings: Settings, to: str, note: Notification) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"] = settings.smtp_from, to
-    message["Subject"] = f"[Truyền thanh cơ sở] {note.title}"
+    message["Subject"] = say("mail_subject", title=note.title)
     link = f"{settings.public_url.rstrip('/')}{note.link}" if settings.public_url else note.link
-    message.set_content(f"{note.body}\n\nXem: {link}\n\n— Hệ thống truyền thanh cơ sở (thư tự động, "
-                        "không cần trả lời)\n", charset="utf-8")
+    message.set_content(say("mail_body", body=note.body, link=link), charset="utf-8")
     return message
 
 

@@ -41,27 +41,19 @@ from broadcast.schedule.changes import mark_changed
 from broadcast.schedule.packing import GAP, LANE_NORMAL, LANE_PRIORITY, LANE_QUEUED, Entry, overflowing, pack
 from broadcast.schedule.timeplan import (
     fmt_local,
-    in_quiet_hours,
-    local_time,
     slot_occurrences,
 )
 from broadcast.services import audit
 from broadcast.services.accounts import station_ids_for
 from broadcast.services.bulletins import _stations, bulletin_station_codes
 from broadcast.services.quiet_hours import refuse_runs_into_quiet_hours, refuse_starts_in_quiet_hours
-from broadcast.services.repacking import audio_changed, entries, reconcile_durations, repack, slot_group
+from broadcast.services.repacking import entries, repack, slot_group
 from broadcast.services.timing import DEFAULT_GRACE_S, bulletin_duration_ms, latest_start
 
 PLACEABLE = {BulletinStatus.approved, BulletinStatus.ready}
 MAX_REPEAT = 20
 #: Who may put an emergency on air (an emergency broadcast is started and stopped only by them).
 EMERGENCY_ROLES = (Role.approver, Role.admin)
-
-# repack, audio_changed, reconcile_durations and the time helpers live in repacking.py and timing.py;
-# they are re-exported here for callers written before the split.
-__all__ = ["DEFAULT_GRACE_S", "EMERGENCY_ROLES", "OnClash", "audio_changed", "bulletin_duration_ms", "cancel_placement",
-           "in_quiet_hours", "local_time", "place", "reconcile_durations", "repack", "slot_occurrences",
-           "station_playlist"]
 
 
 class OnClash(StrEnum):

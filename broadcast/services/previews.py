@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from broadcast.errors import ServiceError
+from broadcast.messages import say
 from broadcast.models import AudioAsset, Bulletin, BulletinVersion
 
 
@@ -38,8 +39,7 @@ class PreviewSlots:
     def acquire(self, user_id: int) -> None:
         with self._lock:
             if self._busy.get(user_id, 0) >= self.per_user:
-                raise TooManyPreviews(f"Bạn đang nghe thử {self.per_user} bản tin cùng lúc: hãy đợi bản "
-                                      "đang tạo xong rồi thử lại.")
+                raise TooManyPreviews(say("previews_busy", count=self.per_user))
             self._busy[user_id] = self._busy.get(user_id, 0) + 1
 
     def release(self, user_id: int) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from broadcast.errors import InvalidInput
+from broadcast.messages import STATION_REPORT_HEADER, decimal, say
 from broadcast.models import AudioAsset, Bulletin, BulletinStation, ItemStatus, PlaylistItem, User, utcnow
 from broadcast.services.dashboard import online_counts
 from broadcast.services.directory import visible_stations
@@ -101,8 +102,7 @@ def province_figures(session: Session, user: User, start: datetime, end: datetim
                            missed=sum(r.missed for r in rows), receivers_online=online, receivers_total=total)
 
 
-CSV_HEADER = ["Mã đài", "Tên đài", "Huyện", "Từ ngày", "Đến ngày", "Số bản tin đã phát", "Số lượt phát",
-              "Số phút phát", "Số lượt bỏ lỡ", "Số lượt đã xếp lịch"]
+CSV_HEADER = STATION_REPORT_HEADER
 
 
 def to_csv(reports: list[StationReport], first_day: str, last_day: str) -> str:
@@ -112,7 +112,7 @@ def to_csv(reports: list[StationReport], first_day: str, last_day: str) -> str:
     writer.writerow(CSV_HEADER)
     for r in reports:
         writer.writerow([r.code, r.name, r.district, first_day, last_day, r.bulletins_broadcast, r.plays,
-                         f"{r.minutes:.1f}", r.missed, r.scheduled])
+                         decimal(r.minutes, 1), r.missed, r.scheduled])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -124,11 +124,11 @@ def period_bounds(first_day: str, last_day: str, zone: ZoneInfo) -> tuple[dateti
     try:
         start_day, end_day = date.fromisoformat(first_day), date.fromisoformat(last_day)
     except ValueError:
-        raise InvalidInput("Ngày không hợp lệ: dùng dạng năm-tháng-ngày, ví dụ 2025-03-15.") from None
+        raise InvalidInput(say("period_day_invalid")) from None
     if end_day < start_day:
-        raise InvalidInput("Ngày kết thúc phải sau ngày bắt đầu.")
+        raise InvalidInput(say("period_reversed"))
     if (end_day - start_day).days > MAX_PERIOD_DAYS:
-        raise InvalidInput(f"Kỳ báo cáo dài nhất {MAX_PERIOD_DAYS} ngày.")
+        raise InvalidInput(say("period_too_long", days=MAX_PERIOD_DAYS))
     start = datetime.combine(start_day, time(0), tzinfo=zone)
     end = datetime.combine(end_day + timedelta(days=1), time(0), tzinfo=zone)
     return start, end

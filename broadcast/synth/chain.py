@@ -9,7 +9,7 @@ and the rest of the bulletin comes from espeak-ng, each sentence recording which
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -65,8 +65,12 @@ def speak_sentence(
     engines: Mapping[str, Engine],
     cache: SentenceCache | None,
     state: ChainState | None = None,
+    store: Callable[[str, Pcm], object] | None = None,
 ) -> Spoken:
     """Speak one sentence through the profile's chain; EngineError if no engine could.
+
+    A newly spoken sentence goes into ``cache`` through ``store`` (default ``cache.put``): a caller can
+    hand the write, and its fsync, to another thread so the engine goes on speaking meanwhile.
 
     The profile's respelling table (loanwords: "Zalo" → "da lô") is applied here, just before the engines,
     so every engine of the chain and the cache key see what is actually said.
@@ -94,7 +98,7 @@ def speak_sentence(
             problems.append(f"{name}: {exc}")
             continue
         if cache is not None and key is not None:
-            cache.put(key, pcm)
+            (store or cache.put)(key, pcm)
         return _spoken(pcm, name, engine, profile)
     raise EngineError(f"no engine could speak {sentence[:60]!r}: " + "; ".join(problems))
 
@@ -115,20 +119,22 @@ def iter_spoken(
     engines: Mapping[str, Engine],
     cache: SentenceCache | None,
     state: ChainState | None = None,
+    store: Callable[[str, Pcm], object] | None = None,
 ) -> Iterator[Spoken]:
     """Speak sentences, yielding each as soon as it (and all before it) is ready, in order.
 
     The caller can process a sentence while the next is being spoken; network engines are asked
-    several sentences at a time. ``state`` collects the engines that failed and why.
+    several sentences at a time. ``state`` collects the engines that failed and why; ``store`` see
+    :func:`speak_sentence`.
     """
     state = state if state is not None else ChainState()
     networked = any(getattr(engines.get(name), "concurrent", False) for name in profile.engines)
     if not networked or len(sentences) < 2:
         for sentence in sentences:
-            yield speak_sentence(sentence, profile, engines, cache, state)
+            yield speak_sentence(sentence, profile, engines, cache, state, store)
         return
     with ThreadPoolExecutor(max_workers=NETWORK_WORKERS, thread_name_prefix="tts") as pool:
-        yield from pool.map(lambda s: speak_sentence(s, profile, engines, cache, state), sentences)
+        yield from pool.map(lambda s: speak_sentence(s, profile, engines, cache, state, store), sentences)
 
 
 def speak_all(

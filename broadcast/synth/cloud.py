@@ -268,7 +268,7 @@ class ZaloEngine(CloudEngine):
 
 def decode_audio(data: bytes, title: str) -> Pcm:
     """MP3 or WAV bytes → mono PCM; EngineError when the bytes are not audio."""
-    from broadcast.audio.ffmpeg import FfmpegError, decode  # late: broadcast.audio imports this package
+    from broadcast.audio.ffmpeg import FfmpegError, decode  # late: ffmpeg.py loads numpy, needed only for a reply
     from broadcast.audio.mp3info import scan
 
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":

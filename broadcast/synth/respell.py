@@ -30,7 +30,6 @@ _CODAS = {"c": "c", "ch": "ch", "m": "m", "n": "n", "ng": "ng", "nh": "nh", "p":
           "j": "t", "w": "", "q": "c", "ck": "c", "ll": "n", "ss": "t", "tt": "t", "nn": "n", "mm": "m"}  # fmt: skip
 _ONSET_MAP = {"f": "ph", "j": "gi", "z": "d", "d": "đ", "q": "qu", "sh": "s", "y": "d", "k": "c", "c": "c"}
 _SYLLABLE = re.compile(r"([^aeiouy]*)([aeiouy]+)")
-_LATIN_WORD = re.compile(r"[A-Za-z]+(?:[-'][A-Za-z]+)*")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 
 
@@ -75,11 +74,6 @@ def load_table(path: Path) -> Respelling:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not UTF-8 text: {exc}") from exc
     return parse_table(text, str(path))
-
-
-def latin_words(sentence: str) -> list[str]:
-    """Words written only in unaccented Latin letters (the ones an engine might take for English)."""
-    return _LATIN_WORD.findall(sentence)
 
 
 def words(sentence: str) -> list[str]:

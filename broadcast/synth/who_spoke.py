@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from broadcast.messages import QUOTA_WORDS, say
+
 #: Engine names as people know them.
 ENGINE_TITLES = {
     "espeak": "espeak-ng",
@@ -19,7 +21,7 @@ ENGINE_TITLES = {
     "fpt": "FPT.AI",
     "viettel": "Viettel AI",
     "zalo": "Zalo AI",
-    "upload": "bản ghi âm tải lên",
+    "upload": say("spoke_upload"),
 }
 
 
@@ -66,28 +68,28 @@ def reason_vi(reason: str) -> str:
     """A failure reason (English, technical) as a few plain Vietnamese words."""
     text = reason.lower()
     if "not configured" in text or "is not set" in text:
-        return "chưa được cấu hình"
+        return say("engine_not_configured")
     if "not installed" in text:
-        return "chưa được cài đặt"
+        return say("engine_not_installed")
     if "no reply" in text or "not ready" in text or "timed out" in text:
-        return "không trả lời"
+        return say("engine_timeout")
     if "cannot connect" in text:
-        return "không kết nối được"
+        return say("engine_unreachable")
     if "skipped for another" in text:
-        return "đang tạm ngưng sau một lỗi trước đó"
+        return say("engine_cooling_down")
     if "not audio" in text or "no audio" in text or "does not decode" in text or "without an audio" in text:
-        return "trả về dữ liệu không phải âm thanh"
-    if "quota" in text or "limit" in text or "hạn mức" in text:
-        return "đã hết hạn mức sử dụng"
+        return say("engine_not_audio")
+    if any(word in text for word in QUOTA_WORDS):
+        return say("engine_quota")
     if "http 401" in text or "http 403" in text:
-        return "từ chối khóa truy cập"
+        return say("engine_key_refused")
     if "http 4" in text:
-        return "từ chối yêu cầu"
+        return say("engine_refused")
     if "http 5" in text:
-        return "gặp lỗi máy chủ"
+        return say("engine_server_error")
     if "model" in text and ("missing" in text or "sha256" in text or "load" in text):
-        return "tệp mô hình giọng bị thiếu hoặc đã thay đổi"
-    return "gặp lỗi"
+        return say("engine_model_changed")
+    return say("engine_failed")
 
 
 def failover_note(record: WhoSpoke, engines: list[str] | None = None) -> str | None:
@@ -103,4 +105,4 @@ def failover_note(record: WhoSpoke, engines: list[str] | None = None) -> str | N
         return None
     because = "; ".join(f"{title(engine)} {reason_vi(record.fallbacks[engine])}" for engine in failed)
     speaker = ", ".join(title(engine) for engine in used)
-    return f"Đọc bằng giọng dự phòng {speaker} vì {because}."
+    return say("engine_fallback", speaker=speaker, because=because)

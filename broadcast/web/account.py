@@ -35,6 +35,7 @@ def change_password(ctx: WebPost, current: Annotated[str, Form(max_length=1000)]
                     new: Annotated[str, Form(max_length=1000)] = "",
                     repeat: Annotated[str, Form(max_length=1000)] = "") -> Response:
     client = ctx.request.client.host if ctx.request.client else ""
+    ctx.session.commit()  # hand the connection back while argon2 runs (and waits for its one worker)
     try:
         if not ctx.runtime.login_guard.confirm_password(ctx.runtime.engine, ctx.user, current, client,
                                                         "password change"):
@@ -44,7 +45,7 @@ def change_password(ctx: WebPost, current: Annotated[str, Form(max_length=1000)]
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     if new != repeat:
-        return _page(ctx, i18n.Message("Hai lần nhập mật khẩu mới không giống nhau."), 422)
+        return _page(ctx, i18n.Message(i18n.say("password_mismatch")), 422)
     try:
         accounts.change_password(ctx.session, ctx.user, new, keep_token=ctx.token, current_password=current)
     except ServiceError as exc:

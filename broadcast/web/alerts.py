@@ -16,27 +16,18 @@ from broadcast.errors import InvalidInput, ServiceError
 from broadcast.models import AudioAsset, Bulletin, CapAlertRecord, PlaylistItem, Role, Station
 from broadcast.schedule.clock import clock_for
 from broadcast.services import bulletins, repacking, versions
-from broadcast.web import i18n
+from broadcast.web import i18n, messages
 from broadcast.web.core import Web, WebCtx, WebPost, WebRoute, redirect, render
 
 router = APIRouter(route_class=WebRoute, prefix="/alerts")
-MSG_TYPE = {"Alert": "Cảnh báo mới", "Update": "Cập nhật", "Cancel": "Hủy cảnh báo", "Ack": "Xác nhận",
-            "Error": "Báo lỗi"}
-CAP_STATUS = {"Actual": "Thật", "Exercise": "Diễn tập", "System": "Tin hệ thống", "Test": "Thử nghiệm",
-              "Draft": "Bản thảo"}
-URGENCY = {"Immediate": "Ngay lập tức", "Expected": "Sắp xảy ra", "Future": "Trong thời gian tới",
-           "Past": "Đã qua", "Unknown": "Chưa rõ"}
-SEVERITY = {"Extreme": "Đặc biệt nguy hiểm", "Severe": "Nguy hiểm", "Moderate": "Trung bình", "Minor": "Nhẹ",
-            "Unknown": "Chưa rõ"}
-CERTAINTY = {"Observed": "Đã xảy ra", "Likely": "Nhiều khả năng", "Possible": "Có thể xảy ra",
-             "Unlikely": "Ít khả năng", "Unknown": "Chưa rõ"}
-OUTCOME = {"draft": "Chờ duyệt", "placed": "Đã duyệt và phát", "update": "Cập nhật, chờ duyệt",
-           "cancelled": "Đã hủy các lượt phát", "expired": "Đã hết hiệu lực khi nhận, không phát",
-           "no-stations": "Vùng cảnh báo không có đài nào", "not-broadcast": "Lưu lại, không phát",
-           "unresolved": "Không tìm thấy cảnh báo được nhắc tới", "auto-approved": "Tự động duyệt và phát"}
-HOW = {"geocode": "theo mã hành chính", "polygon": "nằm trong vùng cảnh báo", "circle": "nằm trong vòng tròn cảnh báo",
-       "name": "theo tên địa danh — cần xác nhận"}
-VIA = {"upload": "tải tệp lên", "api": "giao diện lập trình", "webhook": "gửi tự động (webhook)", "feed": "nguồn tin"}
+MSG_TYPE = messages.CAP_PAGE_MSG_TYPE
+CAP_STATUS = messages.CAP_PAGE_CAP_STATUS
+URGENCY = messages.CAP_PAGE_URGENCY
+SEVERITY = messages.CAP_PAGE_SEVERITY
+CERTAINTY = messages.CAP_PAGE_CERTAINTY
+OUTCOME = messages.CAP_PAGE_OUTCOME
+HOW = messages.CAP_PAGE_HOW
+VIA = messages.CAP_PAGE_VIA
 
 
 def labels() -> dict[str, dict[str, str]]:

@@ -18,6 +18,7 @@ from broadcast.web.messages import say
 
 router = APIRouter(route_class=WebRoute)
 PAGE_ROWS = 300
+RECENT_BULLETINS = 200  # the newest, offered in the bulletin filter (plus the chosen one if older)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -62,8 +63,10 @@ def asrun_page(ctx: Web, station: str = "", receiver: str = "", bulletin: str = 
     rows = asrun.as_run(ctx.session, ctx.user, wanted, limit=PAGE_ROWS + 1)
     query = (f"station={station}&receiver={receiver}&bulletin={bulletin}"
              f"&since={i18n.day_vi(first)}&until={i18n.day_vi(last)}")
-    recent = ctx.session.exec(bulletin_svc.visible_bulletins(ctx.session, ctx.user)
-                              .order_by(col(Bulletin.id).desc()).limit(200)).all()
+    recent = list(ctx.session.exec(bulletin_svc.visible_bulletins(ctx.session, ctx.user)
+                                   .order_by(col(Bulletin.id).desc()).limit(RECENT_BULLETINS)).all())
+    if wanted.bulletin_id is not None and all(b.id != wanted.bulletin_id for b in recent):
+        recent.append(bulletin_svc.get_bulletin(ctx.session, ctx.user, wanted.bulletin_id))  # an older one, chosen
     return render(ctx, "asrun.html", rows=rows[:PAGE_ROWS], more=len(rows) > PAGE_ROWS, query=query,
                   stations=directory.visible_stations(ctx.session, ctx.user),
                   receivers=asrun.receivers_of(ctx.session, ctx.user), bulletins=recent,

@@ -83,10 +83,6 @@ class WebCtx:
         return self.runtime.settings
 
     @property
-    def is_admin(self) -> bool:
-        return self.user.role == Role.admin
-
-    @property
     def can_review(self) -> bool:
         return self.user.role in (Role.admin, Role.approver)
 
@@ -219,7 +215,8 @@ templates.env.filters.update(
 )
 templates.env.filters["version_state_vi"] = lambda v: i18n.VERSION_STATE.get(getattr(v, "value", v), v)
 templates.env.globals.update(ago=_ago, WEEKDAYS=i18n.WEEKDAYS, STATUS=i18n.STATUS, PRIORITY=i18n.PRIORITY,
-                             ROLE=i18n.ROLE)
+                             ROLE=i18n.ROLE, JS_MESSAGES=messages.JS,
+                             AS_RUN_KIND=messages.AS_RUN_KIND)
 
 FLASH = messages.FLASH
 

@@ -48,6 +48,7 @@ def start(ctx: WebPost, title: Annotated[str, Form(max_length=1000)] = "",
         emergency.check_allowed(ctx.user)
         if confirm:  # the re-entered password is a password oracle: throttled per user and audited
             client = ctx.request.client.host if ctx.request.client else ""
+            ctx.session.commit()  # hand the connection back while argon2 runs (and waits for its one worker)
             if not ctx.runtime.login_guard.confirm_password(ctx.runtime.engine, ctx.user, password, client,
                                                             "emergency broadcast"):
                 raise Forbidden("the password you re-entered is wrong")

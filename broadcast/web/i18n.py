@@ -9,8 +9,10 @@ ever hidden.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
+from typing import TypeVar
 
 from broadcast.web.messages import (  # noqa: F401  (the tables are used as i18n.X across the web layer)
     ACTIONS,
@@ -34,8 +36,11 @@ from broadcast.web.messages import (  # noqa: F401  (the tables are used as i18n
     VERSION_STATE,
     VIETNAMESE_LETTERS,
     WEEKDAYS,
+    decimal,
     say,
 )
+
+T = TypeVar("T")
 
 
 def _status(value: str) -> str:
@@ -81,13 +86,6 @@ def _fragments(text: str) -> str:
 def _looks_vietnamese(text: str) -> bool:
     return any(ch in text for ch in VIETNAMESE_LETTERS)
 
-
-def decimal(value: float | None, places: int = 1) -> str:
-    """A number as Vietnamese writes it: a decimal comma and a dot between thousands (1.234,5)."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{places}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 _RECEIVER = [(re.compile(p, re.S), t) for p, t in RECEIVER_ERRORS]
 
@@ -152,30 +150,28 @@ def parse_clock(value: str) -> time | None:
     return time(hour, minute)
 
 
-def form_day(value: str, required: bool = False) -> date | None:
-    """A date box's day, or the catalogue's refusal (a Vietnamese 4xx) when it is not one."""
+def _form_value(parse: Callable[[str], T | None], invalid: type[ValueError], value: str, required: bool,
+                what: str) -> T | None:
+    """A date or time box's value, or the catalogue's refusal (a Vietnamese 4xx): ``what`` is "day" or "clock"."""
     from broadcast.errors import InvalidInput
 
     try:
-        day = parse_day(value)
-    except InvalidDay:
-        raise InvalidInput(say("day_invalid", value=value.strip()[:40])) from None
-    if day is None and required:
-        raise InvalidInput(say("day_missing"))
-    return day
+        found = parse(value)
+    except invalid:
+        raise InvalidInput(say(f"{what}_invalid", value=value.strip()[:40])) from None
+    if found is None and required:
+        raise InvalidInput(say(f"{what}_missing"))
+    return found
+
+
+def form_day(value: str, required: bool = False) -> date | None:
+    """A date box's day, or the catalogue's refusal when it is not one."""
+    return _form_value(parse_day, InvalidDay, value, required, "day")
 
 
 def form_clock(value: str, required: bool = False) -> time | None:
-    """A time box's time of day, or the catalogue's refusal (a Vietnamese 4xx) when it is not one."""
-    from broadcast.errors import InvalidInput
-
-    try:
-        clock = parse_clock(value)
-    except InvalidClock:
-        raise InvalidInput(say("clock_invalid", value=value.strip()[:40])) from None
-    if clock is None and required:
-        raise InvalidInput(say("clock_missing"))
-    return clock
+    """A time box's time of day, or the catalogue's refusal when it is not one."""
+    return _form_value(parse_clock, InvalidClock, value, required, "clock")
 
 
 def clock_vi(value: time | None) -> str:
@@ -183,24 +179,23 @@ def clock_vi(value: time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
-def day_text(value: str | date | None) -> str:
-    """What a date box shows: the day as dd/mm/yyyy when it is one, else what was typed (to correct it)."""
-    if isinstance(value, date):
-        return day_vi(value)
+def _box_text(value: str | None, parse: Callable[[str], T | None], invalid: type[ValueError],
+              show: Callable[[T | None], str]) -> str:
+    """What a date or time box shows: the value written the Vietnamese way, else what was typed (to correct it)."""
     try:
-        return day_vi(parse_day(value or ""))
-    except InvalidDay:
+        return show(parse(value or ""))
+    except invalid:
         return value or ""
+
+
+def day_text(value: str | date | None) -> str:
+    """What a date box shows: the day as dd/mm/yyyy when it is one, else what was typed."""
+    return day_vi(value) if isinstance(value, date) else _box_text(value, parse_day, InvalidDay, day_vi)
 
 
 def clock_text(value: str | time | None) -> str:
     """What a time box shows: HH:MM (24-hour) when it is a time, else what was typed."""
-    if isinstance(value, time):
-        return clock_vi(value)
-    try:
-        return clock_vi(parse_clock(value or ""))
-    except InvalidClock:
-        return value or ""
+    return clock_vi(value) if isinstance(value, time) else _box_text(value, parse_clock, InvalidClock, clock_vi)
 
 
 def day_vi(value: date | None) -> str:
@@ -220,7 +215,8 @@ def audit_sentence(detail: str | None, names: dict[str, str] | None = None) -> s
     for pattern, make in _AUDIT:
         found = pattern.match(text)
         if found:
-            text = make(found.groupdict())  # type: ignore[operator]
+            groups = found.groupdict()
+            text = make.format(**groups) if isinstance(make, str) else make(groups)
             break
     for code, name in (names or {}).items():
         text = re.sub(rf"(?<![\w-]){re.escape(code)}(?![\w-])", name, text)

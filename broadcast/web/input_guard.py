@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Message, Receive, Scope, Send
 
 from broadcast.web.asgi import HttpMiddleware, refuse
+from broadcast.web.messages import say
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _ISO_DATETIME = re.compile(r"^[+-]?\d{4,}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -107,7 +108,7 @@ def problem_in_encoded(raw: bytes, where: str) -> str | None:
 def message_for(path: str, problem: str) -> str:
     if path.startswith("/api/") or path == "/healthz":
         return f"invalid input: {problem}"
-    return f"Dữ liệu không hợp lệ (ký tự NUL, ký tự không hợp lệ, số hoặc ngày giờ ngoài phạm vi): {problem}"
+    return say("input_refused", problem=problem)
 
 
 class InputGuard(HttpMiddleware):

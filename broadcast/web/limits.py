@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from broadcast.web.asgi import HttpMiddleware, refuse
+from broadcast.web.messages import decimal, say
 
 SMALL_BODY = 1024 * 1024  # a bulletin of 100k characters is ~300 kB of JSON; a receiver report far less
 FORM_OVERHEAD = 1024 * 1024  # the text box and the other fields travel with an uploaded file
@@ -40,7 +41,7 @@ def message_for(path: str, limit: int) -> str:
     megabytes = limit / 1048576
     if path.startswith("/api/"):
         return f"the request body is larger than {megabytes:.0f} MB"
-    return f"Tệp quá lớn: giới hạn là {megabytes:.0f} MB."
+    return say("body_too_large", limit=decimal(megabytes, 0))
 
 
 class BodyLimit(HttpMiddleware):

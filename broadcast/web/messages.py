@@ -11,13 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from broadcast import messages as base
+from broadcast.messages import (  # noqa: F401  (one home, used as messages.X by the web layer)
+    AS_RUN_KIND,
+    PRIORITY,
+    VIETNAMESE_LETTERS,
+    decimal,
+    looks_vietnamese,
+)
+
 STATUS = {
     "draft": "Nháp", "submitted": "Chờ duyệt", "rejected": "Bị từ chối", "approved": "Đã duyệt, đang tạo âm thanh",
     "ready": "Sẵn sàng phát", "failed": "Lỗi tạo âm thanh", "cancelled": "Đã hủy",
 }
 VERSION_STATE = {"draft": "Nháp", "pending": "Chờ duyệt", "approved": "Đã duyệt", "rejected": "Bị từ chối",
                  "superseded": "Đã thay bằng phiên bản mới"}
-PRIORITY = {"normal": "Thường", "priority": "Ưu tiên", "emergency": "Khẩn cấp"}
 ROLE = {"admin": "Quản trị", "editor": "Biên tập", "approver": "Duyệt tin", "intake": "Máy gửi cảnh báo"}
 ITEM_STATUS = {"scheduled": "Đã xếp lịch", "played": "Đã phát", "missed": "Bỏ lỡ", "skipped": "Bỏ qua",
                "failed": "Lỗi phát", "cancelled": "Đã hủy"}
@@ -251,7 +259,6 @@ SERVICE_ERRORS: list[tuple[str, str]] = [
      "Lịch phát này không có lượt phát nào trên đài bạn phụ trách."),
 ]
 #: Letters only Vietnamese has: text holding one is already Vietnamese and is shown as it is.
-VIETNAMESE_LETTERS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 #: Shown above an untranslated service message (kept as detail, so nothing is hidden).
 UNKNOWN_ERROR = "Không thực hiện được yêu cầu."
 #: The English glue inside lists the services build (times, slots, clash lists).
@@ -294,48 +301,53 @@ def occurrences_vi(rest: str) -> str:
 #: What a password was re-entered for (services/login.py confirm_password's purpose).
 CONFIRM_PURPOSE = {"emergency broadcast": "phát khẩn cấp", "password change": "đổi mật khẩu"}
 
-#: Audit details (written in English by the services) → Vietnamese.
-AUDIT: list[tuple[str, Callable[[dict[str, str]], str]]] = [
+def _version(g: dict[str, str]) -> str:
+    return f"phiên bản {g['a']}" + (f": {g['b']}" if g["b"] else "")
+
+
+#: Audit details (written in English by the services) → Vietnamese: a template filled with the pattern's
+#: groups, or a function of them where a group needs translating.
+AUDIT: list[tuple[str, str | Callable[[dict[str, str]], str]]] = [
     (r"^version (?P<a>\d+), audio \w+(?:: (?P<b>.*))?$",
-     lambda g: f"phiên bản {g['a']}" + (f": {g['b']}" if g["b"] else "")),
+     _version),
     (r"^version (?P<a>\d+): the province lexicon changed its spoken text$",
-     lambda g: f"phiên bản {g['a']}: từ điển của tỉnh đổi cách đọc"),
-    (r"^version (?P<a>\d+)(?:: (?P<b>.*))?$", lambda g: f"phiên bản {g['a']}" + (f": {g['b']}" if g["b"] else "")),
+     "phiên bản {a}: từ điển của tỉnh đổi cách đọc"),
+    (r"^version (?P<a>\d+)(?:: (?P<b>.*))?$", _version),
     (r"^emergency self-approval.*$",
-     lambda g: "tự duyệt khi phát khẩn cấp: vừa là tác giả vừa là người duyệt, đã xác nhận bằng mật khẩu"),
-    (r"^placement \d+ on (?P<a>.+)$", lambda g: f"trên {g['a']}"),
-    (r"^placement \d+: (?P<a>\d+) occurrence\(s\) stopped$", lambda g: f"dừng {g['a']} lượt phát"),
+     "tự duyệt khi phát khẩn cấp: vừa là tác giả vừa là người duyệt, đã xác nhận bằng mật khẩu"),
+    (r"^placement \d+ on (?P<a>.+)$", "trên {a}"),
+    (r"^placement \d+: (?P<a>\d+) occurrence\(s\) stopped$", "dừng {a} lượt phát"),
     (r"^placement \d+: (?P<a>\d+) occurrence\(s\) cancelled\.?\s*(?P<b>.*)$",
      lambda g: f"hủy {g['a']} lượt phát" + ("" if not g["b"] else ": hủy phát khẩn cấp"
                                              if g["b"] == "emergency cancelled" else f": {g['b']}")),
     (r"^(?P<m>slot|at|now) on (?P<a>.+?): (?P<n>\d+) occurrence\(s\)(?P<r>.*)$",
      lambda g: f"{MODE[g['m']].lower()} trên {g['a']}: {g['n']} lượt phát{occurrences_vi(g['r'])}"),
-    (r"^demo bulletin, approved by the seed$", lambda g: "bản tin mẫu, được duyệt sẵn khi tạo dữ liệu mẫu"),
+    (r"^demo bulletin, approved by the seed$", "bản tin mẫu, được duyệt sẵn khi tạo dữ liệu mẫu"),
     (r"^(?P<p>emergency broadcast|password change): wrong password re-entered, from (?P<a>.*)$",
      lambda g: f"{CONFIRM_PURPOSE[g['p']]}: nhập lại sai mật khẩu, từ máy {g['a']}"),
-    (r"^web, from (?P<a>.+)$", lambda g: f"trên trang web, từ máy {g['a']}"),
-    (r"^api, from (?P<a>.+)$", lambda g: f"qua giao diện lập trình (API), từ máy {g['a']}"),
+    (r"^web, from (?P<a>.+)$", "trên trang web, từ máy {a}"),
+    (r"^api, from (?P<a>.+)$", "qua giao diện lập trình (API), từ máy {a}"),
     (r"^(?P<c>web|api): (?P<n>.*) from (?P<a>\S+)$",
      lambda g: f"{'trên trang web' if g['c'] == 'web' else 'qua API'}: tên {g['n']}, từ máy {g['a']}"),
-    (r"^(?P<n>\S+) \(command line\)$", lambda g: f"{g['n']} (bằng dòng lệnh)"),
-    (r"^web$", lambda g: "trên trang web"),
+    (r"^(?P<n>\S+) \(command line\)$", "{n} (bằng dòng lệnh)"),
+    (r"^web$", "trên trang web"),
     (r"^(?P<a>.+) from (?P<b>\S+) \((?P<c>\d+) failure\(s\) in a row\)$",
-     lambda g: f"{g['a']} từ máy {g['b']} (sai {g['c']} lần liên tiếp)"),
+     "{a} từ máy {b} (sai {c} lần liên tiếp)"),
     (r"^(?P<a>\S+) \((?P<r>admin|editor|approver)\)$", lambda g: f"{g['a']} ({ROLE[g['r']]})"),
     (r"^templates (?P<a>.*), (?P<b>\d+) explicit slot\(s\)$",
-     lambda g: f"mẫu khung giờ {g['a']}, {g['b']} khung giờ riêng"),
-    (r"^off$", lambda g: "tắt"),
+     "mẫu khung giờ {a}, {b} khung giờ riêng"),
+    (r"^off$", "tắt"),
     # CAP warnings (issue 16)
     (r"^(?P<v>upload|api|webhook|feed): (?P<s>\S+) (?P<i>\S+) (?P<m>\w+) → (?P<o>[\w-]+)$",
      lambda g: f"{ALERT_VIA.get(g['v'], g['v'])}: {g['s']} mã {g['i']} → {ALERT_OUTCOME.get(g['o'], g['o'])}"),
-    (r"^bulletin (?P<b>\d+) placement \d+ on (?P<a>.+)$", lambda g: f"bản tin số {g['b']}, phát ngay trên {g['a']}"),
+    (r"^bulletin (?P<b>\d+) placement \d+ on (?P<a>.+)$", "bản tin số {b}, phát ngay trên {a}"),
     (r"^from a CAP alert, version (?P<a>\d+), submitted for approval$",
-     lambda g: f"từ cảnh báo CAP, phiên bản {g['a']}, gửi duyệt (do hệ thống viết)"),
+     "từ cảnh báo CAP, phiên bản {a}, gửi duyệt (do hệ thống viết)"),
     (r"^CAP Update: version (?P<a>\d+), waiting for approval$",
-     lambda g: f"cảnh báo CAP cập nhật: phiên bản {g['a']}, chờ duyệt"),
+     "cảnh báo CAP cập nhật: phiên bản {a}, chờ duyệt"),
     (r"^CAP Cancel: (?P<a>\d+) occurrence\(s\) stopped\.\s*(?:CAP Cancel: )?(?P<b>.*)$",
      lambda g: f"nơi gửi hủy cảnh báo: dừng {g['a']} lượt phát" + (f". Lý do: {g['b']}" if g["b"] else "")),
-    (r"^auto-approved CAP alert .*$", lambda g: "tự động duyệt cảnh báo CAP từ nơi gửi tin cậy (theo cài đặt)"),
+    (r"^auto-approved CAP alert .*$", "tự động duyệt cảnh báo CAP từ nơi gửi tin cậy (theo cài đặt)"),
 ]
 
 #: The station health summary's pieces (receivers' problems) → Vietnamese.
@@ -375,6 +387,9 @@ ERROR_TITLES = {401: "Cần đăng nhập", 403: "Không được phép", 404: "
 
 #: The web layer's own sentences, by key; ``say(key, **values)`` fills them in.
 TEXT = {
+    "password_mismatch": "Hai lần nhập mật khẩu mới không giống nhau.",
+    "input_refused": "Dữ liệu không hợp lệ (ký tự NUL, ký tự không hợp lệ, số hoặc ngày giờ ngoài phạm vi): {problem}",
+    "body_too_large": "Tệp quá lớn: giới hạn là {limit} MB.",
     # errors and refusals
     "failed": "Không thực hiện được",
     "csrf_title": "Yêu cầu bị từ chối",
@@ -441,6 +456,88 @@ VOICE_TEXT = {
 }
 
 
+#: The CAP warning pages (web/alerts.py): CAP's English codes as staff read them.
+CAP_PAGE_MSG_TYPE = {
+    "Alert": "Cảnh báo mới",
+    "Update": "Cập nhật",
+    "Cancel": "Hủy cảnh báo",
+    "Ack": "Xác nhận",
+    "Error": "Báo lỗi",
+}
+CAP_PAGE_CAP_STATUS = {
+    "Actual": "Thật",
+    "Exercise": "Diễn tập",
+    "System": "Tin hệ thống",
+    "Test": "Thử nghiệm",
+    "Draft": "Bản thảo",
+}
+CAP_PAGE_URGENCY = {
+    "Immediate": "Ngay lập tức",
+    "Expected": "Sắp xảy ra",
+    "Future": "Trong thời gian tới",
+    "Past": "Đã qua",
+    "Unknown": "Chưa rõ",
+}
+CAP_PAGE_SEVERITY = {
+    "Extreme": "Đặc biệt nguy hiểm",
+    "Severe": "Nguy hiểm",
+    "Moderate": "Trung bình",
+    "Minor": "Nhẹ",
+    "Unknown": "Chưa rõ",
+}
+CAP_PAGE_CERTAINTY = {
+    "Observed": "Đã xảy ra",
+    "Likely": "Nhiều khả năng",
+    "Possible": "Có thể xảy ra",
+    "Unlikely": "Ít khả năng",
+    "Unknown": "Chưa rõ",
+}
+CAP_PAGE_OUTCOME = {
+    "draft": "Chờ duyệt",
+    "placed": "Đã duyệt và phát",
+    "update": "Cập nhật, chờ duyệt",
+    "cancelled": "Đã hủy các lượt phát",
+    "expired": "Đã hết hiệu lực khi nhận, không phát",
+    "no-stations": "Vùng cảnh báo không có đài nào",
+    "not-broadcast": "Lưu lại, không phát",
+    "unresolved": "Không tìm thấy cảnh báo được nhắc tới",
+    "auto-approved": "Tự động duyệt và phát",
+}
+CAP_PAGE_HOW = {
+    "geocode": "theo mã hành chính",
+    "polygon": "nằm trong vùng cảnh báo",
+    "circle": "nằm trong vòng tròn cảnh báo",
+    "name": "theo tên địa danh — cần xác nhận",
+}
+CAP_PAGE_VIA = {
+    "upload": "tải tệp lên",
+    "api": "giao diện lập trình",
+    "webhook": "gửi tự động (webhook)",
+    "feed": "nguồn tin",
+}
+
+#: What the pages' scripts (static/*.js) write, handed to them as JSON in every page (base.html) so that the
+#: scripts themselves hold no words. ``{n}``/``{name}`` are filled in by the script.
+JS = {
+    "preview_empty": "Hãy nhập nội dung trước khi nghe thử.",
+    "preview_working": "Đang tạo âm thanh…",
+    "no_server": "Không kết nối được máy chủ. Hãy thử lại.",
+    "not_saved": "Không lưu được.",
+    "no_server_short": "Không kết nối được máy chủ.",
+    "file_chosen": "Đã chọn tệp “{name}”: tệp sẽ được kiểm tra khi lưu bản tin.",
+    "file_reading": "Đang đọc tệp…",
+    "file_unreadable": "Không đọc được tệp.",
+    "batch_waiting": "Đang chờ",
+    "batch_working": "Đang chuyển…",
+    "batch_done": "Xong",
+    "batch_refused": "Không chuyển được",
+    "seconds": "{n} giây",
+    "sample_working": "Đang tạo…",
+    "sample_playing": "Đang phát giọng mẫu.",
+    "sample_failed": "Không tạo được giọng mẫu. Hãy thử lại.",
+}
+
+
 def say(key: str, **values: object) -> str:
-    """The catalogue's sentence for ``key`` with its blanks filled in."""
-    return TEXT[key].format(**values)
+    """The catalogue's sentence for ``key`` (the web's own, else the services' one) with its blanks filled in."""
+    return TEXT[key].format(**values) if key in TEXT else base.say(key, **values)

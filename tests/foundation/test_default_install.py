@@ -1,21 +1,62 @@
 """The default install (`pip install -e .`, no extras) runs the service: nothing of an extra is imported on
 the default path, and a PostgreSQL URL without its driver stops `serve` with one line naming the extra.
 
-psycopg, playwright, responses, jsonschema, scipy and pyloudnorm are installed here (the `test` extra), so
-each test hides them from a subprocess with a `sys.meta_path` finder that refuses them, as a fresh venv
-would.
+Every extra is installed here (the `test` extra brings psycopg, playwright, responses, jsonschema, scipy,
+boto3, piper…), so each test hides from a subprocess every module whose distribution is not in the default
+install (the closure of broadcast's own requirements, read from the installed metadata), with a
+`sys.meta_path` finder that refuses them, as a fresh venv would. A new run-time import of any extra's
+package, named here or not, fails these tests.
 """
 
 from __future__ import annotations
 
+import importlib.metadata as metadata
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-EXTRAS_ONLY = ("psycopg", "psycopg_binary", "psycopg_pool", "playwright", "responses", "jsonschema", "scipy",
-               "pyloudnorm", "pydub")
+from packaging.requirements import Requirement
+
+#: What a fresh `python3 -m venv` has besides the default install (Python 3.11 venvs bring pip and setuptools).
+FRESH_VENV = {"pip", "setuptools"}
+#: The extras the issue names: they must be among the hidden modules, or the test proves nothing.
+NAMED = ("psycopg", "playwright", "responses", "jsonschema", "scipy", "pyloudnorm", "boto3", "piper")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def default_install() -> set[str]:
+    """Distributions `pip install -e .` brings: broadcast's requirements without extras, recursively."""
+    todo, found = ["broadcast"], set()
+    while todo:
+        name = _canonical(todo.pop())
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = metadata.distribution(name).requires or []
+        except metadata.PackageNotFoundError:
+            continue
+        for text in requires:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return found | FRESH_VENV
+
+
+def extras_only() -> tuple[str, ...]:
+    """Top-level modules installed here only because of an extra."""
+    default = default_install()
+    return tuple(sorted(module for module, dists in metadata.packages_distributions().items()
+                        if not any(_canonical(d) in default for d in dists)))
+
+
+EXTRAS_ONLY = extras_only()
 
 
 def _without_extras(tmp_path: Path) -> dict[str, str]:
@@ -37,6 +78,11 @@ def _without_extras(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCAST_")}
     env["PYTHONPATH"] = os.pathsep.join([str(hook), str(root)])
     return env
+
+
+def test_every_named_extra_is_hidden() -> None:
+    assert set(NAMED) <= set(EXTRAS_ONLY), sorted(set(NAMED) - set(EXTRAS_ONLY))
+    assert not {"fastapi", "sqlalchemy", "numpy", "uvicorn"} & set(EXTRAS_ONLY)
 
 
 def test_the_app_and_every_command_module_import_without_extras(tmp_path: Path) -> None:

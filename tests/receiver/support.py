@@ -28,12 +28,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broadcast.keys import SigningKey
 from broadcast.protocol import Manifest, ManifestItem, canonical_bytes, sign
-from broadcast.receiver.decisions import read_decisions
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYER = Path(__file__).with_name("recording_player.py")
 
 Reply = tuple[int, dict[str, str], bytes | Iterable[bytes]]
+
+
+def read_decisions(path: Path) -> list[dict[str, Any]]:
+    """Every complete line of an agent's decision log (``receiver/decisions.py``; a line being written is
+    left for the next read)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n")[:-1] if line]
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1, what: str = "condition"

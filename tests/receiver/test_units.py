@@ -153,7 +153,9 @@ def test_clock_follows_the_server_date_when_far_off_and_ignores_small_noise() ->
     for _ in range(5):
         clock.observe(formatdate(now + 3600, usegmt=True), now, now)
     assert 3599 <= clock.applied_offset_s <= 3601
-    assert abs((clock.now() - datetime.now(UTC)).total_seconds() - 3600) < 2
+    offset = timedelta(seconds=clock.applied_offset_s)
+    before, shown, after = datetime.now(UTC), clock.now(), datetime.now(UTC)  # bracketed: no time window
+    assert before + offset - timedelta(milliseconds=1) <= shown <= after + offset + timedelta(milliseconds=1)
     assert "off by +3600 s" in (clock.problem() or "")
     assert clock.observe("not a date", now, now) is None
 
@@ -224,6 +226,11 @@ def _client(server: ContractServer) -> ServerClient:
     return ServerClient(server.url, "rcv_x.y", Clock())
 
 
+def _partials(cache: MediaCache) -> list[Path]:
+    """Partial downloads kept for resuming."""
+    return sorted(cache.partial_dir.glob("*.part"))
+
+
 def test_download_checks_size_and_hash_and_renames_into_place(server: ContractServer, tmp_path: Path) -> None:
     data = os.urandom(300_000)
     sha = server.add_media(data)
@@ -231,7 +238,7 @@ def test_download_checks_size_and_hash_and_renames_into_place(server: ContractSe
     result = cache.fetch(_client(server), sha, len(data), f"/api/v1/media/{sha}.mp3")
     assert result.kind == "ok"
     assert cache.path(sha).read_bytes() == data and cache.verify(sha, len(data)) is None
-    assert cache.partial_files() == []
+    assert _partials(cache) == []
 
 
 def test_an_interrupted_download_resumes_with_range(server: ContractServer, tmp_path: Path) -> None:
@@ -267,7 +274,7 @@ def test_corrupt_or_short_downloads_are_never_kept(server: ContractServer, tmp_p
     cache = MediaCache(tmp_path, max_bytes=10**6)
     result = cache.fetch(_client(server), sha, len(data), f"/api/v1/media/{sha}.mp3")
     assert result.kind == "integrity" and expected in result.detail
-    assert not cache.path(sha).exists() and cache.partial_files() == []
+    assert not cache.path(sha).exists() and _partials(cache) == []
 
 
 def test_a_connection_cut_keeps_the_partial_for_later(server: ContractServer, tmp_path: Path) -> None:
@@ -303,7 +310,7 @@ def test_media_nothing_needs_is_deleted(tmp_path: Path) -> None:
         cache.path(name * 64).write_bytes(b"x")
     cache.partial("c" * 64).write_bytes(b"x")
     assert sorted(cache.collect({"a" * 64})) == ["b" * 64, "c" * 64]
-    assert [p.name for p in cache.dir.glob("*.mp3")] == [f"{'a' * 64}.mp3"] and cache.partial_files() == []
+    assert [p.name for p in cache.dir.glob("*.mp3")] == [f"{'a' * 64}.mp3"] and _partials(cache) == []
 
 
 # ---- the player ----------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from broadcast.db import session_scope
 from broadcast.errors import Conflict, InvalidInput
 from broadcast.models import Bulletin, ItemStatus, PlacementMode, PlaylistItem, Priority
 from broadcast.schedule.timeplan import estimate_duration_ms
-from broadcast.services import placements
+from broadcast.services import placements, repacking
+from broadcast.services.timing import DEFAULT_GRACE_S
 from tests.distribute.support import approved_bulletin, get_user, ready_bulletin
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -47,7 +48,7 @@ def test_slot_placement_gives_the_utc_instant_of_local_0600(runtime, world) -> N
     assert starts == [SLOT_START, SLOT_START + timedelta(seconds=62)]
     assert datetime(2026, 11, 22, 23, 0, tzinfo=UTC) == SLOT_START
     stored = _items(runtime, bulletin_id=bid)
-    assert {i.latest_start - i.starts_at for i in stored} == {timedelta(seconds=placements.DEFAULT_GRACE_S)}
+    assert {i.latest_start - i.starts_at for i in stored} == {timedelta(seconds=DEFAULT_GRACE_S)}
     assert {i.play_at for i in stored} == {SLOT_START}
 
 
@@ -196,7 +197,7 @@ def test_cancelling_moves_later_items_up_and_real_durations_replace_estimates(ru
         bulletin.asset_id, bulletin.status = asset_id, "ready"
         session.add(bulletin)
         session.flush()
-        assert placements.audio_changed(session, text, now=NOW) == 1
+        assert repacking.audio_changed(session, text, now=NOW) == 1
     assert _items(runtime, bulletin_id=text)[0].duration_ms == 45_000
     with session_scope(runtime.engine) as session:
         from broadcast.models import Placement

@@ -7,6 +7,7 @@ with an error status on purpose say so).
 
 from __future__ import annotations
 
+import csv
 import re
 import sqlite3
 import time
@@ -220,9 +221,9 @@ def test_write_preview_approve_schedule_report(people, site: Site) -> None:
     content = path.read_text(encoding="utf-8-sig")
     lines = content.strip().splitlines()
     assert lines[0].startswith("Mã đài,Tên đài,Huyện,Từ ngày,Đến ngày,Số bản tin đã phát,Số lượt phát,Số phút phát")
-    rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
+    rows = {row[0]: row for row in csv.reader(lines[1:])}
     assert set(rows) == {"xa-a", "xa-b"}  # the approver's own stations only
-    assert all(len(r) == 10 for r in rows.values())
+    assert all(len(r) == 10 and re.fullmatch(r"\d+,\d", r[7]) for r in rows.values()), rows  # 0,0: decimal comma
     editor.check_console()
     approver.check_console()
 

@@ -160,3 +160,43 @@ def test_station_names_whole_at_360_and_the_role_whole_at_1280(people, site: Sit
     finally:
         with sqlite3.connect(site.data_dir / "broadcast.db", timeout=30) as db:
             db.execute("UPDATE user SET full_name = 'Quản trị tỉnh' WHERE username = 'admin'")
+
+
+LONG_TITLE = ("Thông báo lịch tiêm chủng mở rộng cho trẻ em dưới năm tuổi tại trạm y tế xã Hoàng Đồng "
+              "trong tháng mười hai")
+
+
+def test_bulletin_titles_readable_whole_in_the_as_run_filter_at_360(people, site: Site) -> None:  # noqa: F811
+    """Issue 14: the as-run log's bulletin filter cut titles at 360 px (a drop-down as wide as the screen)."""
+    editor: Staff = people("editor")
+    page = editor.page
+    editor.goto("/bulletins/new")
+    page.fill("input[name=title]", LONG_TITLE)
+    page.fill("textarea[name=text]", "Trạm y tế xã tiêm chủng cho trẻ em vào ngày 20/12.")
+    page.check("input[name=stations][value=xa-a]")
+    page.click("button[name=action][value=draft]")
+    page.wait_for_url(re.compile(r"/bulletins/\d+"))
+    bulletin_id = int(re.search(r"/bulletins/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+
+    page.set_viewport_size(PHONE)
+    editor.goto("/asrun")
+    choices = page.locator("#asrun-filters input[name=bulletin][type=radio]")
+    assert choices.count() >= 2, "the bulletin is chosen from a list whose titles wrap, not a drop-down"
+    page.click("#asrun-bulletin summary")
+    editor.shoot("asrun-bulletins-360")  # both widths; leaves the page at 1280 px
+    page.set_viewport_size(PHONE)
+    label = page.locator(f"#asrun-filters label:has(input[name=bulletin][value='{bulletin_id}'])")
+    assert label.is_visible() and LONG_TITLE in label.inner_text()
+    box = label.evaluate("l => [l.getBoundingClientRect().right, l.scrollWidth, l.clientWidth]")
+    assert box[0] <= PHONE["width"] and box[1] <= box[2], box  # wrapped inside the screen, nothing hidden
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    label.click()
+    page.click("#asrun-filters button[type=submit]")
+    page.wait_for_url(re.compile(rf"bulletin={bulletin_id}"))
+    page.set_viewport_size(PHONE)
+    chosen = page.locator("#asrun-bulletin-chosen")
+    assert chosen.inner_text().strip() == LONG_TITLE  # the closed filter names the whole choice
+    assert chosen.evaluate("c => c.getBoundingClientRect().right") <= PHONE["width"]
+    assert page.locator(f"input[name=bulletin][value='{bulletin_id}']").is_checked()
+    editor.shoot("asrun-bulletin-chosen-360")
+    editor.check_console()

@@ -4,6 +4,8 @@ Python, and date/time boxes parsed the Vietnamese way whatever the browser's lan
 from __future__ import annotations
 
 import ast
+import json
+import re
 from datetime import date, time
 from pathlib import Path
 
@@ -12,11 +14,25 @@ import pytest
 from broadcast.errors import InvalidInput
 from broadcast.web import i18n, messages
 
-WEB = Path(__file__).resolve().parents[2] / "broadcast" / "web"
-#: The web modules whose messages come from the catalogue (all of them when the catalogue was made; the login
-#: page's ``auth.py`` takes its messages from it too, but is left out here while its rework lands).
-CATALOGUED = ["admin", "asrun", "batch", "bulletins", "core", "delivery", "docs_gate", "emergency",
-              "headers", "highlight", "i18n", "monitor", "notifications", "routes", "schedule", "voices"]
+PACKAGE = Path(__file__).resolve().parents[2] / "broadcast"
+WEB = PACKAGE / "web"
+#: The two catalogues: the services' (imports nothing of the package) and the web's, which builds on it.
+CATALOGUES = {"messages.py", "web/messages.py"}
+#: Language data, not messages: what the reading rules, voices and samples are made of, and the demo's data.
+#: Each entry says why its Vietnamese is not a sentence staff are told.
+LANGUAGE_DATA = {
+    "normalise/": "the reading rules: Vietnamese words they recognise and say",
+    "synth/respell.py": "spelling rules for loanwords (Vietnamese letters)",
+    "synth/pacing.py": "conjunctions before which a pause is made",
+    "synth/espeak.py": "the sentence that warms the engine up",
+    "synth/installed.py": "the sentence a newly installed voice reads as a test",
+    "alerts/area.py": "folds Đ/đ when matching place names",
+    "api/schemas.py": "example bodies in the API's documentation",
+    "api/lexicon.py": "an example reading in the API's documentation",
+    "app.py": "the API's description (the genre's Vietnamese name)",
+    "voices_cli.py": "an example label in the command's help",
+    "services/demo.py": "the demo's stations, names and bulletin (data the demo creates)",
+}
 
 
 def _vietnamese_literals(path: Path) -> list[str]:
@@ -26,16 +42,38 @@ def _vietnamese_literals(path: Path) -> list[str]:
                   if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
                   and node.body and isinstance(node.body[0], ast.Expr)
                   and isinstance(node.body[0].value, ast.Constant)}
-    return [f"{path.name}:{node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
+    return [f"{path.relative_to(PACKAGE)}:{node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
             and any(ch in messages.VIETNAMESE_LETTERS + "ÀÁÃÈÉÌÍÒÓÕÙÚÝàáãèéìíòóõùúýĐđ" for ch in node.value)]
 
 
-def test_web_modules_take_their_vietnamese_from_the_catalogue() -> None:
-    found = [hit for name in CATALOGUED if (WEB / f"{name}.py").exists()
-             for hit in _vietnamese_literals(WEB / f"{name}.py")]
-    assert not found, "move these into broadcast/web/messages.py:\n" + "\n".join(found)
-    assert _vietnamese_literals(WEB / "messages.py")  # the scan does see Vietnamese where it is
+def _modules() -> list[Path]:
+    """Every module of the package but the catalogues, the language data and the migrations."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        if name in CATALOGUES or "migrations" in path.parts or any(name.startswith(d) for d in LANGUAGE_DATA):
+            continue
+        found.append(path)
+    return found
+
+
+def test_every_module_takes_its_vietnamese_from_the_catalogue() -> None:
+    modules = _modules()
+    assert {"web/auth.py", "services/documents.py", "services/reports.py", "audio/upload.py"} <= {
+        p.relative_to(PACKAGE).as_posix() for p in modules}
+    found = [hit for path in modules for hit in _vietnamese_literals(path)]
+    assert not found, "move these into broadcast/messages.py (services) or broadcast/web/messages.py:\n" + \
+        "\n".join(found)
+    assert _vietnamese_literals(WEB / "messages.py") and _vietnamese_literals(PACKAGE / "messages.py")
+    assert all((PACKAGE / d).exists() for d in LANGUAGE_DATA)  # no stale exemption
+
+
+def test_the_services_catalogue_imports_nothing_of_the_package() -> None:
+    tree = ast.parse((PACKAGE / "messages.py").read_text(encoding="utf-8"))
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + \
+        [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m.startswith("broadcast")]
 
 
 def test_the_catalogue_serves_what_was_scattered() -> None:
@@ -81,3 +119,33 @@ def test_times_are_24_hour(typed: str, clock: time) -> None:
 def test_a_wrong_time_is_refused_in_vietnamese(typed: str) -> None:
     with pytest.raises(InvalidInput, match="giờ:phút theo 24 giờ"):
         i18n.form_clock(typed)
+
+
+def _js_strings(source: str) -> list[str]:
+    """The string literals of a script, its comments left out."""
+    source = re.sub(r"^\s*//.*$", "", source, flags=re.M)
+    return [m.group(2) for m in re.finditer(r"([\"'])((?:\\.|(?!\1).)*)\1", source)]
+
+
+def test_scripts_take_their_words_from_the_catalogue() -> None:
+    """The scripts hold no sentences: they read the catalogue's ``JS`` table, which every page carries."""
+    scripts = sorted((WEB / "static").glob("*.js"))
+    assert scripts
+    used: set[str] = set()
+    for script in scripts:
+        source = script.read_text(encoding="utf-8")
+        stray = [s for s in _js_strings(source) if any(ch in messages.VIETNAMESE_LETTERS + "ĐàáãèéìíòóõùúýÀÁ"
+                                                        for ch in s)]
+        assert not stray, f"{script.name}: move into messages.JS: {stray}"
+        used |= set(re.findall(r"\bMSG\.(\w+)", source))
+    assert used == set(messages.JS), "unknown or unused keys in messages.JS"
+    inline = [tag for page in (WEB / "templates").rglob("*.html")
+              for tag in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page.read_text(encoding="utf-8"))]
+    assert inline == ['<script id="messages" type="application/json">'], inline  # data only: words, no code
+
+
+
+def test_every_page_carries_the_scripts_words(app_client) -> None:
+    page = app_client.get("/login").text
+    found = re.search(r'<script id="messages" type="application/json">(.*?)</script>', page, re.S)
+    assert found and json.loads(found.group(1)) == messages.JS

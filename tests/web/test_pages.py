@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import subprocess
@@ -407,9 +408,10 @@ def test_receivers_and_reports(web_client, world: World, runtime) -> None:
     assert "Trực tuyến" in page and "Mất kết nối" in page and "loa 2 không phản hồi" in page
     assert "Thông báo" in page.split('data-station="xa-a"', 1)[1]  # last played item's title
     csv_text = approver.get("/reports.csv").content.decode("utf-8-sig")
-    rows = {line.split(",")[0]: line.split(",") for line in csv_text.strip().splitlines()[1:]}
-    # approval needs the audio, so the aired occurrence has its real length
-    assert rows["xa-a"][5:8] == ["1", "1", rows["xa-a"][7]] and float(rows["xa-a"][7]) > 0.0
+    rows = {row[0]: row for row in csv.reader(io.StringIO(csv_text.strip()))}
+    # approval needs the audio, so the aired occurrence has its real length, written with a decimal comma
+    assert rows["xa-a"][5:8] == ["1", "1", rows["xa-a"][7]] and re.fullmatch(r"\d+,\d", rows["xa-a"][7])
+    assert float(rows["xa-a"][7].replace(",", ".")) > 0.0 and rows["xa-b"][7] == "0,0"
     assert rows["xa-b"][5:7] == ["0", "0"]
     assert re.fullmatch(r"01/\d\d/\d{4}", rows["xa-a"][3]) and re.fullmatch(r"\d\d/\d\d/\d{4}", rows["xa-a"][4])
     report = approver.get("/reports").text

@@ -4,7 +4,9 @@ preview obeys the same limit."""
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +45,10 @@ def test_api_refuses_an_80_minute_text_before_storing_it(app_client, world: Worl
                             json={"title": "Quá dài", "text": long_text(), "stations": ["xa-a"]})
     assert reply.status_code == 422, reply.text
     body = reply.json()
-    assert "minutes" in body["detail"] and "limit is 30 minutes" in body["detail"]
     assert body["estimated_minutes"] > 60 and body["allowed_minutes"] == 30
+    # the message names both: the estimate (rounded up) and the limit
+    assert f"about {math.ceil(body['estimated_minutes'])} minutes" in body["detail"], body["detail"]
+    assert "limit is 30 minutes" in body["detail"]
     assert _bulletins(runtime) == before
     fits = app_client.post("/api/v1/bulletins", headers=editor,
                            json={"title": "Vừa", "text": BULLETIN.read_text(encoding="utf-8"), "stations": ["xa-a"]})
@@ -59,10 +63,13 @@ def test_web_form_and_preview_say_it_in_vietnamese(web_client, world: World, run
                                             "csrf_token": csrf})
     assert reply.status_code == 422
     assert "dài hơn giới hạn 30 phút" in reply.text and "Hãy chia thành nhiều bản tin" in reply.text
+    estimated = re.search(r"đọc mất khoảng (\d+) phút", reply.text)  # the estimate is named too
+    assert estimated and int(estimated.group(1)) > 60, reply.text[-2000:]
     assert _bulletins(runtime) == before
     preview = client.post("/bulletins/preview", data={"text": long_text()}, headers={"X-CSRF-Token": csrf})
     assert preview.status_code == 422
     assert "dài hơn giới hạn 30 phút" in preview.text
+    assert re.search(r"đọc mất khoảng \d+ phút", preview.text), preview.text[-2000:]
 
 
 def test_cli_say_refuses_with_the_minutes(tmp_path: Path) -> None:
@@ -73,5 +80,6 @@ def test_cli_say_refuses_with_the_minutes(tmp_path: Path) -> None:
                              str(tmp_path / "x.mp3")], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode != 0
     said = result.stderr + result.stdout
-    assert "would read for about" in said and "limit is 30 minutes" in said
+    estimated = re.search(r"would read for about (\d+) minutes", said)
+    assert estimated and int(estimated.group(1)) > 60 and "limit is 30 minutes" in said, said
     assert not (tmp_path / "x.mp3").exists()

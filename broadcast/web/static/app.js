@@ -2,6 +2,7 @@
 // Every form also works without this script; requests made here carry the session's CSRF token.
 (function () {
   "use strict";
+  var MSG = JSON.parse((document.getElementById("messages") || {}).textContent || "{}");
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.content : "";
 
@@ -23,7 +24,7 @@
   function runPreview() {
     var button = el("preview-button"), target = el("preview"), text = el("text"), voice = el("voice");
     if (!button || !target || !text) return;
-    if (!text.value.trim()) { target.innerHTML = ""; setMessage(target, "Hãy nhập nội dung trước khi nghe thử.", true); return; }
+    if (!text.value.trim()) { target.innerHTML = ""; setMessage(target, MSG.preview_empty, true); return; }
     var body = new FormData();
     body.append("text", text.value);
     if (voice) body.append("voice", voice.value);
@@ -33,11 +34,11 @@
     if (speed) body.append("speed", speed.value);
     button.disabled = true;
     var label = button.textContent;
-    button.textContent = "Đang tạo âm thanh…";
+    button.textContent = MSG.preview_working;
     post("/bulletins/preview", body).then(function (reply) {
       return reply.text().then(function (html) { target.innerHTML = html; });
     }).catch(function () {
-      setMessage(target, "Không kết nối được máy chủ. Hãy thử lại.", true);
+      setMessage(target, MSG.no_server, true);
     }).finally(function () { button.disabled = false; button.textContent = label; });
   }
 
@@ -80,12 +81,12 @@
     }
     post("/lexicon/quick", body).then(function (reply) {
       return reply.json().then(function (data) {
-        if (!reply.ok) { setMessage(message, data.error || "Không lưu được.", true); return; }
+        if (!reply.ok) { setMessage(message, data.error || MSG.not_saved, true); return; }
         if (readings && data.overrides) readings.value = data.overrides;
         setMessage(message, data.message, false);
         runPreview();
       });
-    }).catch(function () { setMessage(message, "Không kết nối được máy chủ.", true); });
+    }).catch(function () { setMessage(message, MSG.no_server_short, true); });
   }
 
   document.addEventListener("submit", function (event) {
@@ -103,15 +104,15 @@
       if (!file) { setMessage(message, "", false); return; }
       var name = file.name.toLowerCase();
       if (!/\.(docx|txt)$/.test(name)) {
-        setMessage(message, "Đã chọn tệp “" + file.name + "”: tệp sẽ được kiểm tra khi lưu bản tin.", false);
+        setMessage(message, MSG.file_chosen.replace("{name}", file.name), false);
         return;
       }
       var body = new FormData();
       body.append("file", file);
-      setMessage(message, "Đang đọc tệp…", false);
+      setMessage(message, MSG.file_reading, false);
       post("/bulletins/extract", body).then(function (reply) {
         return reply.json().then(function (data) {
-          if (!reply.ok) { setMessage(message, data.error || "Không đọc được tệp.", true); return; }
+          if (!reply.ok) { setMessage(message, data.error || MSG.file_unreadable, true); return; }
           var text = el("text");
           if (text) text.value = data.text;
           var title = upload.form && upload.form.querySelector("input[name=title]");
@@ -119,7 +120,7 @@
           upload.value = "";
           setMessage(message, data.message, false);
         });
-      }).catch(function () { setMessage(message, "Không kết nối được máy chủ.", true); });
+      }).catch(function () { setMessage(message, MSG.no_server_short, true); });
     });
   }
 

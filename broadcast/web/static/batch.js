@@ -1,9 +1,10 @@
 // Batch page: follow the conversion of each document until all are done, then offer the zip.
 (function () {
   "use strict";
+  var MSG = JSON.parse((document.getElementById("messages") || {}).textContent || "{}");
   var summary = document.getElementById("batch-summary");
   if (!summary) return;
-  var LABELS = { waiting: "Đang chờ", working: "Đang chuyển…", done: "Xong", refused: "Không chuyển được" };
+  var LABELS = { waiting: MSG.batch_waiting, working: MSG.batch_working, done: MSG.batch_done, refused: MSG.batch_refused };
 
   function show(state) {
     document.getElementById("batch-done").textContent = state.done;
@@ -14,7 +15,7 @@
       if (!row) return;
       var cell = row.querySelector(".status");
       cell.dataset.status = item.status;
-      cell.textContent = LABELS[item.status] + (item.status === "done" ? " (" + item.duration_s + " giây)" : "");
+      cell.textContent = LABELS[item.status] + (item.status === "done" ? " (" + MSG.seconds.replace("{n}", String(item.duration_s).replace(".", ",")) + ")" : "");
       row.querySelector(".reason").textContent = item.reason;
     });
     if (state.finished) document.getElementById("batch-download").hidden = false;

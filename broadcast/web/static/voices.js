@@ -1,6 +1,7 @@
 // Voice picker: "Nghe thử" plays the same sentence in each voice at the chosen speed; "Chọn" picks it.
 (function () {
   "use strict";
+  var MSG = JSON.parse((document.getElementById("messages") || {}).textContent || "{}");
   function el(id) { return document.getElementById(id); }
 
   function speedLabel() {
@@ -25,7 +26,7 @@
       "&speed=" + encodeURIComponent(speed ? speed.value : "0");
     var label = button.textContent;
     button.disabled = true;
-    button.textContent = "Đang tạo…";
+    button.textContent = MSG.sample_working;
     if (message) message.textContent = "";
     function done(text) {
       button.disabled = false;
@@ -34,8 +35,8 @@
       audio.removeEventListener("loadedmetadata", ready);
       audio.removeEventListener("error", failed);
     }
-    function ready() { done("Đang phát giọng mẫu."); }
-    function failed() { done("Không tạo được giọng mẫu. Hãy thử lại."); }
+    function ready() { done(MSG.sample_playing); }
+    function failed() { done(MSG.sample_failed); }
     audio.addEventListener("loadedmetadata", ready);
     audio.addEventListener("error", failed);
     audio.hidden = false;
