@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -34,6 +35,9 @@ from broadcast.schedule.templates import load_templates
 from broadcast.services.accounts import create_user
 from broadcast.services.receivers import create_receiver
 from broadcast.services.stations import create_station
+
+if TYPE_CHECKING:
+    from tests.receiver.live import Receiver
 
 PG_ADMIN_URL = os.environ.get("BROADCAST_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_ADMIN_URL else [])
@@ -212,3 +216,13 @@ def live_server_factory(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
     yield factory
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def receivers() -> Iterator[list[Receiver]]:
+    """Receiver processes a live test starts (tests/receiver/live.py); stopped and checked for crashes after."""
+    started: list[Receiver] = []
+    yield started
+    for receiver in started:
+        receiver.process.stop()
+        assert "Traceback" not in receiver.process.output(), receiver.process.output()

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 import anyio.from_thread
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from broadcast.alerts import cap, drafts, intake
+from broadcast.alerts import cap, drafts, intake, records
 from broadcast.api.deps import CurrentUser, RuntimeDep, SessionDep
 from broadcast.api.schemas import ReviewIn
 from broadcast.models import CapAlertRecord, Role, User
@@ -25,7 +25,6 @@ from broadcast.services.accounts import resolve_token
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 INTAKE_ROLES = (Role.intake, Role.approver, Role.admin)
-VIEWER_ROLES = (Role.approver, Role.admin)
 SIGNATURE_HEADER = "X-Broadcast-Signature"
 
 
@@ -130,12 +129,6 @@ def post_alert(request: Request, response: Response, session: SessionDep, runtim
     return AlertPublic.of(taken.record, duplicate=not taken.created)
 
 
-def _visible(session: Session, user: User):  # type: ignore[no-untyped-def]
-    if user.role not in VIEWER_ROLES:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only approvers and admins see the warnings received")
-    return select(CapAlertRecord)
-
-
 @router.get("", response_model=list[AlertPublic])
 def list_alerts(user: CurrentUser, session: SessionDep,
                 outcome: Annotated[str | None, Query(max_length=32)] = None,
@@ -144,37 +137,20 @@ def list_alerts(user: CurrentUser, session: SessionDep,
                 since: datetime | None = None, until: datetime | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AlertPublic]:
     """The alerts received, newest first, with filters."""
-    query = _visible(session, user)
-    if outcome:
-        query = query.where(CapAlertRecord.outcome == outcome)
-    if msg_type:
-        query = query.where(CapAlertRecord.msg_type == msg_type)
-    if sender:
-        query = query.where(CapAlertRecord.sender == sender)
-    if since:
-        query = query.where(CapAlertRecord.received_at >= since)
-    if until:
-        query = query.where(CapAlertRecord.received_at < until)
-    rows = session.exec(query.order_by(col(CapAlertRecord.id).desc()).limit(limit)).all()
+    rows = records.filtered(session, user, outcome=outcome, msg_type=msg_type, sender=sender, since=since,
+                            until=until, limit=limit)
     return [AlertPublic.of(r) for r in rows]
-
-
-def _get(session: Session, user: User, alert_id: int) -> CapAlertRecord:
-    record = session.exec(_visible(session, user).where(CapAlertRecord.id == alert_id)).first()
-    if record is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
-    return record
 
 
 @router.get("/{alert_id}", response_model=AlertPublic)
 def get_alert(alert_id: int, user: CurrentUser, session: SessionDep) -> AlertPublic:
-    return AlertPublic.of(_get(session, user, alert_id))
+    return AlertPublic.of(records.get(session, user, alert_id))
 
 
 @router.get("/{alert_id}/xml", response_class=Response)
 def get_alert_xml(alert_id: int, user: CurrentUser, session: SessionDep) -> Response:
     """The message exactly as received."""
-    return Response(_get(session, user, alert_id).raw_xml, media_type="application/xml")
+    return Response(records.get(session, user, alert_id).raw_xml, media_type="application/xml")
 
 
 class PlacedPublic(BaseModel):
@@ -188,7 +164,7 @@ class PlacedPublic(BaseModel):
 def approve_and_place(alert_id: int, body: ReviewIn, user: CurrentUser, session: SessionDep,
                       runtime: RuntimeDep) -> PlacedPublic:
     """Approve the version you read and heard and put it on air now on the alert's stations, until it expires."""
-    record = _get(session, user, alert_id)
+    record = records.get(session, user, alert_id)
     now = clock_for(runtime.settings).now()
     bulletin, placement, items = drafts.approve_and_place(session, user, record, version_id=body.version_id,
                                                           audio_sha256=body.audio_sha256, comment=body.comment,

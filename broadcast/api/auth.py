@@ -24,13 +24,6 @@ class TokenPublic(BaseModel):
     must_change_password: bool = False
 
 
-class UserPublic(BaseModel):
-    id: int
-    username: str
-    full_name: str
-    role: str
-
-
 @router.post("/token", response_model=TokenPublic,
              responses={401: {"description": "wrong username or password"},
                         429: {"description": "too many failures: wait Retry-After seconds"},
@@ -54,6 +47,13 @@ async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: 
                             headers={"WWW-Authenticate": "Bearer"}) from exc
     return TokenPublic(access_token=token, expires_in=runtime.settings.token_ttl_hours * 3600,
                        must_change_password=user.must_change_password)
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    role: str
 
 
 @router.get("/me", response_model=UserPublic)

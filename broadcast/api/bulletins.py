@@ -48,13 +48,17 @@ def to_public(session: Session, bulletin: Bulletin) -> BulletinPublic:
     )
 
 
-def _wake(runtime: Runtime, session: Session, synthesis: bool = False, publication: bool = False) -> None:
-    """Commit, then let the background jobs start at once (audio for review; manifests after approval)."""
+def _commit_and_reply(runtime: Runtime, session: Session, bulletin: Bulletin, synthesis: bool = False,
+                      publication: bool = False) -> BulletinPublic:
+    """The reply (read before the commit expires the rows), then commit and let the background jobs start at
+    once (audio for review; manifests after approval)."""
+    reply = to_public(session, bulletin)
     session.commit()
     if runtime.jobs and synthesis:
         runtime.jobs.wake_synthesis()
     if runtime.jobs and publication:
         runtime.jobs.wake_publication()
+    return reply
 
 
 @router.post("", response_model=BulletinPublic, status_code=201)
@@ -67,9 +71,7 @@ def create(body: BulletinCreate, user: CurrentUser, session: SessionDep, runtime
                                    voice=voice, station_codes=body.stations, speed=body.speed)
     if body.submit:
         svc.submit(session, user, bulletin)
-    reply = to_public(session, bulletin)
-    _wake(runtime, session, synthesis=body.submit)
-    return reply
+    return _commit_and_reply(runtime, session, bulletin, synthesis=body.submit)
 
 
 @router.post("/recording", response_model=BulletinPublic, status_code=201)
@@ -99,9 +101,7 @@ def create_from_recording(
                                    voice="recording", station_codes=stations, recording=asset)
     if submit:
         svc.submit(session, user, bulletin)
-    reply = to_public(session, bulletin)
-    _wake(runtime, session)
-    return reply
+    return _commit_and_reply(runtime, session, bulletin)
 
 
 @router.get("", response_model=list[BulletinPublic])
@@ -150,9 +150,7 @@ def edit(bulletin_id: int, body: BulletinUpdate, user: CurrentUser, session: Ses
         runtime.speaker.check_length(body.text, voice or bulletin.voice, body.speed or 0)
     svc.update_bulletin(session, user, bulletin, title=body.title, text=body.text, priority=body.priority,
                         voice=voice, speed=body.speed)
-    reply = to_public(session, bulletin)
-    _wake(runtime, session, synthesis=True, publication=True)
-    return reply
+    return _commit_and_reply(runtime, session, bulletin, synthesis=True, publication=True)
 
 
 @router.post("/{bulletin_id}/lexicon", response_model=BulletinPublic)
@@ -161,18 +159,14 @@ def set_reading(bulletin_id: int, body: OverrideIn, user: CurrentUser, session: 
     """Fix a reading for this bulletin only (a new version awaiting approval; province-wide: PUT /lexicon)."""
     bulletin = svc.get_bulletin(session, user, bulletin_id)
     svc.set_override(session, user, bulletin, body.written, body.spoken)
-    reply = to_public(session, bulletin)
-    _wake(runtime, session, synthesis=True)
-    return reply
+    return _commit_and_reply(runtime, session, bulletin, synthesis=True)
 
 
 @router.post("/{bulletin_id}/submit", response_model=BulletinPublic)
 def submit(bulletin_id: int, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> BulletinPublic:
     """Send for approval; the audio is made at once so the reviewer can listen (``review_audio``)."""
     bulletin = svc.submit(session, user, svc.get_bulletin(session, user, bulletin_id))
-    reply = to_public(session, bulletin)
-    _wake(runtime, session, synthesis=True)
-    return reply
+    return _commit_and_reply(runtime, session, bulletin, synthesis=True)
 
 
 @router.post("/{bulletin_id}/approve", response_model=BulletinPublic,
@@ -187,9 +181,7 @@ def approve(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: Sessio
                            body.comment, body.audio_sha256)
     repacking.audio_changed(session, bulletin.id or 0, runtime.settings.play_grace_s,
                              clock_for(runtime.settings).now())
-    reply = to_public(session, bulletin)
-    _wake(runtime, session, publication=True)
-    return reply
+    return _commit_and_reply(runtime, session, bulletin, publication=True)
 
 
 @router.post("/{bulletin_id}/reject", response_model=BulletinPublic)
@@ -201,6 +193,4 @@ def reject(bulletin_id: int, body: ReviewIn, user: CurrentUser, session: Session
 def retry(bulletin_id: int, user: CurrentUser, session: SessionDep, runtime: RuntimeDep) -> BulletinPublic:
     """Make the audio of the version under review again after a synthesis failure."""
     bulletin = svc.retry(session, user, svc.get_bulletin(session, user, bulletin_id))
-    reply = to_public(session, bulletin)
-    _wake(runtime, session, synthesis=True)
-    return reply
+    return _commit_and_reply(runtime, session, bulletin, synthesis=True)

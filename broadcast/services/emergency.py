@@ -28,7 +28,6 @@ from broadcast.models import (
     PlacementMode,
     PlaylistItem,
     Priority,
-    Role,
     Station,
     User,
     utcnow,
@@ -37,7 +36,7 @@ from broadcast.security import verify_password
 from broadcast.services import audit, bulletins, placements
 from broadcast.services.accounts import station_ids_for
 
-ALLOWED_ROLES = (Role.approver, Role.admin)
+ALLOWED_ROLES = placements.EMERGENCY_ROLES
 
 
 def check_allowed(user: User) -> None:

@@ -52,6 +52,8 @@ from broadcast.services.timing import DEFAULT_GRACE_S, bulletin_duration_ms, lat
 
 PLACEABLE = {BulletinStatus.approved, BulletinStatus.ready}
 MAX_REPEAT = 20
+#: Who may put an emergency on air (an emergency broadcast is started and stopped only by them).
+EMERGENCY_ROLES = (Role.approver, Role.admin)
 
 
 class OnClash(StrEnum):
@@ -203,7 +205,7 @@ def _targets(session: Session, stations: Sequence[Station], mode: PlacementMode,
 def _check_entitled(session: Session, user: User | None, bulletin: Bulletin, stations: Sequence[Station]) -> None:
     """Emergencies go on air only by an approver or an admin, and a bulletin only on the stations it was
     written and approved for."""
-    if bulletin.priority == Priority.emergency and user is not None and user.role not in (Role.approver, Role.admin):
+    if bulletin.priority == Priority.emergency and user is not None and user.role not in EMERGENCY_ROLES:
         raise Forbidden("only an approver or an admin can put an emergency bulletin on air")
     addressed = set(bulletin_station_codes(session, bulletin))
     outside = sorted(s.code for s in stations if s.code not in addressed)

@@ -180,6 +180,9 @@ class CloudEngine(NetworkEngine):
 
 
 class FptEngine(CloudEngine):
+    """FPT.AI v5: the text is the body, key and voice go in headers; the reply names a link where the MP3
+    appears a little later (polled until :attr:`CloudConfig.ready_timeout`)."""
+
     name = "fpt"
     title = "FPT.AI"
     key_variable = "BROADCAST_FPT_API_KEY"
@@ -216,6 +219,8 @@ class FptEngine(CloudEngine):
 
 
 class ViettelEngine(CloudEngine):
+    """Viettel AI: JSON with the token inside; the MP3 is the reply itself (a JSON reply is an error)."""
+
     name = "viettel"
     title = "Viettel AI"
     key_variable = "BROADCAST_VIETTEL_TOKEN"
@@ -234,6 +239,8 @@ class ViettelEngine(CloudEngine):
 
 
 class ZaloEngine(CloudEngine):
+    """Zalo AI: a form, the key in a header; the JSON reply names an MP3 that is ready at once."""
+
     name = "zalo"
     title = "Zalo AI"
     key_variable = "BROADCAST_ZALO_API_KEY"

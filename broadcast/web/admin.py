@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
@@ -24,6 +24,22 @@ EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PAGE = 100
 
 
+async def _admin(ctx: Web) -> WebCtx:
+    """Every page here is the province admin's (checked before any form is acted on)."""
+    ctx.require(Role.admin)
+    return ctx
+
+
+async def _admin_post(ctx: WebPost) -> WebCtx:
+    """A form posted to an admin page: the CSRF check first, then the role."""
+    ctx.require(Role.admin)
+    return ctx
+
+
+Admin = Annotated[WebCtx, Depends(_admin)]
+AdminPost = Annotated[WebCtx, Depends(_admin_post)]
+
+
 def _lexicon_page(ctx: WebCtx, error: i18n.Message | None = None, values: dict[str, str] | None = None,
                   status_code: int = 200, q: str = "", impact: lexicon_changes.Impact | None = None,
                   deleting: bool = False) -> HTMLResponse:
@@ -36,17 +52,15 @@ def _lexicon_page(ctx: WebCtx, error: i18n.Message | None = None, values: dict[s
 
 
 @router.get("/lexicon", response_class=HTMLResponse)
-def lexicon_page(ctx: Web, q: str = "") -> HTMLResponse:
-    ctx.require(Role.admin)
+def lexicon_page(ctx: Admin, q: str = "") -> HTMLResponse:
     return _lexicon_page(ctx, q=q)
 
 
 @router.post("/lexicon", response_class=HTMLResponse)
-def lexicon_set(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "",
+def lexicon_set(ctx: AdminPost, written: Annotated[str, Form(max_length=200)] = "",
                 spoken: Annotated[str, Form(max_length=500)] = "",
                 note: Annotated[str, Form(max_length=300)] = "", confirm: Annotated[str, Form()] = "") -> Response:
     """A province-wide reading. When it would re-read bulletins, the page first lists them and asks again."""
-    ctx.require(Role.admin)
     values = {"written": written, "spoken": spoken, "note": note}
     try:
         if confirm != "1":
@@ -62,9 +76,8 @@ def lexicon_set(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = ""
 
 
 @router.post("/lexicon/delete", response_class=HTMLResponse)
-def lexicon_delete(ctx: WebPost, written: Annotated[str, Form(max_length=200)] = "",
+def lexicon_delete(ctx: AdminPost, written: Annotated[str, Form(max_length=200)] = "",
                    confirm: Annotated[str, Form()] = "") -> Response:
-    ctx.require(Role.admin)
     if confirm != "1":
         impact = lexicon_changes.preview_delete(ctx.session, ctx.user, written)
         if impact.affected:
@@ -83,8 +96,7 @@ def _wake_synthesis(ctx: WebCtx, impact: lexicon_changes.Impact) -> None:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(ctx: Web, action: str = "", username: str = "", page: int = 0) -> HTMLResponse:
-    ctx.require(Role.admin)
+def audit_page(ctx: Admin, action: str = "", username: str = "", page: int = 0) -> HTMLResponse:
     page = max(0, page)
     rows = directory.audit_entries(ctx.session, action=action, username=username, limit=PAGE + 1,
                                    offset=page * PAGE)
@@ -102,19 +114,17 @@ def _users_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: int
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(ctx: Web) -> HTMLResponse:
-    ctx.require(Role.admin)
+def users_page(ctx: Admin) -> HTMLResponse:
     return _users_page(ctx)
 
 
 @router.post("/users", response_class=HTMLResponse)
-def user_create(ctx: WebPost, username: Annotated[str, Form(max_length=100)] = "",
+def user_create(ctx: AdminPost, username: Annotated[str, Form(max_length=100)] = "",
                 full_name: Annotated[str, Form(max_length=200)] = "", role: Annotated[str, Form()] = "editor",
                 password: Annotated[str, Form(max_length=1000)] = "",
                 stations: Annotated[list[str] | None, Form()] = None,
                 email: Annotated[str, Form(max_length=254)] = "") -> Response:
     """Create an account; an empty password field makes a random one, shown on the page only this once."""
-    ctx.require(Role.admin)
     from broadcast.services.passwords import generate
 
     secret = password or generate(username)
@@ -142,8 +152,7 @@ def _email(value: str) -> str | None:
 
 
 @router.post("/users/{username}/email")
-def user_email(username: str, ctx: WebPost, email: Annotated[str, Form(max_length=254)] = "") -> Response:
-    ctx.require(Role.admin)
+def user_email(username: str, ctx: AdminPost, email: Annotated[str, Form(max_length=254)] = "") -> Response:
     user = ctx.session.exec(select(User).where(User.username == username)).first()
     if user is None:
         raise NotFound(f"no user {username!r}")
@@ -154,16 +163,14 @@ def user_email(username: str, ctx: WebPost, email: Annotated[str, Form(max_lengt
 
 
 @router.post("/users/{username}/active")
-def user_active(username: str, ctx: WebPost, active: Annotated[str, Form()] = "") -> Response:
-    ctx.require(Role.admin)
+def user_active(username: str, ctx: AdminPost, active: Annotated[str, Form()] = "") -> Response:
     directory.set_user_active(ctx.session, ctx.user, username, active == "1")
     return redirect("/admin/users", "user")
 
 
 @router.post("/users/{username}/password-reset", response_class=HTMLResponse)
-def user_password_reset(username: str, ctx: WebPost) -> Response:
+def user_password_reset(username: str, ctx: AdminPost) -> Response:
     """A one-time password for the user, shown on this page only; it must be changed at the next login."""
-    ctx.require(Role.admin)
     try:
         user, secret = accounts.reset_password(ctx.session, ctx.user, username)
     except ServiceError as exc:
@@ -174,8 +181,7 @@ def user_password_reset(username: str, ctx: WebPost) -> Response:
 
 
 @router.post("/users/{username}/stations")
-def user_stations(username: str, ctx: WebPost, stations: Annotated[list[str] | None, Form()] = None) -> Response:
-    ctx.require(Role.admin)
+def user_stations(username: str, ctx: AdminPost, stations: Annotated[list[str] | None, Form()] = None) -> Response:
     directory.set_user_stations(ctx.session, ctx.user, username, stations or [])
     return redirect("/admin/users", "user")
 
@@ -192,17 +198,15 @@ def _stations_page(ctx: WebCtx, error: i18n.Message | None = None, status_code: 
 
 
 @router.get("/stations", response_class=HTMLResponse)
-def stations_page(ctx: Web) -> HTMLResponse:
-    ctx.require(Role.admin)
+def stations_page(ctx: Admin) -> HTMLResponse:
     return _stations_page(ctx)
 
 
 @router.post("/stations", response_class=HTMLResponse)
-def station_create(ctx: WebPost, code: Annotated[str, Form(max_length=100)] = "",
+def station_create(ctx: AdminPost, code: Annotated[str, Form(max_length=100)] = "",
                    name: Annotated[str, Form(max_length=200)] = "", province: Annotated[str, Form(max_length=120)] = "",
                    district: Annotated[str, Form(max_length=120)] = "",
                    template: Annotated[str, Form()] = "") -> Response:
-    ctx.require(Role.admin)
     try:
         station = stations.create_station(ctx.session, code, name, province.strip(), district.strip())
         if template:
@@ -217,9 +221,8 @@ def station_create(ctx: WebPost, code: Annotated[str, Form(max_length=100)] = ""
 
 
 @router.post("/stations/{code}/receivers", response_class=HTMLResponse)
-def receiver_create(code: str, ctx: WebPost, name: Annotated[str, Form(max_length=200)] = "") -> Response:
+def receiver_create(code: str, ctx: AdminPost, name: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Register a receiver; its device token is shown on this page only."""
-    ctx.require(Role.admin)
     try:
         receiver, token = receivers.create_receiver(ctx.session, stations.get_station(ctx.session, code), name)
         audit.record(ctx.session, ctx.user, "receiver.create", "receiver", receiver.id, receiver.name)
@@ -230,8 +233,7 @@ def receiver_create(code: str, ctx: WebPost, name: Annotated[str, Form(max_lengt
 
 
 @router.post("/receivers/{receiver_id}/revoke")
-def receiver_revoke(receiver_id: int, ctx: WebPost) -> Response:
-    ctx.require(Role.admin)
+def receiver_revoke(receiver_id: int, ctx: AdminPost) -> Response:
     receiver = ctx.session.get(Receiver, receiver_id)
     if receiver is None:
         raise NotFound(f"no receiver {receiver_id}")

@@ -9,7 +9,9 @@ still may not be framed; their assets come from this server (fastapi-offline), n
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from broadcast.web.asgi import HttpMiddleware
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
             "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -25,16 +27,10 @@ def csp_for(path: str) -> str:
     return DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Pure ASGI middleware (no buffering of bodies): adds the headers to each response start."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = [*COMMON, (b"content-security-policy", csp_for(scope.get("path", "")).encode())]
 
         async def send_with_headers(message: Message) -> None:

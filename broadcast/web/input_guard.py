@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from broadcast.web.asgi import HttpMiddleware, refuse
 from broadcast.web.messages import say
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -110,21 +111,15 @@ def message_for(path: str, problem: str) -> str:
     return say("input_refused", problem=problem)
 
 
-class InputGuard:
+class InputGuard(HttpMiddleware):
     """Pure ASGI middleware: answers 422 for NUL, lone surrogates, >64-bit integers, off-calendar dates."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         problem = problem_in_text(path) and f"the path {problem_in_text(path)}"
         problem = problem or problem_in_encoded(scope.get("query_string", b""), "query")
         if problem:
-            await _refuse(send, message_for(path, problem))
+            await refuse(send, 422, message_for(path, problem))
             return
         content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type not in (b"application/json", b"application/x-www-form-urlencoded") \
@@ -134,7 +129,7 @@ class InputGuard:
         body, tail = await _read_all(receive)  # the body limit outside this middleware bounds it
         problem = _problem_in_body(content_type, body)
         if problem:
-            await _refuse(send, message_for(path, problem))
+            await refuse(send, 422, message_for(path, problem))
             return
         replayed = False
 
@@ -168,10 +163,3 @@ async def _read_all(receive: Receive) -> tuple[bytes, Message | None]:
         parts.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(parts), None
-
-
-async def _refuse(send: Send, detail: str) -> None:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 422,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

@@ -9,17 +9,17 @@ fields travelling with the file), every other body (JSON, forms, receiver report
 
 from __future__ import annotations
 
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from broadcast.web.asgi import HttpMiddleware, refuse
 from broadcast.web.messages import decimal, say
 
 SMALL_BODY = 1024 * 1024  # a bulletin of 100k characters is ~300 kB of JSON; a receiver report far less
 FORM_OVERHEAD = 1024 * 1024  # the text box and the other fields travel with an uploaded file
 # A receiver's report batch: at most 500 events with a detail of up to 1000 characters (3 bytes each in UTF-8).
 LARGER_BODIES = {"/api/v1/receiver/reports": 4 * 1024 * 1024}
+CLOSE = ((b"connection", b"close"),)  # a refused upload may still be arriving: end the connection
 
 
 class BodyTooLarge(HTTPException):
@@ -44,11 +44,11 @@ def message_for(path: str, limit: int) -> str:
     return say("body_too_large", limit=decimal(megabytes, 0))
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Pure ASGI middleware: counts request-body bytes as they arrive and answers 413 past the limit."""
 
     def __init__(self, app: ASGIApp, upload_bytes: int | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.upload_bytes = upload_bytes
 
     def _upload_bytes(self, scope: Scope) -> int:
@@ -59,16 +59,13 @@ class BodyLimit:
         megabytes = runtime.settings.max_upload_mb if runtime is not None else 50
         return int(megabytes) * 1024 * 1024
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         limit = limit_for(scope, self._upload_bytes(scope))
         detail = message_for(path, limit)
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if path.startswith("/api/") and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, detail)  # announced too big: refused before a byte of it is read
+            await refuse(send, 413, detail, CLOSE)  # announced too big: refused before a byte of it is read
             return
         # Web pages check Content-Length themselves (a Vietnamese page); the count below catches the rest.
         received = 0
@@ -94,12 +91,4 @@ class BodyLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(send, detail)
-
-
-async def _refuse(send: Send, detail: str) -> None:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+            await refuse(send, 413, detail, CLOSE)

@@ -14,62 +14,25 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from broadcast.config import Settings
-from broadcast.db import make_engine, session_scope
-from broadcast.models import ItemStatus, PlaylistItem, Role, User
-from broadcast.runtime import Runtime
+from broadcast.models import ItemStatus, PlaylistItem, User
 from broadcast.services import asrun
-from broadcast.services.accounts import create_user
-from broadcast.services.receivers import create_receiver
-from broadcast.services.stations import create_station
 from tests.alerts import cap_samples as samples
 from tests.alerts.geo_fixtures import place_demo_communes
-from tests.conftest import PASSWORD
 from tests.receiver.live import LiveWorld, Receiver, settle
 from tests.receiver.support import wait_for
 
 STATIONS = ["cap-hoang-dong", "cap-tan-thanh", "cap-mau-son"]  # the first two lie in the flood valley
 
 
-def _seed(data_dir: Path, db_url: str) -> dict[str, list[str]]:
-    runtime = Runtime.open(Settings(data_dir=data_dir, database_url=db_url, demo=False, scheduler=False,
-                                    _env_file=None))  # type: ignore[call-arg]
-    tokens: dict[str, list[str]] = {}
-    try:
-        with session_scope(runtime.engine) as session:
-            create_user(session, "admin", PASSWORD, Role.admin)
-            create_user(session, "admin2", PASSWORD, Role.admin)
-            for code in STATIONS:
-                station = create_station(session, code, f"Trạm {code}", province="Lạng Sơn")
-                station.quiet_start = station.quiet_end = "00:00"  # no quiet hours: the test runs at any hour
-                session.add(station)
-                tokens[code] = [create_receiver(session, station, f"{code} cụm loa")[1]]
-            session.flush()
-            place_demo_communes(session, STATIONS)
-    finally:
-        runtime.close()
-    return tokens
-
-
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[LiveWorld]:
     data_dir = tmp_path / "server"
-    db_url = f"sqlite:///{data_dir / 'broadcast.db'}"
     data_dir.mkdir()
-    live = LiveWorld(data_dir, db_url, _seed(data_dir, db_url))
-    live.start_server()
-    live.engine = make_engine(db_url)
+    live = LiveWorld.start(data_dir, f"sqlite:///{data_dir / 'broadcast.db'}", bank=[],
+                           stations=dict.fromkeys(STATIONS, 1),
+                           prepare=lambda session: place_demo_communes(session, STATIONS))
     yield live
     live.close()
-
-
-@pytest.fixture
-def receivers() -> Iterator[list[Receiver]]:
-    started: list[Receiver] = []
-    yield started
-    for receiver in started:
-        receiver.process.stop()
-        assert "Traceback" not in receiver.process.output(), receiver.process.output()
 
 
 def _post(live: LiveWorld, xml: bytes) -> dict[str, Any]:

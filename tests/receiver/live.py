@@ -6,6 +6,7 @@ server recorded from receivers.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,8 +45,10 @@ BANK = {
 }
 
 
-def seed(data_dir: Path, db_url: str) -> dict[str, list[str]]:
-    """Two admins (an author and an approver) and the stations, each never in quiet hours."""
+def seed(data_dir: Path, db_url: str, stations: Mapping[str, int] = STATIONS,
+         prepare: Callable[[Session], None] | None = None) -> dict[str, list[str]]:
+    """Two admins (an author and an approver) and the stations with their receivers (code → how many), each
+    never in quiet hours; ``prepare`` adds what a test needs besides. Returns the receivers' device tokens."""
     runtime = Runtime.open(Settings(data_dir=data_dir, database_url=db_url, demo=False, scheduler=False,
                                     _env_file=None))  # type: ignore[call-arg]
     tokens: dict[str, list[str]] = {}
@@ -53,11 +56,14 @@ def seed(data_dir: Path, db_url: str) -> dict[str, list[str]]:
         with session_scope(runtime.engine) as session:
             create_user(session, "admin", PASSWORD, Role.admin)
             create_user(session, "admin2", PASSWORD, Role.admin)
-            for code, count in STATIONS.items():
+            for code, count in stations.items():
                 station = create_station(session, code, f"Trạm {code}", province="Lạng Sơn")
                 station.quiet_start = station.quiet_end = "00:00"  # no quiet hours: tests run at any hour
                 session.add(station)
                 tokens[code] = [create_receiver(session, station, f"{code} cụm loa {i}")[1] for i in range(count)]
+            if prepare is not None:
+                session.flush()
+                prepare(session)
     finally:
         runtime.close()
     return tokens
@@ -77,12 +83,13 @@ class LiveWorld:
 
     @classmethod
     def start(cls, data_dir: Path, db_url: str, bank: list[str] | None = None,
-              env: dict[str, str] | None = None) -> LiveWorld:
-        """Seed, serve, and submit the bulletins of ``bank`` (default: all) for synthesis."""
-        world = cls(data_dir, db_url, seed(data_dir, db_url), env=env or {})
+              env: dict[str, str] | None = None, stations: Mapping[str, int] = STATIONS,
+              prepare: Callable[[Session], None] | None = None) -> LiveWorld:
+        """Seed (see :func:`seed`), serve, and submit the bulletins of ``bank`` (default: all) for synthesis."""
+        world = cls(data_dir, db_url, seed(data_dir, db_url, stations, prepare), env=env or {})
         world.start_server()
         world.engine = make_engine(db_url)
-        world.bank = {key: world.submit(*BANK[key]) for key in (bank or BANK)}
+        world.bank = {key: world.submit(*BANK[key]) for key in (BANK if bank is None else bank)}
         return world
 
     @property

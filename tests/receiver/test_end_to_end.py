@@ -11,26 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broadcast.keys import SigningKey
 from tests.receiver.live import LiveWorld, Receiver, parse_time, settle
 from tests.receiver.support import Proxy, resign, tamper, throttled, wait_for
-
-
-@pytest.fixture
-def receivers() -> Iterator[list[Receiver]]:
-    """Receivers a test starts; stopped (and checked for crashes) afterwards."""
-    started: list[Receiver] = []
-    yield started
-    for receiver in started:
-        receiver.process.stop()
-        assert "Traceback" not in receiver.process.output(), receiver.process.output()
 
 
 def _soon(seconds: float) -> datetime:
