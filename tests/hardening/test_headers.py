@@ -12,7 +12,9 @@ from broadcast.config import Settings
 from broadcast.web.core import HERE
 from tests.web.conftest import web_login
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+# A JSON data block (type="application/json", the page's message catalogue for the scripts) is data the
+# browser never runs, so the CSP does not apply to it; any other <script> without src= is inline code.
+INLINE_SCRIPT = re.compile(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', re.I)
 INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
 INLINE_STYLE = re.compile(r"\sstyle\s*=|<style", re.I)
 
