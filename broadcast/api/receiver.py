@@ -181,9 +181,9 @@ async def _read(reader: PollReader, runtime: Runtime, token: DeviceToken, if_non
                 now: datetime, cache: PollCache) -> tuple[PollState | None, bool, bytes | None]:
     """The poll's one read (and the stored body when it must be sent): (state, current, body).
 
-    A current state is remembered in the poll cache under the epoch seen *before* the read, so a change
-    committed while the read was under way leaves the entry already outdated."""
-    epoch = cache.epoch
+    A current state is remembered in the poll cache under the change count seen *before* the read, so a
+    change committed while the read was under way leaves the entry already outdated."""
+    epoch = cache.latest
     state = await reader.state(token.token_id)
     if state is None or state.revoked or not secrets_match(state.token_hash, token.secret):
         return None, False, None

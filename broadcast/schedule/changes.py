@@ -5,9 +5,10 @@ It lives below both the business operations (``services/placements.py`` writes i
 The mark is the ``version`` counter of the station's ``StationFeed`` row: one UPDATE per station.
 
 The same commit also tells the playlist poll's in-process caches (``distribute/pollcache.py``) to forget
-what they hold: :func:`mark_poll_changed`, called by ``mark_changed`` and, through a session listener, by
-any change of a receiver's token, revocation or station; on PostgreSQL other processes hear it by
-``NOTIFY broadcast_poll``, sent inside the transaction.
+what they hold: :func:`mark_poll_changed`, called by ``mark_changed`` for the stations it marks and,
+through a session listener, for everyone by any change of a receiver's token, revocation or station; on
+PostgreSQL other processes hear it by ``NOTIFY broadcast_poll, '<station ids>'`` (empty or ``*``:
+everyone), sent inside the transaction.
 """
 
 from __future__ import annotations
@@ -38,38 +39,62 @@ def new_feed_row(session: Session, station_id: int, now: datetime) -> None:
 def mark_changed(session: Session, station_ids: Iterable[int], now: datetime | None = None) -> None:
     """Mark stations' feeds as possibly changed, so the next poll or publication rebuilds them."""
     now = now or utcnow()
-    mark_poll_changed(session)
-    for station_id in sorted(set(station_ids)):
+    stations = sorted(set(station_ids))
+    mark_poll_changed(session, stations)
+    for station_id in stations:
         result = session.execute(update(StationFeed).where(col(StationFeed.station_id) == station_id)
                                  .values(version=StationFeed.version + 1, changed_at=now))
         if result.rowcount == 0:  # type: ignore[attr-defined]
             new_feed_row(session, station_id, now)
 
 
-#: What a local commit that changed polls calls: each poll cache's ``bump`` (normally one: the app's).
-_ON_POLL_CHANGE: list[Callable[[], None]] = []
+#: What a local commit that changed polls calls with the stations it changed (None: everyone's): each
+#: poll cache's ``bump`` (normally one: the app's).
+PollChange = Callable[[frozenset[int] | None], None]
+_ON_POLL_CHANGE: list[PollChange] = []
+#: Above this many stations a NOTIFY says "everyone" (its payload is limited to 8000 bytes).
+_MAX_NOTIFIED_STATIONS = 500
+_EVERYONE = "*"
 
 
-def on_poll_change(callback: Callable[[], None]) -> None:
+def on_poll_change(callback: PollChange) -> None:
     _ON_POLL_CHANGE.append(callback)
 
 
-def no_longer_on_poll_change(callback: Callable[[], None]) -> None:
+def no_longer_on_poll_change(callback: PollChange) -> None:
     if callback in _ON_POLL_CHANGE:
         _ON_POLL_CHANGE.remove(callback)
 
 
-def mark_poll_changed(session: OrmSession) -> None:
-    """Say this transaction changes what polls answer; its commit moves every poll cache's epoch on.
+def stations_of(payload: str) -> frozenset[int] | None:
+    """The stations a ``broadcast_poll`` notification names; None (everyone) when it names none or is unreadable."""
+    if not payload or payload == _EVERYONE:
+        return None
+    try:
+        return frozenset(int(part) for part in payload.split(","))
+    except ValueError:
+        return None
+
+
+def mark_poll_changed(session: OrmSession, stations: Iterable[int] | None = None) -> None:
+    """Say this transaction changes what polls answer for ``stations`` (None: for everyone); its commit moves
+    those stations' epochs on in every poll cache.
 
     On PostgreSQL the NOTIFY is sent inside the transaction: delivered at its commit, never if it rolls back.
     """
-    if session.info.get(_FLAG):
+    marked: set[int] | None = session.info.get(_FLAG, set())
+    if marked is None:  # everyone's already
         return
-    session.info[_FLAG] = True
+    wanted = None if stations is None else set(stations) - marked
+    if wanted is not None and not wanted:  # no station, or all of them marked already
+        return
+    session.info[_FLAG] = None if wanted is None else marked | wanted
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"NOTIFY {POLL_CHANNEL}")
+        payload = (_EVERYONE if wanted is None or len(wanted) > _MAX_NOTIFIED_STATIONS
+                   else ",".join(map(str, sorted(wanted))))
+        connection.exec_driver_sql("SELECT pg_notify(%(channel)s, %(payload)s)",
+                                   {"channel": POLL_CHANNEL, "payload": payload})
 
 
 @event.listens_for(OrmSession, "before_flush")
@@ -86,10 +111,12 @@ def _receiver_changes(session: OrmSession, _context: Any, _instances: Any) -> No
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
-    if not session.info.pop(_FLAG, False):
+    if _FLAG not in session.info:
         return
+    marked = session.info.pop(_FLAG)
+    stations = None if marked is None else frozenset(marked)
     for callback in list(_ON_POLL_CHANGE):
-        callback()
+        callback(stations)
 
 
 @event.listens_for(OrmSession, "after_rollback")

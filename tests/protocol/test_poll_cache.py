@@ -12,8 +12,10 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 
 from broadcast.api.receiver import poll_reader
+from broadcast.models import Station
 from broadcast.protocol import verify
 from tests.conftest import BACKENDS, World, login
 from tests.distribute.support import FIXED_NOW, ready_bulletin
@@ -114,3 +116,59 @@ def test_a_change_committed_by_another_process_reaches_the_cache_by_notify(
         assert time.monotonic() < deadline, "the notification never reached the poll cache"
         time.sleep(0.02)
     assert status == 401
+
+
+def test_a_stations_change_sends_only_its_own_receivers_to_the_database(
+        app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    """A placement for xa-a re-reads xa-a's receivers; xa-b's stay answered from memory (no herd of every
+    receiver of the province reading in the same second after one station's change)."""
+    a, b = world.receiver_tokens["xa-a"], world.receiver_tokens["xa-b"]
+    reads = count_reads(app_client)
+    etags = {t: poll(app_client, t).headers["ETag"] for t in (a, b)}
+    for token in (a, b):
+        assert poll(app_client, token, etags[token]).status_code == 304  # now cached
+    bid = ready_bulletin(runtime.engine, runtime.media, "Lịch họp thôn", ["xa-a"], seconds=20)
+    place_at(app_client, bid, FIXED_NOW + timedelta(hours=2), ["xa-a"])
+    before = list(reads)
+    assert poll(app_client, b, etags[b]).status_code == 304
+    assert reads == before, "the other station's receiver read the database"
+    assert poll(app_client, a, etags[a]).status_code == 200  # its own station's change shows at once
+    assert len(reads) == len(before) + 1
+
+
+@pytest.mark.parametrize("db_url", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+def test_another_process_names_the_stations_it_changed(
+        app_client: TestClient, world: World, runtime) -> None:  # type: ignore[no-untyped-def]
+    """A NOTIFY naming xa-a's station drops xa-a's entries only; one naming none drops everyone's."""
+    app: Any = app_client.app
+    cache = app.state.poll_cache
+    deadline = time.monotonic() + 30
+    while not cache.enabled:  # the listener connects in the background at start-up
+        assert time.monotonic() < deadline, "the poll cache's listener never connected"
+        time.sleep(0.05)
+    a, b = world.receiver_tokens["xa-a"], world.receiver_tokens["xa-b"]
+    reads = count_reads(app_client)
+    etags = {t: poll(app_client, t).headers["ETag"] for t in (a, b)}
+    for token in (a, b):
+        assert poll(app_client, token, etags[token]).status_code == 304
+    with Session(runtime.engine) as session:
+        station_a = session.exec(select(Station.id).where(Station.code == "xa-a")).one()
+    dsn = make_url(runtime.settings.db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    marked = cache.latest
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("SELECT pg_notify('broadcast_poll', %s)", (str(station_a),))
+    deadline = time.monotonic() + 10
+    while cache.station_epochs.get(station_a, 0) <= marked:
+        assert time.monotonic() < deadline, "the notification never reached the poll cache"
+        time.sleep(0.02)
+    before = len(reads)
+    assert poll(app_client, b, etags[b]).status_code == 304 and len(reads) == before  # still from memory
+    assert poll(app_client, a, etags[a]).status_code == 304 and len(reads) == before + 1  # read again
+    marked = cache.latest
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("NOTIFY broadcast_poll")  # no stations named: everyone's
+    while cache.epoch <= marked:
+        assert time.monotonic() < deadline, "the notification never reached the poll cache"
+        time.sleep(0.02)
+    before = len(reads)
+    assert poll(app_client, b, etags[b]).status_code == 304 and len(reads) == before + 1
