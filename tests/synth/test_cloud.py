@@ -220,7 +220,7 @@ def test_every_failure_ends_in_espeak_with_the_reason(provider: Provider, name: 
     assert technical in audio.fallbacks[name], audio.fallbacks
     note = failover_note(WhoSpoke(audio.speakers, audio.fallbacks))
     title = {"fpt": "FPT.AI", "viettel": "Viettel AI", "zalo": "Zalo AI"}[name]
-    assert note == f"Đọc bằng giọng dự phòng espeak-ng vì {title} {plain}."
+    assert note == f"Đọc bằng giọng dự phòng eSpeak NG vì {title} {plain}."
     # bounded: sentences are asked in parallel, each at most once more, and none after the cool-down began
     posts = [s for s in provider.seen if s.method == "POST"]
     assert 1 <= len(posts) <= 3 * 2
@@ -284,6 +284,6 @@ def test_bulletin_records_the_failover(cloud_client: TestClient, provider: Provi
     assert audio["engine"] == "espeak"
     assert audio["speakers"] == [{"engine": "espeak", "voice": audio["speakers"][0]["voice"]}] * 2
     assert EXPECTED[failure][0] in audio["fallbacks"][name]
-    assert audio["failover"].startswith("Đọc bằng giọng dự phòng espeak-ng vì ")
+    assert audio["failover"].startswith("Đọc bằng giọng dự phòng eSpeak NG vì ")
     assert EXPECTED[failure][1] in audio["failover"]
     assert KEY not in caplog.text and KEY not in json.dumps(audio)
