@@ -197,6 +197,13 @@ class Figures:
     #: what was measured (CPU starved by other work), not the server
     client_lag_p99_ms: float = float("nan")
 
+    @classmethod
+    def measured(cls, name: str, latencies: list[float], seconds: float, statuses: dict[int, int],
+                 **extra: Any) -> Figures:
+        """Figures of one run from its per-request latencies (ms)."""
+        return cls(name, len(latencies), seconds, percentile(latencies, 0.5), percentile(latencies, 0.99),
+                   statuses, **extra)
+
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
@@ -288,16 +295,8 @@ async def open_loop(fleet: Fleet, static: bool, interval: float, duration: float
     elapsed = time.perf_counter() - start
     latencies = [ms for _, ms in timeline]
     name = name or ("static file" if static else "playlist poll (304)")
-    return Figures(
-        name,
-        len(latencies),
-        elapsed,
-        percentile(latencies, 0.5),
-        percentile(latencies, 0.99),
-        statuses,
-        timeline=timeline,
-        client_lag_p99_ms=percentile(lags, 0.99),
-    )
+    return Figures.measured(name, latencies, elapsed, statuses, timeline=timeline,
+                            client_lag_p99_ms=percentile(lags, 0.99))
 
 
 def slow_seconds(figures: Figures, over_ms: float = 50.0, worst: int = 6) -> str:
@@ -387,15 +386,7 @@ async def closed_loop_httpx(fleet: Fleet, static: bool, connections: int, second
         await asyncio.gather(*(worker(i) for i in range(connections)))
         elapsed = time.perf_counter() - start
     name = "static file" if static else "playlist poll (304)"
-    return Figures(
-        name,
-        len(latencies),
-        elapsed,
-        percentile(latencies, 0.5),
-        percentile(latencies, 0.99),
-        statuses,
-        "  (httpx client: may be the bottleneck)",
-    )
+    return Figures.measured(name, latencies, elapsed, statuses, note="  (httpx client: may be the bottleneck)")
 
 
 async def closed_loop_raw(fleet: Fleet, static: bool, connections: int, seconds: float, name: str = "") -> Figures:
@@ -426,7 +417,7 @@ async def closed_loop_raw(fleet: Fleet, static: bool, connections: int, seconds:
     await asyncio.gather(*(worker(i) for i in range(connections)))
     elapsed = time.perf_counter() - start
     name = name or ("static file" if static else "playlist poll (304)")
-    return Figures(name, len(latencies), elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99), statuses)
+    return Figures.measured(name, latencies, elapsed, statuses)
 
 
 def start_bare(fleet: Fleet, workdir: Path) -> tuple[subprocess.Popen[bytes], Fleet]:

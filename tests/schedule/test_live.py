@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -71,6 +72,17 @@ def serve(runtime: Runtime, clock_at: datetime, **env: str) -> LiveServer:
         "BROADCAST_CLOCK_OFFSET_S": str(offset_for(clock_at)), **env})
 
 
+@contextmanager
+def two_servers(runtime: Runtime, clock_at: datetime, **env: str) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two ``serve`` processes on one database; whichever started is stopped, even if the second never answers."""
+    with ExitStack() as started:
+        first = serve(runtime, clock_at, **env)
+        started.callback(first.stop)
+        second = serve(runtime, clock_at, **env)
+        started.callback(second.stop)
+        yield first, second
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -128,43 +140,40 @@ def test_two_servers_on_one_database_fire_each_job_once(tmp_path: Path, live_db_
     runtime, _ = prepare(tmp_path, live_db_url)
     env = {"BROADCAST_SCHEDULER": "true", "BROADCAST_SCHEDULER_LEASE_S": "3"}
     noon = datetime(2026, 11, 23, 12, 0, tzinfo=HCM)
-    first = serve(runtime, noon, **env)
-    second = serve(runtime, noon, **env)
     try:
-        wait_for(lambda: len({r.job_id for r in _runs(runtime)}) >= 5, 30, "every job to run")
-        # Three synthesis runs (every 5 s) span several lease periods (3 s) of the standby trying to take over.
-        wait_for(lambda: sum(r.job_id == "synthesis-queue" for r in _runs(runtime)) >= 3, 30,
-                 "three synthesis runs")
-        runs = _runs(runtime)
-        holders = {r.holder for r in runs}
-        assert len(holders) == 1, holders
-        (holder,) = holders
-        leader, standby = (first, second) if holder.endswith(f"pid{first.process.pid}") else (second, first)
-        assert holder.endswith(f"pid{leader.process.pid}")
-        synthesis = sorted(r.run_time for r in runs if r.job_id == "synthesis-queue")
-        gaps = [(b - a).total_seconds() for a, b in zip(synthesis, synthesis[1:], strict=False)]
-        assert gaps and min(gaps) >= 4.5, f"synthesis fired more often than every 5 s: {gaps}"
-        # The leader dies without releasing the lease: the standby takes over once it expires.
-        os.kill(leader.process.pid, signal.SIGKILL)
-        leader.process.wait()
-        dead = _lease(runtime)  # the dead leader's lease, no longer renewed
-        assert dead.holder == holder and dead.expires_at is not None
-        wait_for(lambda: any(r.holder.endswith(f"pid{standby.process.pid}") for r in _runs(runtime)), 30,
-                 "the standby to take over")
-        taken = min(r.started_at for r in _runs(runtime) if r.holder.endswith(f"pid{standby.process.pid}"))
-        # Told by the lease's own record, not the clock: the standby took it once (the next generation),
-        # only after it had expired, and ran jobs only once it held it.
-        lease = _lease(runtime)
-        assert lease.holder is not None and lease.holder.endswith(f"pid{standby.process.pid}")
-        assert lease.generation == dead.generation + 1 and lease.acquired_at is not None
-        assert dead.expires_at <= lease.acquired_at <= taken
-        with Session(runtime.engine) as session:
-            duplicates = session.exec(select(JobRun.job_id, JobRun.run_time, func.count())
-                                      .group_by(JobRun.job_id, JobRun.run_time).having(func.count() > 1)).all()
-        assert duplicates == []
+        with two_servers(runtime, noon, **env) as (first, second):
+            wait_for(lambda: len({r.job_id for r in _runs(runtime)}) >= 5, 30, "every job to run")
+            # Three synthesis runs (every 5 s) span several lease periods (3 s) of the standby trying to take over.
+            wait_for(lambda: sum(r.job_id == "synthesis-queue" for r in _runs(runtime)) >= 3, 30,
+                     "three synthesis runs")
+            runs = _runs(runtime)
+            holders = {r.holder for r in runs}
+            assert len(holders) == 1, holders
+            (holder,) = holders
+            leader, standby = (first, second) if holder.endswith(f"pid{first.process.pid}") else (second, first)
+            assert holder.endswith(f"pid{leader.process.pid}")
+            synthesis = sorted(r.run_time for r in runs if r.job_id == "synthesis-queue")
+            gaps = [(b - a).total_seconds() for a, b in zip(synthesis, synthesis[1:], strict=False)]
+            assert gaps and min(gaps) >= 4.5, f"synthesis fired more often than every 5 s: {gaps}"
+            # The leader dies without releasing the lease: the standby takes over once it expires.
+            os.kill(leader.process.pid, signal.SIGKILL)
+            leader.process.wait()
+            dead = _lease(runtime)  # the dead leader's lease, no longer renewed
+            assert dead.holder == holder and dead.expires_at is not None
+            wait_for(lambda: any(r.holder.endswith(f"pid{standby.process.pid}") for r in _runs(runtime)), 30,
+                     "the standby to take over")
+            taken = min(r.started_at for r in _runs(runtime) if r.holder.endswith(f"pid{standby.process.pid}"))
+            # Told by the lease's own record, not the clock: the standby took it once (the next generation),
+            # only after it had expired, and ran jobs only once it held it.
+            lease = _lease(runtime)
+            assert lease.holder is not None and lease.holder.endswith(f"pid{standby.process.pid}")
+            assert lease.generation == dead.generation + 1 and lease.acquired_at is not None
+            assert dead.expires_at <= lease.acquired_at <= taken
+            with Session(runtime.engine) as session:
+                duplicates = session.exec(select(JobRun.job_id, JobRun.run_time, func.count())
+                                          .group_by(JobRun.job_id, JobRun.run_time).having(func.count() > 1)).all()
+            assert duplicates == []
     finally:
-        first.stop()
-        second.stop()
         runtime.close()
 
 
@@ -250,53 +259,52 @@ def test_a_placement_on_the_standby_is_published_by_the_lease_holder_at_once(tmp
     bid = ready_bulletin(runtime.engine, runtime.media, "Qua tiến trình khác", ["xa-a"], seconds=5)
     env = {"BROADCAST_SCHEDULER": "true", "BROADCAST_SCHEDULER_LEASE_S": "30"}  # no takeover during the test
     noon = datetime(2026, 11, 23, 12, 0, tzinfo=HCM)
-    first, second = serve(runtime, noon, **env), serve(runtime, noon, **env)
     try:
-        wait_for(lambda: any(r.job_id == "publish" for r in _runs(runtime)), 30, "the first publication")
-        (holder,) = {r.holder for r in _runs(runtime)}
-        standby = second if holder.endswith(f"pid{first.process.pid}") else first
+        with two_servers(runtime, noon, **env) as (first, second):
+            wait_for(lambda: any(r.job_id == "publish" for r in _runs(runtime)), 30, "the first publication")
+            (holder,) = {r.holder for r in _runs(runtime)}
+            standby = second if holder.endswith(f"pid{first.process.pid}") else first
 
-        def sequence() -> int:
+            def sequence() -> int:
+                with Session(runtime.engine) as session:
+                    return max(session.exec(select(ManifestState.sequence)).all() or [0])
+
+            wait_for(lambda: sequence() >= 1, 30, "the receiver's first manifest")
+            before, sent = sequence(), datetime.now(UTC)
+            headers = login(standby.url, "editor")
+            reply = httpx.post(f"{standby.url}/api/v1/bulletins/{bid}/placements", headers=headers,
+                               json={"stations": ["xa-a"], "mode": "at", "at": "2026-11-23T13:00:00+07:00"})
+            assert reply.status_code == 201, reply.text
+
+            def woken() -> list[datetime]:
+                """Publish runs since the placement that were wake-ups, not regular ticks (told by the run ledger,
+                not by the clock): APScheduler fires an interval job 60 s after its previous run (to float
+                precision), so a run off that grid by more than a millisecond was woken."""
+                runs = sorted(r.run_time for r in _runs(runtime) if r.job_id == "publish" and r.status == "done")
+                return [b for a, b in zip(runs, runs[1:], strict=False)
+                        if b >= sent and abs(((b - a).total_seconds() + 30) % 60 - 30) > 0.001]
+
+            wait_for(lambda: sequence() > before and bool(woken()), 10, "the new manifest, published by a wake-up")
+            publishes = [r for r in _runs(runtime) if r.job_id == "publish"]
+            assert {r.holder for r in publishes} == {holder}  # only the lease holder ran it
+            # last-seen times are batched in each process and written by both
+            with session_scope(runtime.engine) as session:
+                station = session.exec(select(Station).where(Station.code == "xa-a")).one()
+                other_token = create_receiver(session, station, "Cụm loa phụ")[1]
+            for server, device in ((first, token), (second, other_token)):
+                reply = httpx.get(f"{server.url}/api/v1/receiver/playlist",
+                                  headers={"Authorization": f"Bearer {device}"})
+                assert reply.status_code == 200
+
+            def seen() -> int:
+                with Session(runtime.engine) as session:
+                    return session.exec(select(func.count()).select_from(Receiver)
+                                        .where(col(Receiver.last_seen_at).is_not(None))).one()
+
+            wait_for(lambda: seen() == 2, 30, "both receivers' last-seen times")
             with Session(runtime.engine) as session:
-                return max(session.exec(select(ManifestState.sequence)).all() or [0])
-
-        wait_for(lambda: sequence() >= 1, 30, "the receiver's first manifest")
-        before, sent = sequence(), datetime.now(UTC)
-        headers = login(standby.url, "editor")
-        reply = httpx.post(f"{standby.url}/api/v1/bulletins/{bid}/placements", headers=headers,
-                           json={"stations": ["xa-a"], "mode": "at", "at": "2026-11-23T13:00:00+07:00"})
-        assert reply.status_code == 201, reply.text
-
-        def woken() -> list[datetime]:
-            """Publish runs since the placement that were wake-ups, not regular ticks (told by the run ledger,
-            not by the clock): APScheduler fires an interval job 60 s after its previous run (to float
-            precision), so a run off that grid by more than a millisecond was woken."""
-            runs = sorted(r.run_time for r in _runs(runtime) if r.job_id == "publish" and r.status == "done")
-            return [b for a, b in zip(runs, runs[1:], strict=False)
-                    if b >= sent and abs(((b - a).total_seconds() + 30) % 60 - 30) > 0.001]
-
-        wait_for(lambda: sequence() > before and bool(woken()), 10, "the new manifest, published by a wake-up")
-        publishes = [r for r in _runs(runtime) if r.job_id == "publish"]
-        assert {r.holder for r in publishes} == {holder}  # only the lease holder ran it
-        # last-seen times are batched in each process and written by both
-        with session_scope(runtime.engine) as session:
-            station = session.exec(select(Station).where(Station.code == "xa-a")).one()
-            other_token = create_receiver(session, station, "Cụm loa phụ")[1]
-        for server, device in ((first, token), (second, other_token)):
-            reply = httpx.get(f"{server.url}/api/v1/receiver/playlist", headers={"Authorization": f"Bearer {device}"})
-            assert reply.status_code == 200
-
-        def seen() -> int:
-            with Session(runtime.engine) as session:
-                return session.exec(select(func.count()).select_from(Receiver)
-                                    .where(col(Receiver.last_seen_at).is_not(None))).one()
-
-        wait_for(lambda: seen() == 2, 30, "both receivers' last-seen times")
-        with Session(runtime.engine) as session:
-            duplicates = session.exec(select(JobRun.job_id, JobRun.run_time, func.count())
-                                      .group_by(JobRun.job_id, JobRun.run_time).having(func.count() > 1)).all()
-        assert duplicates == []
+                duplicates = session.exec(select(JobRun.job_id, JobRun.run_time, func.count())
+                                          .group_by(JobRun.job_id, JobRun.run_time).having(func.count() > 1)).all()
+            assert duplicates == []
     finally:
-        first.stop()
-        second.stop()
         runtime.close()

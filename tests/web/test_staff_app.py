@@ -24,6 +24,7 @@ from broadcast.models import (
     BulletinStatus,
     ItemStatus,
     Notification,
+    Placement,
     PlaylistItem,
     Priority,
     Receiver,
@@ -450,6 +451,27 @@ def test_placing_the_same_bulletin_twice_in_a_slot_warns(web_client, world: Worl
     assert first.status_code == 200 and "m=placed" in str(first.url) and "hai lần liền nhau" not in first.text
     second = approver.post(f"/bulletins/{bulletin_id}/schedule", data=form)
     assert second.status_code == 200 and "hai lần liền nhau" in second.text, second.text[:1500]
+
+
+def test_a_full_slot_is_said_with_its_name_and_time_without_ids_or_english(web_client, world: World,
+                                                                           runtime) -> None:
+    """Finding 8: a slot with no room left is reported in Vietnamese, by the slot's name and the bulletin's
+    title, with no internal #ids, station codes or the English word "slot"."""
+    long_one = ready_bulletin(runtime.engine, runtime.media, "Thông báo dài về đất đai", ["xa-a"], seconds=1000)
+    second = ready_bulletin(runtime.engine, runtime.media, "Tin thứ hai", ["xa-a"], seconds=1000)
+    approver, csrf = web_client("approver")
+    day = (utcnow().astimezone(runtime.settings.tz) + timedelta(days=1)).date().isoformat()
+    form = {"csrf_token": csrf, "stations": ["xa-a"], "mode": "slot", "date_from": day, "date_to": day,
+            "slots": ["sáng"]}
+    first = approver.post(f"/bulletins/{long_one}/schedule", data=form)
+    assert first.status_code == 200 and "m=placed" in str(first.url), first.text[:1500]
+    full = approver.post(f"/bulletins/{second}/schedule", data=form)  # 1000 s more do not fit in 06:00–06:30
+    assert full.status_code == 409, full.text[:1500]
+    alert = full.text.split('class="alert error"', 1)[1].split("</div>", 1)[0]
+    assert "Thông báo dài về đất đai" in alert and "khung giờ sáng" in alert, alert
+    assert not re.search(r"#\d|\bslot\b|xa-a|occurrence|on_clash", alert), alert
+    with Session(runtime.engine) as session:  # nothing of the refused placement was written
+        assert session.exec(select(Placement).where(Placement.bulletin_id == second)).first() is None
 
 
 def test_as_run_filter_keeps_an_older_chosen_bulletin(web_client, world: World, runtime, monkeypatch) -> None:
