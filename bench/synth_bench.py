@@ -1,4 +1,4 @@
-"""Benchmark: a realistic 600-word bulletin through the whole offline path, against a raw baseline.
+"""Benchmark: a realistic raw bulletin (841 words as written) through the whole offline path, against a raw baseline.
 
     .venv/bin/python bench/synth_bench.py [--runs 3] [--check]
 
@@ -11,10 +11,10 @@ Measured in this one script, each best of ``--runs``:
   default profile and a fresh (cold) sentence cache: per-sentence
   synthesis, trimming, pauses, intro/outro, loudness and true-peak limiting, encoding, and decoding the
   MP3 again to measure it;
-* warm edit - the same bulletin with one sentence changed, cache warm: one sentence is re-spoken.
+* warm edit - the same bulletin with one new sentence, cache warm: one sentence is re-spoken.
 
 Prints the ratio pipeline/baseline, the real-time factor and CPU seconds (this process and its ffmpeg
-children). ``--check`` exits non-zero unless pipeline < 3 s and ratio <= 2.0. Wall times depend on
+children). ``--check`` exits non-zero unless pipeline < 3 s per 600 words and ratio <= 2.0. Wall times depend on
 what else the machine is doing; run it on an idle machine.
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -45,50 +44,15 @@ from broadcast.normalise import Lexicon, default_lexicon, normalise  # noqa: E40
 from broadcast.render import render_speech  # noqa: E402
 from broadcast.synth import EspeakEngine, SentenceCache, load_profiles  # noqa: E402
 
-#: A commune bulletin as the normaliser hands it over: spoken words only (numbers, dates and units
-#: already written out), paragraphs separated by blank lines. 601 words (syllables), 23 sentences.
-BULLETIN = """\
-Kính thưa toàn thể nhân dân trong xã. Sau đây là bản tin của Đài truyền thanh xã Tân Phong phát sóng
-vào buổi sáng thứ hai, ngày mười lăm tháng sáu năm hai nghìn không trăm hai mươi sáu. Bản tin hôm
-nay gồm các nội dung về tiêm chủng cho trẻ em, phòng chống mưa bão, sản xuất nông nghiệp vụ mùa, an
-ninh trật tự và hoạt động văn hóa thể thao ở địa phương.
-
-Thực hiện kế hoạch của Trung tâm y tế huyện, trạm y tế xã sẽ tổ chức tiêm chủng mở rộng cho trẻ em
-dưới năm tuổi vào sáng thứ bảy tuần này, bắt đầu từ bảy giờ ba mươi phút. Các gia đình có con trong
-độ tuổi tiêm chủng đề nghị mang theo sổ tiêm chủng và giấy khai sinh của trẻ. Sau khi tiêm, phụ
-huynh cho trẻ ở lại trạm y tế ít nhất ba mươi phút để theo dõi phản ứng. Ủy ban nhân dân xã đề nghị
-trưởng các thôn thông báo rộng rãi đến từng hộ gia đình để không trẻ nào bị bỏ sót.
-
-Theo bản tin của Trung tâm dự báo khí tượng thủy văn quốc gia, trong ba ngày tới khu vực tỉnh ta có
-mưa vừa đến mưa to, có nơi mưa rất to kèm theo giông lốc. Ban chỉ huy phòng chống thiên tai và tìm
-kiếm cứu nạn xã yêu cầu các thôn kiểm tra lại hệ thống kênh mương, khơi thông dòng chảy và gia cố bờ
-bao. Các hộ gia đình sống ven sông và ở khu vực trũng thấp cần chủ động kê cao tài sản, chuẩn bị
-lương thực, nước uống và đèn pin. Khi có tình huống khẩn cấp, nhân dân báo ngay cho trưởng thôn hoặc
-gọi điện đến Ủy ban nhân dân xã để được hỗ trợ kịp thời.
-
-Về sản xuất nông nghiệp, hiện nay lúa vụ mùa đang ở giai đoạn đẻ nhánh. Qua kiểm tra đồng ruộng, cán
-bộ khuyến nông phát hiện rầy nâu và sâu cuốn lá nhỏ xuất hiện với mật độ cao ở cánh đồng thôn Đông
-và thôn Bắc. Bà con nông dân cần thường xuyên thăm đồng, phát hiện sớm và phòng trừ kịp thời theo
-hướng dẫn của cán bộ bảo vệ thực vật. Hợp tác xã nông nghiệp sẽ mở lớp tập huấn kỹ thuật chăm sóc
-lúa tại nhà văn hóa thôn Đông vào chiều thứ năm, mời bà con đến tham dự đầy đủ.
-
-Về công tác an ninh trật tự, thời gian gần đây trên địa bàn huyện đã xảy ra một số vụ lừa đảo qua
-điện thoại và mạng xã hội. Các đối tượng thường giả danh cán bộ công an, nhân viên ngân hàng hoặc
-nhân viên điện lực để yêu cầu chuyển tiền hoặc cung cấp mã xác thực. Công an xã khuyến cáo nhân dân
-tuyệt đối không cung cấp thông tin cá nhân, không bấm vào đường link lạ và không chuyển tiền cho
-người không quen biết.
-
-Cuối cùng, nhân dịp kỷ niệm ngày thành lập Đoàn thanh niên, Ban chấp hành đoàn xã phối hợp với các
-thôn tổ chức giải bóng đá thanh niên tại sân vận động trung tâm xã. Lễ khai mạc sẽ diễn ra vào lúc
-ba giờ chiều chủ nhật tuần này. Bản tin của Đài truyền thanh xã Tân Phong đến đây là kết thúc. Cảm
-ơn bà con đã chú ý lắng nghe. Xin chào và hẹn gặp lại trong bản tin lần sau.
-"""
+#: The default input: an unseen commune notice as an official writes it (numbers, dates, document numbers,
+#: abbreviations), so normalisation and sentence splitting are really inside the pipeline's figure.
+DEFAULT_TEXT = Path(__file__).resolve().parent / "input" / "ban-tin-841.txt"
 
 T = TypeVar("T")
 
-EDITED_FROM = "Lễ khai mạc sẽ diễn ra vào lúc ba giờ chiều chủ nhật tuần này."
-#: One edit per timed run (each must be a sentence the cache has not seen).
-EDITED_TO = [
+#: One edit per timed run: a sentence the cache has not seen, added as the bulletin's first paragraph
+#: (works for any ``--text``; every other sentence is unchanged and comes from the warm cache).
+EDITS = [
     f"Lễ khai mạc sẽ diễn ra vào lúc {hour} giờ chiều chủ nhật tuần này, mời bà con đến sớm."
     for hour in ("hai", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười", "mười một", "mười hai")
 ]
@@ -150,13 +114,16 @@ def baseline(text: str, workdir: Path, quality: int | None) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--check", action="store_true", help="fail unless < 3 s and ratio <= 2.0")
-    parser.add_argument("--text", type=Path, default=None,
-                        help="raw bulletin text file (default: the built-in one; e.g. bench/input/ban-tin-841.txt)")
+    parser.add_argument("--check", action="store_true", help="fail unless < 3 s per 600 words and ratio <= 2.0")
+    parser.add_argument("--text", type=Path, default=DEFAULT_TEXT,
+                        help="raw bulletin text file (default: bench/input/ban-tin-841.txt)")
     options = parser.parse_args()
     runs = max(1, options.runs)
 
-    raw = options.text.read_text(encoding="utf-8") if options.text else BULLETIN
+    if not options.text.is_file():
+        print(f"FAIL: the bulletin text {options.text} is missing; nothing measured", file=sys.stderr)
+        return 2
+    raw = options.text.read_text(encoding="utf-8")
     lexicon = default_lexicon()
     bulletin = spoken_paragraphs(raw, lexicon)  # what the pipeline will make of it (for the baseline and counts)
     text = " ".join(" ".join(p) for p in bulletin)
@@ -197,9 +164,8 @@ def main() -> int:
         render_speech(bulletin, profile, engines, warm_cache, settings)
         edit = Timing()
         respoken: list[int] = []
-        target = re.compile(r"\s+".join(map(re.escape, EDITED_FROM.split())))
-        for replacement in EDITED_TO[: min(runs, len(EDITED_TO))] if target.search(raw) else []:
-            edited = target.sub(replacement, raw)
+        for added in EDITS[: min(runs, len(EDITS))]:
+            edited = f"{added}\n\n{raw}"
             misses_before = warm_cache.misses
             edit.run(lambda edited=edited: render_speech(spoken_paragraphs(edited, lexicon), profile, engines,
                                                          warm_cache, settings))
@@ -240,8 +206,9 @@ def main() -> int:
     piper_section(bulletin, settings, runs)
     if options.check:
         failures = []
-        if pipe.best >= 3.0:
-            failures.append(f"pipeline {pipe.best:.2f} s >= 3 s")
+        limit = 3.0 * words / 600  # the target was 3 s for a 600-word bulletin: the same pace for any length
+        if pipe.best >= limit:
+            failures.append(f"pipeline {pipe.best:.2f} s >= {limit:.1f} s (3 s per 600 words)")
         if ratio > 2.0:
             failures.append(f"ratio {ratio:.2f} > 2.0")
         if set(respoken) != {1}:

@@ -14,7 +14,7 @@ import asyncio
 import threading
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -28,18 +28,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from broadcast.api.deps import CurrentReceiver, RuntimeDep, SessionDep
 from broadcast.distribute.manifests import PollState, current_manifest
 from broadcast.distribute.pollcache import PollCache
+from broadcast.distribute.pollreader import PollReader
 from broadcast.distribute.reports import ingest
 from broadcast.models import Receiver
 from broadcast.protocol import Enrolment, ReportsReply, ReportsRequest, SigningKeyInfo
 from broadcast.runtime import Runtime
 from broadcast.schedule.clock import clock_for
 from broadcast.security import DeviceToken, secrets_match
-
-if TYPE_CHECKING:  # PostgreSQL only: psycopg is the `postgres` extra, imported when such a URL is configured
-    from broadcast.distribute.pgpoll import AsyncPollReader
-    from broadcast.distribute.sqlitepoll import SqlitePollReader
-
-    PollReader = AsyncPollReader | SqlitePollReader
 
 router = APIRouter(prefix="/receiver", tags=["receiver protocol"])
 PLAYLIST_PATH = "/api/v1/receiver/playlist"
@@ -156,7 +151,7 @@ def poll_reader(app: Any, runtime: Runtime) -> PollReader:
 
             reader = SqlitePollReader(runtime.engine.url.database or "")
         else:
-            from broadcast.distribute.pgpoll import AsyncPollReader
+            from broadcast.distribute.pgpoll import AsyncPollReader  # psycopg: the `postgres` extra
 
             reader = AsyncPollReader(runtime.settings.db_url)
         app.state.receiver_poll_reader = reader

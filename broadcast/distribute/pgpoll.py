@@ -13,20 +13,20 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
-from broadcast.distribute.manifests import PollState, poll_sql, state_from_row
+from broadcast.distribute.pollreader import PollReader
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-class AsyncPollReader:
+class AsyncPollReader(PollReader):
     def __init__(self, sqlalchemy_url: str, size: int = 4) -> None:
+        super().__init__("postgresql")
         self.dsn = libpq_url(sqlalchemy_url)
         self.size = size
         self.idle: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
         self.opened = 0
-        self.state_sql, self.body_sql = poll_sql("postgresql")
 
     async def _acquire(self) -> psycopg.AsyncConnection[Any]:
         if self.idle.empty() and self.opened < self.size:
@@ -38,7 +38,7 @@ class AsyncPollReader:
                 raise
         return await self.idle.get()
 
-    async def _fetchone(self, sql: str, params: dict[str, Any]) -> Any:
+    async def _read(self, sql: str, params: dict[str, Any]) -> Any:
         for attempt in (1, 2):
             connection = await self._acquire()
             try:
@@ -57,16 +57,6 @@ class AsyncPollReader:
             self.idle.put_nowait(connection)
             return row
         raise AssertionError("unreachable")
-
-    async def state(self, token_id: str) -> PollState | None:
-        return state_from_row(await self._fetchone(self.state_sql, {"token_id": token_id}))
-
-    async def body(self, receiver_id: int) -> bytes:
-        row = await self._fetchone(self.body_sql, {"receiver_id": receiver_id})
-        return row[0].encode()
-
-    async def ping(self) -> None:
-        await self._fetchone("SELECT 1", {})
 
     async def close(self) -> None:
         while not self.idle.empty():

@@ -29,7 +29,7 @@ def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: Wo
     def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
         statements.append(statement.split()[0].upper())
 
-    original = AsyncPollReader._fetchone
+    original = AsyncPollReader._read
 
     async def counted(self, sql, params):  # type: ignore[no-untyped-def]
         statements.append(sql.split()[0].upper())
@@ -41,7 +41,7 @@ def test_an_unchanged_poll_is_one_indexed_read(app_client: TestClient, world: Wo
         statements.append(sql.split()[0].upper())
         return original_sqlite(self, sql, params)
 
-    monkeypatch.setattr(AsyncPollReader, "_fetchone", counted)  # PostgreSQL polls read through psycopg
+    monkeypatch.setattr(AsyncPollReader, "_read", counted)  # PostgreSQL polls read through psycopg
     monkeypatch.setattr(SqlitePollReader, "_fetchone", counted_sqlite)  # SQLite polls on their own connections
     event.listen(runtime.engine, "before_cursor_execute", record)
     try:
