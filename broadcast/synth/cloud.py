@@ -29,7 +29,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
@@ -66,14 +66,35 @@ class CloudConfig:
         return f"CloudConfig(url={self.url!r}, key={'set' if self.key else 'unset'}, timeout={self.timeout})"
 
 
-class CloudEngine(NetworkEngine):
-    """Shared machinery of the cloud adapters; subclasses implement :meth:`_audio`."""
+@dataclass(frozen=True)
+class CloudService:
+    """What one provider is, as opposed to how it is asked (an adapter's :meth:`CloudEngine._audio`)."""
 
+    name: str  # the engine's name in voice profiles (``[engines] chain``, ``voice_ids``)
+    title: str  # the provider's name as people know it, in messages
+    key_variable: str  # the environment variable holding its key, named when it is missing
+    default_voice: str  # the voice used when a profile names none for this engine
+    speed_range: tuple[float, float] = (1.0, 1.0)  # the rate multipliers it accepts
+
+
+#: The three providers' facts; FPT.AI's speed is a step from -3 to 3 (see :meth:`FptEngine.speed`).
+FPT = CloudService("fpt", "FPT.AI", "BROADCAST_FPT_API_KEY", "banmai")
+VIETTEL = CloudService("viettel", "Viettel AI", "BROADCAST_VIETTEL_TOKEN", "hn-quynhanh", (0.7, 1.3))
+ZALO = CloudService("zalo", "Zalo AI", "BROADCAST_ZALO_API_KEY", "1", (0.8, 1.2))
+
+
+class CloudEngine(NetworkEngine):
+    """Shared machinery of the cloud adapters; a subclass names its :attr:`service` and implements
+    :meth:`_audio`."""
+
+    service: ClassVar[CloudService]
     name = "cloud"
-    title = "cloud"  # the provider's name as people know it
-    key_variable = ""
-    default_voice = ""
+    title = "cloud"
     concurrent = True  # network-bound: sentences may be fetched in parallel
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name, cls.title = cls.service.name, cls.service.title  # what the Engine protocol and messages read
 
     def __init__(self, config: CloudConfig, session: requests.Session | None = None) -> None:
         if config.timeout <= 0 or config.retries < 0:
@@ -117,11 +138,11 @@ class CloudEngine(NetworkEngine):
 
     # -- engine ------------------------------------------------------------------------------------
     def voice_code(self, profile: VoiceProfile) -> str:
-        return profile.voice_ids.get(self.name, self.default_voice)
+        return profile.voice_ids.get(self.name, self.service.default_voice)
 
     def synthesize(self, sentence: str, profile: VoiceProfile) -> Pcm:
         if not self.config.key:
-            raise EngineError(f"{self.title} is not configured ({self.key_variable} is not set)")
+            raise EngineError(f"{self.title} is not configured ({self.service.key_variable} is not set)")
         self._check_cooldown()
         text = _CONTROL_RE.sub(" ", sentence).strip()
         if not text:
@@ -161,17 +182,15 @@ class CloudEngine(NetworkEngine):
     def settings_key(self, profile: VoiceProfile) -> dict[str, Any]:
         return {"voice": self.voice_code(profile), "speed": self.speed(profile), "url": self.config.url}
 
-    #: The rate multipliers the provider accepts (Viettel and Zalo take one; FPT.AI overrides :meth:`speed`).
-    speed_range: tuple[float, float] = (1.0, 1.0)
-
     def speed(self, profile: VoiceProfile) -> float | int:
-        """The profile's rate as the provider takes it: clamped to :attr:`speed_range`, two decimals."""
-        low, high = self.speed_range
+        """The profile's rate as the provider takes it: clamped to the service's ``speed_range``, two
+        decimals (Viettel and Zalo take a multiplier; FPT.AI overrides this)."""
+        low, high = self.service.speed_range
         return round(max(low, min(high, profile.rate)), 2)
 
     def unavailable_reason(self, profile: VoiceProfile) -> str | None:
         if not self.config.key:
-            return f"{self.key_variable} is not set"
+            return f"{self.service.key_variable} is not set"
         remaining = self.cooldown_remaining()
         return f"cooling down for {remaining:.0f} s after a failure" if remaining > 0 else None
 
@@ -183,10 +202,7 @@ class FptEngine(CloudEngine):
     """FPT.AI v5: the text is the body, key and voice go in headers; the reply names a link where the MP3
     appears a little later (polled until :attr:`CloudConfig.ready_timeout`)."""
 
-    name = "fpt"
-    title = "FPT.AI"
-    key_variable = "BROADCAST_FPT_API_KEY"
-    default_voice = "banmai"
+    service = FPT
 
     def speed(self, profile: VoiceProfile) -> int:
         return max(-3, min(3, round((profile.rate - 1.0) * 10)))
@@ -221,11 +237,7 @@ class FptEngine(CloudEngine):
 class ViettelEngine(CloudEngine):
     """Viettel AI: JSON with the token inside; the MP3 is the reply itself (a JSON reply is an error)."""
 
-    name = "viettel"
-    title = "Viettel AI"
-    key_variable = "BROADCAST_VIETTEL_TOKEN"
-    default_voice = "hn-quynhanh"
-    speed_range = (0.7, 1.3)
+    service = VIETTEL
 
     def _audio(self, text: str, profile: VoiceProfile, deadline: float, host: str) -> bytes:
         body = {"text": text, "voice": self.voice_code(profile), "speed": self.speed(profile),
@@ -241,11 +253,7 @@ class ViettelEngine(CloudEngine):
 class ZaloEngine(CloudEngine):
     """Zalo AI: a form, the key in a header; the JSON reply names an MP3 that is ready at once."""
 
-    name = "zalo"
-    title = "Zalo AI"
-    key_variable = "BROADCAST_ZALO_API_KEY"
-    default_voice = "1"
-    speed_range = (0.8, 1.2)
+    service = ZALO
 
     def _audio(self, text: str, profile: VoiceProfile, deadline: float, host: str) -> bytes:
         form = {"input": text, "speaker_id": self.voice_code(profile), "speed": str(self.speed(profile)),
