@@ -112,14 +112,9 @@ def split_into_parts(
     return parts
 
 
-def _speak_part(
-    texts: list[list[str]],
-    profile: VoiceProfile,
-    engines: Mapping[str, Engine],
-    cache: SentenceCache | None,
-    state: ChainState,
-    rate: int,
-) -> tuple[list[list[Analysed | None]], list[str], list[dict[str, str]]]:
+def _speak_part(texts: list[list[str]], profile: VoiceProfile, engines: Mapping[str, Engine],
+                cache: SentenceCache | None, state: ChainState,
+                rate: int) -> tuple[list[list[Analysed | None]], list[str], list[dict[str, str]]]:
     """Speak and analyse one part's sentences (the engine speaks sentence n+1 while n is analysed)."""
     flat = [sentence for paragraph in texts for sentence in paragraph]
     engine_names: list[str] = []
