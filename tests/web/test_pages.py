@@ -31,6 +31,7 @@ from broadcast.models import (
 from broadcast.services import synthesis
 from tests.conftest import PASSWORD, World
 from tests.web.conftest import FORM_CSRF
+from tests.web.test_staff_app import _no_quiet_hours
 
 TEXT = "UBND xã thông báo: ngày 15/3/2025 có 120 hộ được hỗ trợ."
 
@@ -384,6 +385,7 @@ def test_emergency_from_a_recording(web_client, world: World, runtime, tmp_path)
 
 
 def test_receivers_and_reports(web_client, world: World, runtime) -> None:
+    _no_quiet_hours(runtime)  # "Phát ngay" below: the suite runs at any hour, quiet hours included
     approver, csrf = web_client("approver")
     editor, editor_csrf = web_client("editor")
     bulletin_id = _create(editor, editor_csrf, action="submit", stations=["xa-a", "xa-b"])
