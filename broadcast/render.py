@@ -6,12 +6,14 @@ imports it.
 
 While the engine speaks sentence n+1, worker threads trim, high-pass and analyse sentence n and write it
 to the sentence cache (numpy, fsync and libespeak-ng all release the GIL); while the engine speaks part
-n+1 of a long bulletin, another thread levels, encodes and measures part n (the ffmpeg encoder and decoder
-are processes of their own). On two cores the analysis and the mastering so cost little wall time.
+n+1 of a long bulletin, two other threads level, encode and measure parts n and n-1 (the ffmpeg encoder
+is a process of its own; numpy and libsndfile's decoder release the GIL). On two cores the analysis and
+the mastering so cost little wall time.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -21,7 +23,7 @@ import numpy as np
 from broadcast.audio.dynamics import Analysed, analyse, join, silence_samples
 from broadcast.audio.ffmpeg import resample
 from broadcast.audio.horn import shape_for_horn
-from broadcast.audio.master import Programme, join_parts, master
+from broadcast.audio.master import Programme, codec_gain_db, join_parts, master
 from broadcast.audio.settings import AudioSettings, RenderedAudio
 from broadcast.audio.silence import trim
 from broadcast.reading_time import estimate_seconds
@@ -33,6 +35,9 @@ from broadcast.synth.profiles import VoiceProfile
 
 #: Threads analysing sentences: one keeps up with espeak-ng; two help when sentences come from the cache.
 ANALYSIS_WORKERS = 2
+#: Parts mastered at once: two keep both cores busy while the engine speaks (`broadcast say` of the
+#: 841-word bench notice: 1.21x the raw baseline with two, 1.31x with one; bench/startup_bench.py).
+MASTERING_WORKERS = 2
 
 
 def to_rate(pcm: Pcm, sample_rate: int) -> np.ndarray:
@@ -73,9 +78,9 @@ def assemble(
 
 #: Long bulletins are rendered in parts of about this much audio, cut at paragraph (else sentence)
 #: boundaries: memory then stays bounded whatever the length, and the parts' MP3 frames are joined into one
-#: stream. Peak RSS of a whole `broadcast say` of 9 minutes: 218 MB with 60 s parts, 272 MB with 120 s
-#: (a part's working set is several float copies of it); of 77,000 characters (115 minutes): 291 MB
-#: (bench/memory_bench.py; 403 MB with 120 s parts). Each part costs one more encoder/decoder pair.
+#: stream. A part's working set is several float copies of it, and up to three parts are in work at once
+#: (one spoken, two mastered): peak RSS of a whole `broadcast say` of 77,000 characters (115 minutes) is
+#: 321 MB (bench/memory_bench.py; the limit is 400 MB). Each part costs one more encoder process.
 PART_SECONDS = 60.0
 
 
@@ -166,16 +171,20 @@ def render_speech(
     step_energy: list[np.ndarray] = []
     speakers: list[dict[str, str]] = []
 
-    def collect(future: Future[RenderedAudio]) -> None:
+    def collect(done: tuple[Future[RenderedAudio], list[np.ndarray]]) -> None:
+        future, steps = done
         part_audio = future.result()
         mp3.extend(part_audio.mp3)  # keep the bytes once, the figures without them
         rendered.append(replace(part_audio, mp3=b""))
+        step_energy.extend(steps)
 
-    # part n is levelled, encoded and measured (ffmpeg on the other core) while part n+1 is spoken; at
-    # most one part is mastered at a time, so the parts' step energies arrive in order and memory holds
-    # two parts at most
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="master") as mastering:
-        pending: Future[RenderedAudio] | None = None
+    # parts are levelled, encoded and measured (MASTERING_WORKERS at a time, ffmpeg in its own process)
+    # while the next part is spoken; results are collected in order, so memory holds at most
+    # MASTERING_WORKERS + 1 parts
+    with ThreadPoolExecutor(max_workers=MASTERING_WORKERS, thread_name_prefix="master") as mastering:
+        # the codec's level calibration (one short encode, once per process) while the first part is spoken
+        mastering.submit(codec_gain_db, rate, settings.bitrate_kbps, settings.mp3_quality, settings.channels)
+        pending: deque[tuple[Future[RenderedAudio], list[np.ndarray]]] = deque()
         for index, part in enumerate(parts):
             grouped, engine_names, part_speakers = _speak_part(part, profile, engines, cache, state, rate)
             speakers += part_speakers
@@ -194,12 +203,13 @@ def render_speech(
                 outro=profile.sound_source("outro") if last else None,
                 gap_s=profile.gap_after_intro_ms / 1000,
             )
-            if pending is not None:
-                collect(pending)
-            pending = mastering.submit(master, programme, settings, engine_names, step_energy)
+            if len(pending) >= MASTERING_WORKERS:
+                collect(pending.popleft())
+            steps: list[np.ndarray] = []
+            pending.append((mastering.submit(master, programme, settings, engine_names, steps), steps))
             del speech, programme
-        if pending is not None:
-            collect(pending)
+        while pending:
+            collect(pending.popleft())
     if not rendered:
         raise ValueError("the engines produced no audible speech")
     if len(rendered) == 1:

@@ -100,26 +100,6 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return _as_frames(raw, 1)
 
 
-def decode_stream(data: bytes, on_decoded: Callable[[bytes], None], *, sample_rate: int, channels: int,
-                  input_format: str = "mp3") -> None:
-    """Decode ``data`` and hand the float32 output to ``on_decoded`` piece by piece (nothing is kept)."""
-    args = [ffmpeg_exe(), *_BASE, "-v", "error", "-f", input_format, "-i", "pipe:0", "-ar", str(sample_rate),
-            "-ac", str(channels), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    errors: dict[str, bytes] = {}
-    threading.Thread(target=_write_all, args=(proc.stdin, memoryview(data)), daemon=True).start()
-    drainer = _drain_stderr("decoder", proc, errors)
-    try:
-        _read_until_eof(proc, on_decoded)
-        returncode = proc.wait(FFMPEG_TIMEOUT_S)
-    finally:
-        _stop(proc)
-    drainer.join(FFMPEG_TIMEOUT_S)
-    if returncode != 0:
-        text = errors.get("decoder", b"").decode("utf-8", "replace")
-        raise FfmpegError(f"ffmpeg decoder failed: {text.strip()[-300:]}", text)
-
-
 def _encode_args(sample_rate: int, channels: int, bitrate_kbps: int, quality: int) -> list[str]:
     return [
         "-v", "error",
@@ -152,14 +132,6 @@ def _write_all(pipe: IO[bytes], payload: memoryview) -> None:
     """Write ``payload`` to a child's stdin and close it."""
     with _feeding(pipe):
         pipe.write(payload)
-
-
-def _relay(source: IO[bytes], sink: IO[bytes], keep: list[bytes]) -> None:
-    """Copy the encoder's MP3 into the decoder as it comes, keeping a copy."""
-    with _feeding(sink):
-        while chunk := source.read1(_CHUNK):  # type: ignore[attr-defined]
-            keep.append(chunk)
-            sink.write(chunk)
 
 
 def _read_until_eof(proc: subprocess.Popen[bytes], consume: Callable[[bytes], None]) -> None:
@@ -199,49 +171,31 @@ def _drain_stderr(name: str, proc: subprocess.Popen[bytes], errors: dict[str, by
     return thread
 
 
-def encode_and_decode(
-    samples: np.ndarray,
-    sample_rate: int,
-    bitrate_kbps: int,
-    quality: int = 7,
-    on_decoded: Callable[[bytes], None] | None = None,
-) -> tuple[bytes, np.ndarray | None]:
-    """Encode to MP3 and decode that MP3 again, both ffmpeg processes running at once.
+def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 7) -> bytes:
+    """Encode float32 samples (1-D mono, or (n, channels)) to a CBR MP3 with one ffmpeg process.
 
-    The decoded copy is what measurements are taken from. Streaming the encoder's output straight into a
-    decoder, and handing decoded float32 bytes to ``on_decoded`` as they arrive, keeps the second core
-    busy while the encoder works. Without ``on_decoded`` the decoded samples are returned.
+    The samples are written straight from the array's memory (a 30-minute upload is 150 MB of float32)
+    while the MP3 is read back.
     """
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     encoder = _start(_encode_args(sample_rate, channels, bitrate_kbps, quality))
-    decoder = _start(["-v", "error", "-f", "mp3", "-c:a", "mp3", "-i", "pipe:0", "-ac", str(channels),
-                      "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"])
-    mp3_parts: list[bytes] = []
-    decoded_parts: list[bytes] = []
-    errors: dict[str, bytes] = {}
-    # written straight from the array's memory: a 30-minute upload is 150 MB of float32
     payload = memoryview(np.ascontiguousarray(samples, dtype="<f4")).cast("B")
-    threads = [
-        threading.Thread(target=_write_all, args=(encoder.stdin, payload), daemon=True),
-        threading.Thread(target=_relay, args=(encoder.stdout, decoder.stdin, mp3_parts), daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
-    threads += [_drain_stderr("encoder", encoder, errors), _drain_stderr("decoder", decoder, errors)]
+    errors: dict[str, bytes] = {}
+    threads = [threading.Thread(target=_write_all, args=(encoder.stdin, payload), daemon=True),
+               _drain_stderr("encoder", encoder, errors)]
+    threads[0].start()
+    parts: list[bytes] = []
     try:
-        _read_until_eof(decoder, on_decoded or decoded_parts.append)
+        _read_until_eof(encoder, parts.append)
         for thread in threads:
             thread.join(FFMPEG_TIMEOUT_S)
-        codes = {"encoder": encoder.wait(FFMPEG_TIMEOUT_S), "decoder": decoder.wait(FFMPEG_TIMEOUT_S)}
+        code = encoder.wait(FFMPEG_TIMEOUT_S)
     finally:
-        _stop(encoder, decoder)
-    for name, code in codes.items():
-        if code != 0:
-            text = errors.get(name, b"").decode("utf-8", "replace")
-            raise FfmpegError(f"ffmpeg {name} failed: {text.strip()[-300:]}", text)
-    mp3 = b"".join(mp3_parts)
+        _stop(encoder)
+    if code != 0:
+        text = errors.get("encoder", b"").decode("utf-8", "replace")
+        raise FfmpegError(f"ffmpeg encoder failed: {text.strip()[-300:]}", text)
+    mp3 = b"".join(parts)
     if not mp3:
         raise FfmpegError("ffmpeg produced an empty MP3")
-    if on_decoded is not None:
-        return mp3, None
-    return mp3, _as_frames(b"".join(decoded_parts), channels)
+    return mp3

@@ -237,9 +237,9 @@ def true_peak_dbtp(samples: np.ndarray) -> float:
 
 
 class StreamMeter:
-    """Measures decoded audio while it arrives: K-weighting and the 4x peak scan run chunk by chunk, so
-    the measurement of an encoded file overlaps its encoding; :meth:`finish` gates the loudness and
-    refines the true peak (see :func:`true_peak`)."""
+    """Measures decoded audio block by block: K-weighting and the 4x peak scan run on bounded blocks, so
+    their temporaries stay small whatever the length; :meth:`finish` gates the loudness and refines the
+    true peak (see :func:`true_peak`)."""
 
     _CONTEXT = _TAPS - 1  # samples carried between chunks for the interpolation filter
 
@@ -255,32 +255,23 @@ class StreamMeter:
         self._zi = [self._k.initial_state() for _ in range(channels)]
         self._pending = np.zeros(0)
         self._steps: list[np.ndarray] = []
-        self._buffer = bytearray()
         self._frames: list[np.ndarray] = []
         self._coarse: list[list[np.ndarray]] = [[] for _ in range(channels)]
         self._carry = np.zeros((0, channels), dtype=np.float32)
         self._done = 0
         self._sample_max = 0.0
-        self._frame_bytes = 4 * channels
         self.step_energy = np.zeros(0)  # K-weighted energy of each whole 100 ms step, set by finish()
 
-    def feed(self, data: bytes, flush_bytes: int = 1 << 19) -> None:
-        """Raw little-endian float32 interleaved samples, in any slicing."""
-        self._buffer += data
-        if len(self._buffer) >= flush_bytes:
-            self._drain()
-
-    def _drain(self) -> None:
-        usable = len(self._buffer) - len(self._buffer) % self._frame_bytes
-        if usable == 0:
-            return
-        frames = np.frombuffer(bytes(self._buffer[:usable]), dtype="<f4").reshape(-1, self.channels)
-        del self._buffer[:usable]
-        self.frame_count += frames.shape[0]
-        if self.keep_samples:
-            self._frames.append(frames)
-        self._loudness(frames)
-        self._peaks(frames, final=False)
+    def feed(self, frames: np.ndarray, block: int = 1 << 17) -> None:
+        """Decoded float32 samples shaped (n, channels), in any slicing (measured ``block`` frames at a time,
+        so the filters' temporaries stay small)."""
+        for start in range(0, frames.shape[0], block):
+            piece = frames[start : start + block]
+            self.frame_count += piece.shape[0]
+            if self.keep_samples:
+                self._frames.append(piece)
+            self._loudness(piece)
+            self._peaks(piece, final=False)
 
     def _loudness(self, frames: np.ndarray) -> None:
         power = np.zeros(frames.shape[0])
@@ -322,7 +313,6 @@ class StreamMeter:
 
     def finish(self) -> tuple[np.ndarray, float, float]:
         """(decoded samples as (n, channels), integrated loudness in LUFS, true peak as linear gain)."""
-        self._drain()
         self._peaks(np.zeros((0, self.channels), np.float32), final=True)
         frames = np.concatenate(self._frames) if self._frames else np.zeros((0, self.channels), np.float32)
         steps = np.concatenate(self._steps) if self._steps else np.zeros(0)

@@ -1,8 +1,9 @@
 """Mastering: the one path from analysed mono speech to a measured, broadcast-ready MP3.
 
 Speech (synthesised or uploaded) arrives high-passed and analysed (:mod:`broadcast.audio.dynamics`); it
-is brought to the loudness target under the true-peak ceiling, framed by its intro/outro, encoded once,
-and decoded again while encoding to measure what was really produced. If the encoder's own overshoot
+is brought to the loudness target under the true-peak ceiling, framed by its intro/outro, encoded once
+(ffmpeg), and decoded again (in-process, :mod:`broadcast.audio.mp3decode`) to measure what was really
+produced. If the encoder's own overshoot
 pushed the true peak past the limit, or the loudness drifted, the levelling is redone with a corrected
 target and encoded again (rare; bounded).
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from broadcast.audio.dynamics import Analysed, Leveller
-from broadcast.audio.ffmpeg import decode, encode_and_decode
+from broadcast.audio.ffmpeg import encode_mp3
 from broadcast.audio.loudness import (
     StreamMeter,
     gain_to_db,
@@ -26,6 +27,7 @@ from broadcast.audio.loudness import (
     step_length,
     true_peak_dbtp,
 )
+from broadcast.audio.mp3decode import decode_mp3
 from broadcast.audio.mp3info import first_header, scan
 from broadcast.audio.settings import AudioSettings, Measurement, RenderedAudio
 from broadcast.audio.sounds import levelled_sound
@@ -53,8 +55,8 @@ def codec_gain_db(sample_rate: int, bitrate_kbps: int, quality: int, channels: i
     tone = (0.1 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.float32)
     if channels == 2:
         tone = np.column_stack([tone, tone])
-    _, decoded = encode_and_decode(tone, sample_rate, bitrate_kbps, quality)
-    assert decoded is not None
+    decoded, _ = decode_mp3(encode_mp3(tone, sample_rate, bitrate_kbps, quality))
+    decoded = decoded[:, 0] if channels == 1 else decoded
     middle = slice(sample_rate // 4, 3 * sample_rate // 4)
     rms_in = float(np.sqrt(np.mean(np.square(tone[middle], dtype=np.float64))))
     rms_out = float(np.sqrt(np.mean(np.square(decoded[middle], dtype=np.float64))))
@@ -70,7 +72,9 @@ def measure_mp3(data: bytes) -> Measurement:
     info = scan(data)
     if info is None or info.frames == 0:
         raise ValueError("not an MP3 stream")
-    decoded, _ = decode(data, sample_rate=info.sample_rate, channels=info.channels, input_format="mp3")
+    decoded, _ = decode_mp3(data)
+    if info.channels == 1:
+        decoded = decoded[:, 0]
     return Measurement(
         duration_s=decoded.shape[0] / info.sample_rate,
         lufs=integrated_loudness(decoded, info.sample_rate),
@@ -111,8 +115,9 @@ def master(programme: Programme, settings: AudioSettings, engines: list[str],
         target = settings.target_lufs - codec + correction
         levelled, _ = leveller.apply(target, ceiling - codec)
         signal = _frame(levelled, programme, settings, target, ceiling - codec)
+        mp3 = encode_mp3(signal, rate, settings.bitrate_kbps, settings.mp3_quality)
         meter = StreamMeter(rate, settings.channels)
-        mp3, _ = encode_and_decode(signal, rate, settings.bitrate_kbps, settings.mp3_quality, meter.feed)
+        meter.feed(decode_mp3(mp3)[0])
         decoded, lufs, peak = meter.finish()
         steps = meter.step_energy
         info = first_header(mp3)
