@@ -3,9 +3,8 @@
 Speech (synthesised or uploaded) arrives high-passed and analysed (:mod:`broadcast.audio.dynamics`); it
 is brought to the loudness target under the true-peak ceiling, framed by its intro/outro, encoded once
 (ffmpeg), and decoded again (in-process, :mod:`broadcast.audio.mp3decode`) to measure what was really
-produced. If the encoder's own overshoot
-pushed the true peak past the limit, or the loudness drifted, the levelling is redone with a corrected
-target and encoded again (rare; bounded).
+produced. If the encoder's own overshoot pushed the true peak past the limit, or the loudness drifted,
+the levelling is redone with a corrected target and encoded again (rare; bounded).
 """
 
 from __future__ import annotations

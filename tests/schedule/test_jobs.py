@@ -61,7 +61,10 @@ def _holders(runtime) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def _crash(jobs: Jobs) -> None:
-    """Stop a Jobs without releasing its lease, as a killed process would."""
+    """Stop a Jobs without releasing its lease, as a killed process would (its wake-up listener goes too: left
+    running, it would outlive the test's database and log reconnect failures until the suite exits)."""
+    if jobs.wakeups is not None:
+        jobs.wakeups.stop()
     jobs._stop.set()
     if jobs._thread is not None:
         jobs._thread.join()
