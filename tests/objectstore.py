@@ -24,21 +24,36 @@ def _weed_binary() -> str | None:
     return str(beside) if beside.exists() else shutil.which("weed")
 
 
-def _port_pair() -> int:
-    """A free port whose +10000 neighbour (weed's gRPC port) is free too."""
-    for _ in range(200):
-        with socket.socket() as sock:
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports whose +10000 neighbours (weed's gRPC ports) are free too.
+
+    Every socket stays bound until all are chosen: a port released early can be handed out again by the
+    next bind (two of weed's servers once got the same port and the filer could not listen)."""
+    held: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        for _ in range(400):
+            if len(ports) == count:
+                return ports
+            sock = socket.socket()
+            held.append(sock)
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        if port >= 55000:
-            continue
-        with socket.socket() as sock:
+            if port >= 55000:
+                continue
+            neighbour = socket.socket()
+            held.append(neighbour)
             try:
-                sock.bind(("127.0.0.1", port + 10000))
+                neighbour.bind(("127.0.0.1", port + 10000))
             except OSError:
                 continue
-        return port
-    raise RuntimeError("no free port pair")
+            ports.append(port)
+    finally:
+        for sock in held:
+            sock.close()
+    if len(ports) == count:
+        return ports
+    raise RuntimeError("no free port pairs")
 
 
 @dataclass
@@ -76,7 +91,7 @@ def start_seaweed(directory: Path, timeout: float = 60.0) -> SeaweedS3:
         {"name": "broadcast", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
          "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
         {"name": "anonymous", "actions": ["Read"]}]}))
-    master, volume, filer, s3 = (_port_pair() for _ in range(4))
+    master, volume, filer, s3 = _free_ports(4)
     log = directory / "weed.log"
     process = subprocess.Popen(
         [binary, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={directory}", f"-master.port={master}",
@@ -98,12 +113,15 @@ def start_seaweed(directory: Path, timeout: float = 60.0) -> SeaweedS3:
     raise RuntimeError(f"weed did not answer in {timeout} s: {log.read_text(errors='replace')[-2000:]}")
 
 
-def seaweed_or_skip(directory: Path, bucket: str) -> SeaweedS3:
-    """A running SeaweedFS with ``bucket`` made, or a skip that prints why (the binary cannot start here)."""
-    try:
-        server = start_seaweed(directory)
-    except RuntimeError as exc:
-        print(f"SeaweedFS cannot start here: {exc}")
-        pytest.skip(f"SeaweedFS cannot start here: {exc}")
+def running_seaweed(directory: Path, bucket: str) -> SeaweedS3:
+    """A running SeaweedFS with ``bucket`` made. Ports another process took between our choice and weed's
+    bind get a second try with fresh ports; any other failure fails the test with weed's own words."""
+    for attempt in range(3):
+        try:
+            server = start_seaweed(directory / f"try-{attempt}")
+            break
+        except RuntimeError as exc:
+            if "address already in use" not in str(exc) or attempt == 2:
+                pytest.fail(f"SeaweedFS could not start: {exc}")
     server.client().create_bucket(Bucket=bucket)
     return server

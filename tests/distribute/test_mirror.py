@@ -19,7 +19,7 @@ from broadcast.distribute.publish import publish
 from broadcast.models import MirrorObject, Receiver, Station
 from tests.conftest import World, free_port, login
 from tests.distribute.support import FIXED_NOW, advance, ready_bulletin, service_now
-from tests.objectstore import ACCESS_KEY, SECRET_KEY, SeaweedS3, seaweed_or_skip
+from tests.objectstore import ACCESS_KEY, SECRET_KEY, SeaweedS3, running_seaweed
 from tests.protocol.test_receiver_api import place_at
 from tests.web.conftest import web_login
 
@@ -29,7 +29,7 @@ GRACE = timedelta(hours=2)
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    server = seaweed_or_skip(tmp_path_factory.mktemp("seaweed-mirror"), BUCKET)
+    server = running_seaweed(tmp_path_factory.mktemp("seaweed-mirror"), BUCKET)
     yield server
     server.stop()
 

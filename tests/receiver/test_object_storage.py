@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from broadcast.protocol import load_public_key_b64, verify
-from tests.objectstore import ACCESS_KEY, SECRET_KEY, SeaweedS3, seaweed_or_skip
+from tests.objectstore import ACCESS_KEY, SECRET_KEY, SeaweedS3, running_seaweed
 from tests.receiver.live import LiveWorld, Receiver, parse_time
 from tests.receiver.support import wait_for
 
@@ -26,7 +26,7 @@ PREFIX = "lang-son"
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    server = seaweed_or_skip(tmp_path_factory.mktemp("seaweed"), BUCKET)
+    server = running_seaweed(tmp_path_factory.mktemp("seaweed"), BUCKET)
     yield server
     server.stop()
 
