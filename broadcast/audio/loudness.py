@@ -238,15 +238,12 @@ def true_peak_dbtp(samples: np.ndarray) -> float:
 
 class StreamMeter:
     """Measures decoded audio block by block: K-weighting and the 4x peak scan run on bounded blocks, so
-    their temporaries stay small whatever the length; :meth:`finish` gates the loudness and refines the
-    true peak (see :func:`true_peak`)."""
+    their temporaries stay small whatever the length; the decoded samples are kept, because :meth:`finish`
+    refines the true peak on them (see :func:`true_peak`) and returns them for mastering."""
 
     _CONTEXT = _TAPS - 1  # samples carried between chunks for the interpolation filter
 
-    def __init__(self, sample_rate: int, channels: int, keep_samples: bool = True) -> None:
-        """``keep_samples=False`` keeps no decoded audio (memory stays small whatever the length): the true
-        peak is then the 4x-grid value, without the finer refinement."""
-        self.keep_samples = keep_samples
+    def __init__(self, sample_rate: int, channels: int) -> None:
         self.frame_count = 0
         self.rate = sample_rate
         self.channels = channels
@@ -268,8 +265,7 @@ class StreamMeter:
         for start in range(0, frames.shape[0], block):
             piece = frames[start : start + block]
             self.frame_count += piece.shape[0]
-            if self.keep_samples:
-                self._frames.append(piece)
+            self._frames.append(piece)
             self._loudness(piece)
             self._peaks(piece, final=False)
 
@@ -306,8 +302,7 @@ class StreamMeter:
         for channel in range(self.channels):
             column = np.ascontiguousarray(extended[:, channel], dtype=np.float32)
             coarse = np.maximum(np.abs(column), interpolated_max(column, threshold))
-            kept = coarse[first:last]
-            self._coarse[channel].append(kept if self.keep_samples else kept.max(keepdims=True))
+            self._coarse[channel].append(coarse[first:last])
         self._done += last - first
         self._carry = extended[last - 5 :]
 
@@ -324,9 +319,6 @@ class StreamMeter:
                 continue
             coarse = np.concatenate(self._coarse[channel])
             if float(coarse.max()) == 0.0:
-                continue
-            if not self.keep_samples:
-                peak = max(peak, float(coarse.max()))
                 continue
             column = np.ascontiguousarray(frames[:, channel], dtype=np.float32)
             peak = max(peak, float(coarse.max()), _fine_peak(column, _fine_candidates(coarse)))
